@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds of the modules on the emulation hot path trade runtime checks
+/// for speed (ARCHITECTURE.md, "The hot path"); debug builds keep every check.
+let hotPathFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Isola",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "isola", targets: ["isola"]),
+        .library(name: "IsolaRISCV", targets: ["IsolaRISCV"]),
+        .library(name: "IsolaVMM", targets: ["IsolaVMM"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+    ],
+    targets: [
+        .target(name: "CIsolaHost"),
+        .target(name: "IsolaHost", dependencies: ["CIsolaHost"]),
+        .target(name: "IsolaCore", dependencies: [
+            "IsolaHost",
+            .product(name: "Atomics", package: "swift-atomics"),
+        ], swiftSettings: hotPathFlags),
+        .target(name: "IsolaDevices", dependencies: ["IsolaCore", "IsolaHost"]),
+        .target(name: "IsolaRISCV", dependencies: [
+            "IsolaCore", "IsolaDevices", "IsolaHost",
+            .product(name: "Atomics", package: "swift-atomics"),
+        ], swiftSettings: hotPathFlags),
+        .target(name: "IsolaUser", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"]),
+        .target(name: "IsolaVMM", dependencies: [
+            "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "IsolaHypervisor", dependencies: ["IsolaVMM", "IsolaCore"]),
+        .executableTarget(name: "isola", dependencies: [
+            "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "IsolaRISCVTests", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"]),
+        .testTarget(name: "IsolaDevicesTests", dependencies: ["IsolaDevices", "IsolaCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost"]),
+    ]
+)

@@ -1,0 +1,67 @@
+import IsolaHost
+
+/// The guest's main memory: one contiguous range of guest physical addresses
+/// backed by one host mapping.
+///
+/// Every guest-supplied address is checked with `contains` before it becomes a
+/// host pointer, so a guest can never reach host memory outside its own RAM.
+public final class GuestRAM: @unchecked Sendable {
+    // Sendable: harts on several threads share RAM on purpose; the guest's
+    // own memory model (and host atomics for LR/SC and AMOs) orders access.
+    public let basePhysicalAddress: UInt64
+    public let size: UInt64
+    public let host: UnsafeMutableRawPointer
+    private let mapping: MemoryMapping
+
+    public init(basePhysicalAddress: UInt64, size: UInt64) throws {
+        precondition(size > 0 && size % 4096 == 0, "RAM size must be a positive multiple of 4 KiB")
+        mapping = try MemoryMapping(byteCount: Int(size))
+        self.basePhysicalAddress = basePhysicalAddress
+        self.size = size
+        host = mapping.base
+    }
+
+    /// The first address past RAM.
+    public var endPhysicalAddress: UInt64 { basePhysicalAddress + size }
+
+    /// Whether `[address, address + length)` lies entirely in RAM.
+    @inline(__always)
+    public func contains(_ address: UInt64, length: UInt64 = 1) -> Bool {
+        let offset = address &- basePhysicalAddress
+        return offset < size && length <= size - offset
+    }
+
+    /// The host address of a guest physical address already checked with `contains`.
+    @inline(__always)
+    public func hostPointer(_ address: UInt64) -> UnsafeMutableRawPointer {
+        host + Int(address &- basePhysicalAddress)
+    }
+
+    /// Copies bytes into guest RAM, refusing a range that is not entirely inside it.
+    public func write(_ bytes: [UInt8], at address: UInt64) throws(CoreError) {
+        guard contains(address, length: UInt64(bytes.count)) else {
+            throw .outsideRAM(address: address, length: UInt64(bytes.count), ramBase: basePhysicalAddress, ramSize: size)
+        }
+        bytes.withUnsafeBytes { src in
+            guard let p = src.baseAddress else { return }
+            // SAFETY: the destination range was checked against RAM above.
+            hostPointer(address).copyMemory(from: p, byteCount: src.count)
+        }
+    }
+
+    /// Fills a range of guest RAM with zeros (an ELF segment's .bss).
+    public func zero(at address: UInt64, length: UInt64) throws(CoreError) {
+        guard contains(address, length: length) else {
+            throw .outsideRAM(address: address, length: length, ramBase: basePhysicalAddress, ramSize: size)
+        }
+        // SAFETY: checked above.
+        hostPointer(address).initializeMemory(as: UInt8.self, repeating: 0, count: Int(length))
+    }
+
+    /// Reads bytes from guest RAM, or nil when the range is not inside it.
+    public func read(at address: UInt64, length: Int) -> [UInt8]? {
+        guard contains(address, length: UInt64(length)) else { return nil }
+        let p = hostPointer(address)
+        return [UInt8](UnsafeRawBufferPointer(start: p, count: length))
+    }
+}

@@ -1,0 +1,99 @@
+import IsolaCore
+
+/// A National Semiconductor 16550A UART, the console every RISC-V firmware and
+/// kernel knows (`ns16550a` in the device tree). Registers are one byte apart.
+public final class UART16550: MMIODevice {
+    private let output: ByteSink
+    private let interrupt: InterruptLine
+
+    private var receiveBuffer: [UInt8] = []
+    private var ier: UInt8 = 0
+    private var lcr: UInt8 = 0
+    private var mcr: UInt8 = 0
+    private var scr: UInt8 = 0
+    private var dll: UInt8 = 0
+    private var dlm: UInt8 = 0
+    private var fcr: UInt8 = 0
+    /// Set when THR empties with the THRE interrupt enabled; cleared by reading IIR or writing THR.
+    private var thrEmptyPending = false
+
+    // Register offsets (16550 data sheet).
+    static let rbrThr: UInt64 = 0, ier: UInt64 = 1, iirFcr: UInt64 = 2, lcr: UInt64 = 3
+    static let mcr: UInt64 = 4, lsr: UInt64 = 5, msr: UInt64 = 6, scr: UInt64 = 7
+
+    public init(output: ByteSink, interrupt: InterruptLine = DisconnectedInterruptLine()) {
+        self.output = output
+        self.interrupt = interrupt
+    }
+
+    private var dlab: Bool { lcr & 0x80 != 0 }
+
+    /// Queues bytes typed on the host console for the guest to read.
+    public func receive(_ bytes: [UInt8]) {
+        receiveBuffer.append(contentsOf: bytes)
+        updateInterrupt()
+    }
+
+    public func read(offset: UInt64, size: Int) -> UInt64 {
+        switch offset {
+        case Self.rbrThr:
+            if dlab { return UInt64(dll) }
+            guard !receiveBuffer.isEmpty else { return 0 }
+            let b = receiveBuffer.removeFirst()
+            updateInterrupt()
+            return UInt64(b)
+        case Self.ier:
+            return UInt64(dlab ? dlm : ier)
+        case Self.iirFcr:
+            let fifo: UInt8 = fcr & 1 != 0 ? 0xC0 : 0
+            if ier & 0x01 != 0 && !receiveBuffer.isEmpty { return UInt64(fifo | 0x04) }
+            if thrEmptyPending {
+                thrEmptyPending = false
+                updateInterrupt()
+                return UInt64(fifo | 0x02)
+            }
+            return UInt64(fifo | 0x01)
+        case Self.lcr: return UInt64(lcr)
+        case Self.mcr: return UInt64(mcr)
+        case Self.lsr:
+            // Transmitter always empty: output is handed to the host at once.
+            return UInt64(0x60 | (receiveBuffer.isEmpty ? 0 : 0x01))
+        case Self.msr:
+            // Loopback off: report carrier, data-set and clear-to-send ready.
+            return 0xB0
+        case Self.scr: return UInt64(scr)
+        default: return 0
+        }
+    }
+
+    public func write(offset: UInt64, size: Int, value: UInt64) {
+        let v = UInt8(truncatingIfNeeded: value)
+        switch offset {
+        case Self.rbrThr:
+            if dlab { dll = v; return }
+            output.write(byte: v)
+            thrEmptyPending = ier & 0x02 != 0
+            updateInterrupt()
+        case Self.ier:
+            if dlab { dlm = v; return }
+            let wasOff = ier & 0x02 == 0
+            ier = v & 0x0F
+            if wasOff && ier & 0x02 != 0 { thrEmptyPending = true }
+            updateInterrupt()
+        case Self.iirFcr:
+            fcr = v
+            if v & 0x02 != 0 { receiveBuffer.removeAll() }
+            updateInterrupt()
+        case Self.lcr: lcr = v
+        case Self.mcr: mcr = v & 0x1F
+        case Self.scr: scr = v
+        default: break
+        }
+    }
+
+    private func updateInterrupt() {
+        let rx = ier & 0x01 != 0 && !receiveBuffer.isEmpty
+        let tx = ier & 0x02 != 0 && thrEmptyPending
+        interrupt.setLevel(rx || tx)
+    }
+}

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads and writes with errors that name the path.
+public enum HostFile {
+    /// Reads a regular file completely.
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HostError.io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw HostError.io(operation: "stat", path: path, errno: errno) }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw HostError.io(operation: "read", path: path, errno: EISDIR)
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw HostError.io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
+    /// Whether a path exists (of any type).
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+}

@@ -1,0 +1,40 @@
+import Atomics
+
+/// Interrupt pending and enable logic (privileged spec 3.1.9).
+extension Hart {
+    /// `mip` as software reads it: its own bits, the wires from devices, and the timer.
+    func currentMIP() -> UInt64 {
+        var pending = mipSoftware | interruptLines.load(ordering: .acquiring)
+        if machine.clock.mtime >= machine.clint.mtimecmp[Int(hartID)] { pending |= InterruptBits.mtip }
+        return pending
+    }
+
+    /// The interrupt to take now, if any, honouring delegation, enables and priority.
+    func selectInterrupt() -> InterruptCause? {
+        let pending = currentMIP() & mie
+        if pending == 0 { return nil }
+        let machineEnabled = privilege != .machine || mstatus & MStatus.mie != 0
+        let supervisorEnabled = privilege == .user || (privilege == .supervisor && mstatus & MStatus.sie != 0)
+        let toMachine = machineEnabled ? pending & ~mideleg : 0
+        let toSupervisor = supervisorEnabled ? pending & mideleg : 0
+        let candidates = toMachine != 0 ? toMachine : toSupervisor
+        if candidates == 0 { return nil }
+        for cause in InterruptCause.priorityOrder where candidates & cause.mask != 0 {
+            return cause
+        }
+        return nil
+    }
+
+    /// Takes a pending, enabled interrupt; returns whether one was taken.
+    func checkInterrupts() -> Bool {
+        guard let cause = selectInterrupt() else { return false }
+        takeTrap(cause: Hart.interruptBit | cause.rawValue, tval: 0, at: pc)
+        return true
+    }
+
+    /// Whether any interrupt is pending and enabled in `mie`, ignoring global enables:
+    /// the condition that ends `wfi` (privileged spec 3.3.3).
+    var hasWakeupInterrupt: Bool {
+        currentMIP() & mie != 0
+    }
+}

@@ -1,0 +1,74 @@
+import Atomics
+import IsolaCore
+
+/// The core-local interruptor (SiFive CLINT layout, ACLINT MSWI + MTIMER):
+/// `msip` per hart at 0x0, `mtimecmp` per hart at 0x4000, `mtime` at 0xBFF8.
+public final class CLINT: MMIODevice {
+    public static let size: UInt64 = 0x10000
+    let clock: GuestClock
+    /// `mtimecmp` per hart; read by each hart when it checks for interrupts.
+    let mtimecmp: UnsafeMutablePointer<UInt64>
+    let hartCount: Int
+    /// The harts, attached after they are created (they need the machine first).
+    var harts: [Hart] = []
+
+    public init(hartCount: Int, clock: GuestClock) {
+        self.hartCount = hartCount
+        self.clock = clock
+        mtimecmp = .allocate(capacity: hartCount)
+        mtimecmp.initialize(repeating: .max, count: hartCount)
+    }
+
+    deinit {
+        mtimecmp.deallocate()
+    }
+
+    public func read(offset: UInt64, size: Int) -> UInt64 {
+        switch offset {
+        case 0..<0x4000:
+            let hart = Int(offset / 4)
+            guard hart < harts.count, offset % 4 == 0 else { return 0 }
+            return harts[hart].interruptLines.load(ordering: .relaxed) & InterruptBits.msip != 0 ? 1 : 0
+        case 0x4000..<0xBFF8:
+            let hart = Int((offset - 0x4000) / 8)
+            guard hart < hartCount else { return 0 }
+            let value = mtimecmp[hart]
+            return offset % 8 == 4 ? value >> 32 : value
+        case 0xBFF8, 0xBFFC:
+            let now = clock.mtime
+            return offset == 0xBFFC ? now >> 32 : now
+        default:
+            return 0
+        }
+    }
+
+    public func write(offset: UInt64, size: Int, value: UInt64) {
+        switch offset {
+        case 0..<0x4000:
+            let hart = Int(offset / 4)
+            guard hart < harts.count, offset % 4 == 0 else { return }
+            harts[hart].setInterruptLine(InterruptBits.msip, asserted: value & 1 != 0)
+        case 0x4000..<0xBFF8:
+            let hart = Int((offset - 0x4000) / 8)
+            guard hart < hartCount else { return }
+            var v = mtimecmp[hart]
+            if size == 8 {
+                v = value
+            } else if offset % 8 == 4 {
+                v = (v & 0xFFFF_FFFF) | (value << 32)
+            } else {
+                v = (v & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF)
+            }
+            mtimecmp[hart] = v
+            if hart < harts.count { harts[hart].kick() }
+        case 0xBFF8, 0xBFFC:
+            // Writing mtime shifts the whole machine's clock.
+            let now = clock.mtime
+            let target = offset == 0xBFFC ? (now & 0xFFFF_FFFF) | (value << 32)
+                : (size == 8 ? value : (now & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF))
+            clock.offset = clock.offset &+ (target &- now)
+        default:
+            break
+        }
+    }
+}
