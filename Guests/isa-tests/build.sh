@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds every ISA test program (*.S) into $OUT (default .build/isa-tests) with
+# Debian's riscv64 cross toolchain. Rebuilds only what changed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here/../../.build/isa-tests}
+mkdir -p "$out"
+CC=${RISCV_CC:-riscv64-linux-gnu-gcc}
+if ! command -v "$CC" >/dev/null; then
+    echo "build.sh: $CC not found; run scripts/setup.sh (Debian package gcc-riscv64-linux-gnu)" >&2
+    exit 1
+fi
+for src in "$here"/*.S; do
+    name=$(basename "$src" .S)
+    elf="$out/$name.elf"
+    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ]; then
+        "$CC" -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static \
+            -mcmodel=medany -Wl,--no-relax,--build-id=none -I"$here" -T "$here/common/link.ld" -o "$elf" "$src"
+    fi
+done
