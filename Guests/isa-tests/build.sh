@@ -10,11 +10,15 @@ if ! command -v "$CC" >/dev/null; then
     echo "build.sh: $CC not found; run scripts/setup.sh (Debian package gcc-riscv64-linux-gnu)" >&2
     exit 1
 fi
+# The F/D vector table: inputs from the generator, expected results from fp/expected.txt.
+if [ ! -f "$out/fp-vectors.inc" ] || [ "$here/fp/expected.txt" -nt "$out/fp-vectors.inc" ] || [ "$here/fp/gen_vectors.py" -nt "$out/fp-vectors.inc" ]; then
+    python3 "$here/fp/gen_vectors.py" inc "$out/fp-vectors.inc"
+fi
 for src in "$here"/*.S; do
     name=$(basename "$src" .S)
     elf="$out/$name.elf"
-    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ]; then
+    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ] || [ "$out/fp-vectors.inc" -nt "$elf" ]; then
         "$CC" -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static \
-            -mcmodel=medany -Wl,--no-relax,--build-id=none -I"$here" -T "$here/common/link.ld" -o "$elf" "$src"
+            -mcmodel=medany -Wl,--no-relax,--build-id=none -I"$here" -I"$out" -T "$here/common/link.ld" -o "$elf" "$src"
     fi
 done
