@@ -147,3 +147,42 @@ scratch: .skip 4096;
 #define OF 4
 #define UF 2
 #define NX 1
+
+/* Lets S and U mode reach all of memory (with no PMP entry they reach nothing). */
+#define PMP_ALLOW_ALL                                 \
+        li t0, -1;                                    \
+        csrw pmpaddr0, t0;                            \
+        li t0, 0x1f;  /* NAPOT, R W X */              \
+        csrw pmpcfg0, t0;
+
+/* Continue at `target` in the privilege given by MPP bits (0 = U, 0x800 = S). */
+#define ENTER_MODE(mpp_bits, target)                  \
+        li t0, 0x1800;                                \
+        csrc mstatus, t0;                             \
+        li t0, mpp_bits;                              \
+        csrs mstatus, t0;                             \
+        la t0, target;                                \
+        csrw mepc, t0;                                \
+        mret;
+
+#define MPP_U 0
+#define MPP_S 0x800
+
+/* Like EXPECT_TRAP, and also checks mtval. */
+#define EXPECT_TRAP_TVAL(n, cause, tval, resume)      \
+        li TESTNUM, n;                                \
+        la t3, 9f;                                    \
+        csrw mtvec, t3;                               \
+        li t4, cause;                                 \
+        li s11, tval;                                 \
+        la t5, resume;                                \
+        j 8f;                                         \
+        .align 2;                                     \
+9:      csrr t3, mcause;                              \
+        bne t3, t4, fail;                             \
+        csrr t3, mtval;                               \
+        bne t3, s11, fail;                            \
+        la t3, default_trap;                          \
+        csrw mtvec, t3;                               \
+        jr t5;                                        \
+8:

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the ISA tests on qemu-system-riscv64 as a reference, to check the tests
+# themselves. Checks where the specification allows both behaviours and QEMU
+# picks the other one are marked in the sources; QEMU_VALIDATION drops the
+# few that QEMU cannot run (it reads unassigned memory instead of faulting).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$here/build.sh" "$out" >/dev/null
+status=0
+for src in "$here"/*.S; do
+    name=$(basename "$src" .S)
+    riscv64-linux-gnu-gcc -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static -mcmodel=medany \
+        -Wl,--no-relax,--build-id=none -DQEMU_VALIDATION -I"$here" -I"$out" -T "$here/common/link.ld" \
+        -o "$out/$name.qemu.elf" "$src"
+    timeout 60 qemu-system-riscv64 -M virt -cpu rv64,zba=true,zbb=true,zbs=true -nographic \
+        -bios "$out/$name.qemu.elf" </dev/null >"$out/$name.log" 2>&1
+    rc=$?
+    echo "$name: $rc"
+    [ $rc -eq 0 ] || status=1
+done
+exit $status
