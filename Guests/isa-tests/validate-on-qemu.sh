@@ -14,7 +14,10 @@ for src in "$here"/*.S; do
     riscv64-linux-gnu-gcc -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static -mcmodel=medany \
         -Wl,--no-relax,--build-id=none -DQEMU_VALIDATION -I"$here" -I"$out" -T "$here/common/link.ld" \
         -o "$out/$name.qemu.elf" "$src"
-    timeout 60 qemu-system-riscv64 -M virt -cpu rv64,zba=true,zbb=true,zbs=true -nographic \
+    machine=virt
+    # HTIF lives on QEMU's spike machine, not on virt.
+    grep -q tohost "$src" && machine=spike
+    timeout 60 qemu-system-riscv64 -M $machine -cpu rv64,zba=true,zbb=true,zbs=true -nographic \
         -bios "$out/$name.qemu.elf" </dev/null >"$out/$name.log" 2>&1
     rc=$?
     echo "$name: $rc"
