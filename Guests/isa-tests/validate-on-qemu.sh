@@ -11,7 +11,7 @@ trap 'rm -rf "$out"' EXIT
 status=0
 for src in "$here"/*.S; do
     name=$(basename "$src" .S)
-    riscv64-linux-gnu-gcc -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static -mcmodel=medany \
+    riscv64-linux-gnu-gcc -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static -fno-pic -no-pie -mcmodel=medany \
         -Wl,--no-relax,--build-id=none -DQEMU_VALIDATION -I"$here" -I"$out" -T "$here/common/link.ld" \
         -o "$out/$name.qemu.elf" "$src"
     machine=virt

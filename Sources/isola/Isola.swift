@@ -1,4 +1,11 @@
 import ArgumentParser
+import IsolaHost
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct Isola: ParsableCommand {
@@ -7,4 +14,24 @@ struct Isola: ParsableCommand {
         abstract: "A virtualization system: RISC-V virtual machines emulated in Swift.",
         subcommands: [Run.self]
     )
+
+    /// Like ParsableCommand's `main`, but usage errors exit with status 2 (not 64),
+    /// the status Isola documents for bad arguments.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Self.exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            HostOutput.standardError.write("isola: \(message)\n")
+            Glibc.exit(2)
+        }
+    }
 }
+

@@ -110,7 +110,7 @@ def regenerate():
         inc = os.path.join(d, "fp-vectors.inc")
         write_inc(inc, None)
         elf = os.path.join(d, "gen.elf")
-        subprocess.run([cc, "-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-nostartfiles", "-static", "-mcmodel=medany",
+        subprocess.run([cc, "-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-nostartfiles", "-static", "-fno-pic", "-no-pie", "-mcmodel=medany",
                         "-Wl,--no-relax,--build-id=none", "-DGENERATE", "-I", os.path.dirname(HERE), "-I", d,
                         "-T", os.path.join(os.path.dirname(HERE), "common", "link.ld"), "-o", elf,
                         os.path.join(os.path.dirname(HERE), "rv64fd-vectors.S")], check=True)

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// `isola` as a user runs it: exit statuses and one-line errors for bad input.
+@Suite struct CommandLineTests {
+    /// The `isola` executable built beside this test bundle.
+    static var executable: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidate = products
+        // The test binary may sit inside an .xctest bundle.
+        while candidate.path != "/" {
+            let path = candidate.appendingPathComponent("isola").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+            candidate = candidate.deletingLastPathComponent()
+        }
+        return products.appendingPathComponent("isola").path
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func isola(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ bytes: [UInt8]) throws -> String {
+        let path = NSTemporaryDirectory() + "isola-cli-\(UUID().uuidString)"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func expectOneLineError(_ result: Result, mentioning text: String) {
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("isola: "))
+        #expect(result.stderr.contains(text), "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+    }
+
+    @Test func demoGuestPrintsAndExitsZero() throws {
+        let r = try Self.isola(["run", "--bios", GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Hello from a bare-metal RISC-V guest on Isola!"))
+    }
+
+    @Test func guestFailureCodeBecomesExitStatus() throws {
+        let r = try Self.isola(["run", "--bios", GuestRunner.isaTestBuild.appendingPathComponent("rv64ui.elf").path])
+        #expect(r.status == 0)
+        let failing = try GuestRunner.rawImage([0x0010_02B7, 0x0007_3337, 0x3333_0313, 0x0062_A023, 0x0000_006F])
+        defer { try? FileManager.default.removeItem(atPath: failing) }
+        #expect(try Self.isola(["run", "--bios", failing]).status == 7)
+    }
+
+    @Test func missingFile() throws {
+        expectOneLineError(try Self.isola(["run", "--bios", "/nonexistent/fw.elf"]), mentioning: "/nonexistent/fw.elf")
+    }
+
+    @Test func directoryIsNotAnImage() throws {
+        expectOneLineError(try Self.isola(["run", "--bios", "/tmp"]), mentioning: "/tmp")
+    }
+
+    @Test func emptyFile() throws {
+        let path = try Self.temporaryFile([])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectOneLineError(try Self.isola(["run", "--bios", path]), mentioning: "empty")
+    }
+
+    @Test func elfForAnotherMachine() throws {
+        // The host's own /bin/true is an ELF for x86-64 or arm64.
+        expectOneLineError(try Self.isola(["run", "--bios", "/bin/true"]), mentioning: "another machine")
+    }
+
+    @Test func truncatedELF() throws {
+        var header = [UInt8](repeating: 0, count: 40)
+        header[0...3] = [0x7F, 0x45, 0x4C, 0x46]
+        header[4] = 2
+        header[5] = 1
+        let path = try Self.temporaryFile(header)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectOneLineError(try Self.isola(["run", "--bios", path]), mentioning: "truncated")
+    }
+
+    @Test func rawImageLargerThanRAM() throws {
+        let path = try Self.temporaryFile([UInt8](repeating: 0x13, count: 2 << 20))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectOneLineError(try Self.isola(["run", "--bios", path, "--memory", "1M"]), mentioning: "outside guest RAM")
+    }
+
+    @Test func entryOutsideRAM() throws {
+        // Relink the demo's ELF header with an entry point far outside RAM.
+        var bytes = [UInt8](try Data(contentsOf: GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf")))
+        for i in 0..<8 { bytes[24 + i] = i == 3 ? 0x40 : 0 }  // e_entry = 0x40000000
+        let path = try Self.temporaryFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectOneLineError(try Self.isola(["run", "--bios", path]), mentioning: "entry point 0x40000000")
+    }
+
+    @Test func badMemorySize() throws {
+        expectOneLineError(try Self.isola(["run", "--bios", "/bin/true", "--memory", "lots"]), mentioning: "lots")
+    }
+
+    @Test func badHartCount() throws {
+        let r = try Self.isola(["run", "--bios", GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path, "--cpus", "0"])
+        expectOneLineError(r, mentioning: "cpus")
+    }
+
+    @Test func traceShowsRetiredInstructions() throws {
+        let r = try Self.isola(["run", "--trace", "--bios", GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("[0] M 0x0000000080000000: auipc t0, 0x0  t0=0x0000000080000000"), "\(r.stderr.prefix(400))")
+    }
+}
