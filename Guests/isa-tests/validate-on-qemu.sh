@@ -17,7 +17,9 @@ for src in "$here"/*.S; do
     machine=virt
     # HTIF lives on QEMU's spike machine, not on virt.
     grep -q tohost "$src" && machine=spike
-    timeout 60 qemu-system-riscv64 -M $machine -cpu rv64,zba=true,zbb=true,zbs=true -nographic \
+    smp=1
+    case $name in smp-*) smp=4 ;; esac
+    timeout 60 qemu-system-riscv64 -M $machine -smp $smp -cpu rv64,zba=true,zbb=true,zbs=true -nographic \
         -bios "$out/$name.qemu.elf" </dev/null >"$out/$name.log" 2>&1
     rc=$?
     echo "$name: $rc"

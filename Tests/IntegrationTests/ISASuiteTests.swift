@@ -11,7 +11,8 @@ import Testing
         let elf = GuestRunner.isaTestBuild.appendingPathComponent("\(name).elf").path
         try #require(FileManager.default.fileExists(atPath: elf),
                      "\(elf) is missing: the test command builds it (Guests/isa-tests/build.sh)")
-        let run = try GuestRunner.run(firmware: elf)
+        // smp-* programs exercise several harts on several host threads.
+        let run = try GuestRunner.run(firmware: elf, harts: name.hasPrefix("smp-") ? 4 : 1)
         #expect(run.outcome == .poweroff(exitCode: 0),
                 "\(name): \(run.outcome) (a fail code is the number of the failing check); console: \(run.console)")
     }
