@@ -1,0 +1,40 @@
+# The two commands a newcomer needs:
+#   make run    install what is missing, build Isola, boot the demo guest
+#   make test   run the whole test suite (what CI runs)
+# and a few more: make build, make guests, make bench, make validate.
+
+ISOLA := .build/release/isola
+GUESTS := .build/isa-tests
+
+.PHONY: all setup build guests run test bench validate clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	swift build -c release --product isola
+
+guests: setup
+	Guests/isa-tests/build.sh $(GUESTS)
+
+# The main job. For now: a bare-metal RISC-V program that prints through the
+# UART and powers off (Linux comes with the virt board, issue 3).
+run: build guests
+	$(ISOLA) run --bios $(GUESTS)/uart-hello.elf
+
+# Tests that boot guests use the release build (ARCHITECTURE.md).
+test: guests
+	swift build -c release --build-tests
+	swift test -c release --skip-build
+
+bench: build guests
+	Benchmarks/cpu-mips.sh
+
+# Runs the ISA test programs on QEMU, to check the tests themselves.
+validate: setup
+	Guests/isa-tests/validate-on-qemu.sh
+
+clean:
+	rm -rf .build

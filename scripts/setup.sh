@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Isola's build, guests, tests and benchmarks need,
+# only those that are missing: the riscv64 cross toolchain (guest programs),
+# QEMU (reference and benchmark peer) and the device-tree compiler.
+set -euo pipefail
+packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu qemu-system-misc device-tree-compiler python3 make bc)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
