@@ -29,7 +29,7 @@ struct Isola: ParsableCommand {
                 Self.exit(withError: error)
             }
             let message = fullMessage(for: error)
-            HostOutput.standardError.write("isola: \(message)\n")
+            HostOutput.standardError.write(message + "\n")
             Glibc.exit(2)
         }
     }

@@ -81,6 +81,8 @@ public final class Hart: @unchecked Sendable {
     var readTLB: UnsafeMutablePointer<TLBEntry>
     var writeTLB: UnsafeMutablePointer<TLBEntry>
     var fetchTLB: UnsafeMutablePointer<TLBEntry>
+    /// Whether a superpage translation may sit in the TLB (as 4 KiB pieces) since the last full flush.
+    var superpageCached = false
     let decodeCache: DecodeCache
     /// Per RAM page of this hart: nonzero where stores must take the slow path
     /// (bit 0: this hart has decoded code there; bit 1: a watched MMIO-like word such as HTIF's `tohost`).

@@ -22,6 +22,7 @@ extension Hart {
 
     func flushTLB() {
         tlb.flushAll()
+        superpageCached = false
     }
 
     // MARK: Fast paths

@@ -74,6 +74,8 @@ extension Hart {
                     let (exchanged, _) = atomicPTE.compareExchange(expected: pte, desired: pte | needed, ordering: .acquiringAndReleasing)
                     if !exchanged { continue walk }  // another hart changed the PTE; walk again
                 }
+                // The TLB caches 4 KiB pieces; an address-specific sfence.vma must drop all of them.
+                if level > 0 { superpageCached = true }
                 let pageNumber = (ppn & ~levelMask) | ((va >> 12) & levelMask)
                 return (pageNumber << 12) | (va & 0xFFF)
             }
