@@ -1,6 +1,7 @@
 import IsolaCore
 import IsolaHost
 import IsolaRISCV
+import Logging
 
 /// Runs firmware or a bare-metal program on a fresh RISC-V machine: what
 /// `isola run --bios FILE` does.
@@ -23,6 +24,7 @@ public struct BareMetalRun {
     public var configuration: RISCVMachine.Configuration
     public var firmwarePath: String
     public var trace = false
+    public var logger = Logger(label: "isola.vmm")
 
     public init(firmwarePath: String, configuration: RISCVMachine.Configuration) {
         self.firmwarePath = firmwarePath
@@ -31,7 +33,12 @@ public struct BareMetalRun {
 
     public func run(console: ByteSink) throws -> Result {
         let machine = try RISCVMachine(configuration: configuration, console: console)
-        try machine.loadFirmware(path: firmwarePath)
+        let loaded = try machine.loadFirmware(path: firmwarePath)
+        logger.info("machine created", metadata: [
+            "harts": "\(configuration.hartCount)", "memory": "\(configuration.memoryInBytes >> 20) MiB",
+            "firmware": "\(firmwarePath)", "entry": "0x\(String(loaded.entry, radix: 16))",
+            "htif": "\(loaded.symbols["tohost"] != nil)",
+        ])
         if trace {
             let tracer = InstructionTracer()
             for hart in machine.harts { hart.tracer = tracer }
@@ -39,6 +46,10 @@ public struct BareMetalRun {
         let start = HostClock.monotonicNanoseconds()
         let outcome = try machine.run()
         let seconds = Double(HostClock.monotonicNanoseconds() - start) / 1e9
+        logger.info("machine stopped", metadata: [
+            "outcome": "\(outcome)", "instructions": "\(machine.instructionsRetired)",
+            "seconds": "\(seconds)",
+        ])
         return Result(outcome: outcome, instructionsRetired: machine.instructionsRetired, seconds: seconds)
     }
 }

@@ -3,6 +3,7 @@ import IsolaCore
 import IsolaHost
 import IsolaRISCV
 import IsolaVMM
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +36,9 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print instructions retired, time and MIPS to stderr on exit.")
     var stats = false
 
+    @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
+    var verbose = false
+
     func run() throws {
         do {
             var configuration = RISCVMachine.Configuration()
@@ -42,6 +46,8 @@ struct Run: ParsableCommand {
             configuration.hartCount = cpus
             var job = BareMetalRun(firmwarePath: bios, configuration: configuration)
             job.trace = trace
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            job.logger.logLevel = verbose ? .info : .warning
             let console = ConsoleOutput()
             let result = try job.run(console: console)
             if case let .crashed(reason) = result.outcome {
