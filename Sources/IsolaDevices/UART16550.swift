@@ -1,8 +1,11 @@
 import IsolaCore
+import IsolaHost
 
 /// A National Semiconductor 16550A UART, the console every RISC-V firmware and
 /// kernel knows (`ns16550a` in the device tree). Registers are one byte apart.
-public final class UART16550: MMIODevice {
+public final class UART16550: MMIODevice, @unchecked Sendable {
+    // Sendable: registers are guarded by `lock`; the host console's input thread and vCPU threads share it.
+    private let lock = HostMutex()
     private let output: ByteSink
     private let interrupt: InterruptLine
 
@@ -28,13 +31,33 @@ public final class UART16550: MMIODevice {
 
     private var dlab: Bool { lcr & 0x80 != 0 }
 
-    /// Queues bytes typed on the host console for the guest to read.
+    /// Queues bytes typed on the host console for the guest to read (any thread).
     public func receive(_ bytes: [UInt8]) {
-        receiveBuffer.append(contentsOf: bytes)
-        updateInterrupt()
+        lock.withLock {
+            receiveBuffer.append(contentsOf: bytes)
+            updateInterrupt()
+        }
+    }
+
+    /// One typed byte for firmware that reads the console without the UART (SBI getchar).
+    public func takeReceivedByteForFirmware() -> UInt8? {
+        lock.withLock {
+            guard !receiveBuffer.isEmpty else { return nil }
+            let b = receiveBuffer.removeFirst()
+            updateInterrupt()
+            return b
+        }
     }
 
     public func read(offset: UInt64, size: Int) -> UInt64 {
+        lock.withLock { readLocked(offset: offset) }
+    }
+
+    public func write(offset: UInt64, size: Int, value: UInt64) {
+        lock.withLock { writeLocked(offset: offset, value: value) }
+    }
+
+    private func readLocked(offset: UInt64) -> UInt64 {
         switch offset {
         case Self.rbrThr:
             if dlab { return UInt64(dll) }
@@ -66,7 +89,7 @@ public final class UART16550: MMIODevice {
         }
     }
 
-    public func write(offset: UInt64, size: Int, value: UInt64) {
+    private func writeLocked(offset: UInt64, value: UInt64) {
         let v = UInt8(truncatingIfNeeded: value)
         switch offset {
         case Self.rbrThr:

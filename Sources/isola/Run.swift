@@ -5,65 +5,146 @@ import IsolaRISCV
 import IsolaVMM
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Boot a RISC-V machine.",
+        abstract: "Boot a RISC-V virtual machine.",
         discussion: """
-        With --bios, hart 0 (and every other hart) starts in M-mode at the image's entry: \
-        an ELF is loaded by its segments' physical addresses, anything else as a raw binary at \
-        0x80000000. The exit status is the guest's: 0 after a test-finisher pass (0x5555) or \
-        HTIF exit 1, the guest's code after a failure, 1 after a crash the monitor detects, \
-        2 for bad arguments or images.
+        With no --kernel and no --bios, boots the default Linux image built by \
+        'isola images build'. --kernel boots a Linux Image in S-mode with the built-in SBI \
+        firmware (para-virtualized); add --bios to run real M-mode firmware such as OpenSBI's \
+        fw_jump.bin first (fully virtualized). --bios alone runs firmware or a bare-metal program: \
+        an ELF by its physical addresses, anything else as a raw binary at 0x80000000.
+
+        Console: on a terminal, Ctrl-A X quits and Ctrl-A C opens the monitor prompt \
+        ('info registers', 'quit'); Ctrl-A Ctrl-A sends Ctrl-A.
+
+        Exit status: 0 after the guest powers off, the guest's code after a test-finisher \
+        or HTIF failure, 1 after a crash the monitor detects, 2 for bad arguments or images.
         """
     )
 
-    @Option(name: .long, help: "M-mode firmware or bare-metal program (ELF or raw binary).")
-    var bios: String
+    @Option(name: .long, help: "Linux kernel Image (arch/riscv/boot/Image).")
+    var kernel: String?
 
-    @Option(name: .long, help: "Guest RAM size, e.g. 128M or 1G.")
-    var memory: String = "128M"
+    @Option(name: .long, help: "Initial ramdisk for the kernel.")
+    var initrd: String?
 
-    @Option(name: .long, help: "Number of harts.")
+    @Option(name: .long, help: "Kernel command line.")
+    var append: String?
+
+    @Option(name: .long, help: "M-mode firmware (e.g. OpenSBI fw_jump.bin) or a bare-metal program (ELF or raw binary).")
+    var bios: String?
+
+    @Option(name: .long, help: "Guest RAM size, e.g. 256M or 1G.")
+    var memory: String = "256M"
+
+    @Option(name: .long, help: "Number of harts (any number, whatever the host has).")
     var cpus: Int = 1
+
+    @Option(name: .long, help: "Where guest console output goes: stdio, none or file:PATH.")
+    var console: String = "stdio"
+
+    @Option(name: .long, help: "Write the generated device tree (DTB) to FILE and exit.")
+    var dumpDtb: String?
 
     @Flag(name: .long, help: "Print each retired instruction (pc, disassembly, written register) to stderr.")
     var trace = false
 
-    @Flag(name: .long, help: "Print instructions retired, time and MIPS to stderr on exit.")
+    @Flag(name: .long, help: "Print instructions retired, time, MIPS and the guest's boot time to stderr on exit.")
     var stats = false
 
     @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
     var verbose = false
 
+    static let defaultBootArguments = "console=ttyS0 earlycon=sbi quiet"
+
     func run() throws {
         do {
-            var configuration = RISCVMachine.Configuration()
-            configuration.memoryInBytes = try MemorySize.parse(memory)
-            configuration.hartCount = cpus
-            var job = BareMetalRun(firmwarePath: bios, configuration: configuration)
-            job.trace = trace
-            LoggingSystem.bootstrap(StreamLogHandler.standardError)
-            job.logger.logLevel = verbose ? .info : .warning
-            let console = ConsoleOutput()
-            let result = try job.run(console: console)
-            if case let .crashed(reason) = result.outcome {
-                HostOutput.standardError.write("isola: guest crashed: \(reason)\n")
-            }
-            if stats {
-                let mips = Double(result.instructionsRetired) / result.seconds / 1e6
-                HostOutput.standardError.write(
-                    "isola: \(result.instructionsRetired) instructions in \(String(format3(result.seconds))) s, \(String(format1(mips))) MIPS\n")
-            }
-            throw ExitCode(result.exitStatus)
+            try runMachine()
         } catch let exit as ExitCode {
             throw exit
         } catch {
+            Terminal.restore()
             HostOutput.standardError.write("isola: \(error)\n")
             throw ExitCode(2)
+        }
+    }
+
+    private func bootSource() throws -> BootSource {
+        let arguments = append ?? Self.defaultBootArguments
+        switch (kernel, bios) {
+        case let (kernel?, bios?):
+            return .firmwareWithLinux(firmware: bios, kernel: kernel, initrd: initrd, bootArguments: arguments)
+        case let (kernel?, nil):
+            return .linux(kernel: kernel, initrd: initrd, bootArguments: arguments)
+        case let (nil, bios?):
+            guard initrd == nil && append == nil else {
+                throw ValidationError("--initrd and --append need --kernel")
+            }
+            return .firmware(path: bios)
+        case (nil, nil):
+            guard let image = GuestImages.defaultImage else {
+                throw CoreError.invalidConfiguration(
+                    field: "kernel", reason: "no --kernel given and no default image in \(GuestImages.cacheDirectory)/images; run 'isola images build'")
+            }
+            return .linux(kernel: image.kernel, initrd: initrd ?? image.initramfs, bootArguments: arguments)
+        }
+    }
+
+    private func consoleOutput() throws -> HostOutput {
+        switch console {
+        case "stdio": return .standardOutput
+        case "none": return .discard
+        default:
+            guard console.hasPrefix("file:"), console.count > 5 else {
+                throw CoreError.invalidConfiguration(field: "console", reason: "'\(console)': expected stdio, none or file:PATH")
+            }
+            return try .file(String(console.dropFirst(5)))
+        }
+    }
+
+    private func runMachine() throws {
+        var configuration = RISCVMachine.Configuration()
+        configuration.memoryInBytes = try MemorySize.parse(memory)
+        configuration.hartCount = cpus
+        try configuration.validate()
+        let boot = try bootSource()
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "isola.vmm")
+        logger.logLevel = verbose ? .info : .warning
+
+        let output = ConsoleOutput(output: try consoleOutput())
+        let vm = try VirtualMachine(configuration: configuration, boot: boot, console: output, logger: logger)
+        if let dumpDtb {
+            var tree = vm.machine.deviceTree()
+            if case let .linux(_, _, arguments) = boot { tree.bootArguments = arguments }
+            try HostOutput.write(tree.encoded(), toFile: dumpDtb)
+            return
+        }
+        if trace {
+            let tracer = InstructionTracer()
+            for hart in vm.machine.harts { hart.tracer = tracer }
+        }
+        try output.startPeriodicFlush()
+        let console = InteractiveConsole(vm: vm)
+        try console.start()
+        let result = try vm.run()
+        console.finish()
+        report(result)
+        throw ExitCode(result.exitStatus)
+    }
+
+    private func report(_ result: VirtualMachine.Result) {
+        switch result.outcome {
+        case let .crashed(reason): HostOutput.standardError.write("isola: guest crashed: \(reason)\n")
+        case .reset: HostOutput.standardError.write("isola: guest asked for a reset; stopped\n")
+        default: break
+        }
+        if stats {
+            let mips = Double(result.instructionsRetired) / result.seconds / 1e6
+            var line = "isola: \(result.instructionsRetired) instructions in \(format3(result.seconds)) s, \(format1(mips)) MIPS"
+            if let boot = result.bootNanoseconds { line += ", boot to init \(format1(Double(boot) / 1e6)) ms" }
+            HostOutput.standardError.write(line + "\n")
         }
     }
 }

@@ -141,6 +141,7 @@ extension Hart {
             // Only SSIP is writable through sip (privileged spec 4.1.3).
             let mask = InterruptBits.ssip & mideleg
             mipSoftware = (mipSoftware & ~mask) | (value & mask)
+            clearRemoteSoftwareInterrupt(unless: value)
         case CSR.satp:
             let mode = value >> 60
             guard mode == 0 || mode == 8 || mode == 9 || mode == 10 else { return true }  // WARL: ignored
@@ -162,6 +163,7 @@ extension Hart {
         case CSR.mtval: mtval = value
         case CSR.mip:
             mipSoftware = (mipSoftware & ~InterruptBits.supervisor) | (value & InterruptBits.supervisor)
+            clearRemoteSoftwareInterrupt(unless: value)
         case CSR.mcycle: cycleOffset = value &- (instret &+ retiredInBlock)
         case CSR.minstret: instretOffset = value &- (instret &+ retiredInBlock)
         case 0xB03...0xB1F, 0x323...0x33F, CSR.mseccfg: break
@@ -180,6 +182,13 @@ extension Hart {
             return false
         }
         return true
+    }
+
+    /// An SSIP another hart raised (SBI IPI) lives in `interruptLines`; clearing the bit clears it there too.
+    private func clearRemoteSoftwareInterrupt(unless value: UInt64) {
+        if value & InterruptBits.ssip == 0 && interruptLines.load(ordering: .relaxed) & InterruptBits.ssip != 0 {
+            interruptLines.loadThenBitwiseAnd(with: ~InterruptBits.ssip, ordering: .acquiringAndReleasing)
+        }
     }
 
     private func legalTvec(_ value: UInt64) -> UInt64 {

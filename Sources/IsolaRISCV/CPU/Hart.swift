@@ -67,6 +67,15 @@ public final class Hart: @unchecked Sendable {
 
     /// `mip` bits driven from outside this hart's thread: MSIP (CLINT), MEIP/SEIP (PLIC).
     public let interruptLines = ManagedAtomic<UInt64>(0)
+    /// The supervisor timer compare that SBI `set_timer` programs: STIP is pending while `mtime >= stimecmp`.
+    var stimecmp: UInt64 = .max
+    /// SBI HSM state of the hart (`HartState`); harts other than the boot hart start stopped under the built-in SBI.
+    public let hsmState = ManagedAtomic<UInt8>(HartState.started.rawValue)
+    /// Where an `sbi_hart_start` asks the hart to begin (written before the state becomes startPending).
+    var startAddress: UInt64 = 0
+    var startOpaque: UInt64 = 0
+    /// Remote requests from other harts (`RemoteRequest` bits), served between blocks.
+    public let remoteRequests = ManagedAtomic<UInt32>(0)
     /// Where the hart sleeps in `wfi`; `kick` wakes it.
     public let parker = Parker()
     /// Set while the hart waits in `wfi` for an interrupt.
@@ -154,6 +163,21 @@ public final class Hart: @unchecked Sendable {
         }
         kick()
     }
+}
+
+/// SBI HSM hart states (SBI specification v2.0, table 36).
+public enum HartState: UInt8, Sendable {
+    case started = 0
+    case stopped = 1
+    case startPending = 2
+    case stopPending = 3
+    case suspended = 4
+}
+
+/// Work one hart asks of another (SBI IPI and RFENCE).
+public enum RemoteRequest {
+    public static let fenceI: UInt32 = 1
+    public static let sfenceVMA: UInt32 = 2
 }
 
 /// Flags in `Hart.pageFlags`.

@@ -5,7 +5,9 @@ extension Hart {
     /// `mip` as software reads it: its own bits, the wires from devices, and the timer.
     func currentMIP() -> UInt64 {
         var pending = mipSoftware | interruptLines.load(ordering: .acquiring)
-        if machine.clock.mtime >= machine.clint.mtimecmp[Int(hartID)] { pending |= InterruptBits.mtip }
+        let now = machine.clock.mtime
+        if now >= machine.clint.mtimecmp[Int(hartID)] { pending |= InterruptBits.mtip }
+        if now >= stimecmp { pending |= InterruptBits.stip }
         return pending
     }
 

@@ -1,4 +1,5 @@
 import Atomics
+import IsolaHost
 
 /// The hart's outer loop: interrupts between blocks, `wfi` sleep, stop requests.
 extension Hart {
@@ -12,6 +13,11 @@ extension Hart {
     public func run() {
         let stop = machine.stopRequested
         while !stop.load(ordering: .relaxed) {
+            if hsmState.load(ordering: .acquiring) != HartState.started.rawValue {
+                if !serveHartStateChange() { parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds) }
+                continue
+            }
+            serveRemoteRequests()
             if waitingForInterrupt {
                 if hasWakeupInterrupt {
                     waitingForInterrupt = false
@@ -44,11 +50,42 @@ extension Hart {
         }
     }
 
+    /// Starts a hart that `sbi_hart_start` asked to start; returns false while it stays stopped.
+    func serveHartStateChange() -> Bool {
+        guard hsmState.load(ordering: .acquiring) == HartState.startPending.rawValue else {
+            remoteRequests.store(0, ordering: .releasing)  // a stopped hart has nothing cached to fence
+            return false
+        }
+        // SBI v2.0 section 9.1: S-mode at start_addr, a0 = hartid, a1 = opaque, satp = 0, SIE = 0.
+        setPrivilege(.supervisor)
+        satp = 0
+        mstatus &= ~MStatus.sie
+        flushTLB()
+        invalidateAllDecoded()
+        pc = startAddress
+        x[10] = hartID
+        x[11] = startOpaque
+        waitingForInterrupt = false
+        hsmState.store(HartState.started.rawValue, ordering: .releasing)
+        return true
+    }
+
+    /// Performs the fences other harts asked for (SBI RFENCE) and acknowledges them.
+    func serveRemoteRequests() {
+        let requests = remoteRequests.exchange(0, ordering: .acquiringAndReleasing)
+        if requests == 0 { return }
+        if requests & RemoteRequest.fenceI != 0 { invalidateAllDecoded() }
+        if requests & RemoteRequest.sfenceVMA != 0 { flushTLB() }
+    }
+
     private func sleepUntilInterrupt() {
         let now = machine.clock.hostNanoseconds(atMtime: machine.clock.mtime)
         var deadline = now &+ Hart.maximumSleepNanoseconds
         if mie & InterruptBits.mtip != 0 {
             deadline = min(deadline, machine.clock.hostNanoseconds(atMtime: machine.clint.mtimecmp[Int(hartID)]))
+        }
+        if mie & InterruptBits.stip != 0 && stimecmp != .max {
+            deadline = min(deadline, machine.clock.hostNanoseconds(atMtime: stimecmp))
         }
         parker.park(untilMonotonicNanoseconds: deadline)
     }

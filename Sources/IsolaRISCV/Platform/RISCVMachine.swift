@@ -41,6 +41,10 @@ public final class RISCVMachine {
     public let context: MachineContext
     public let harts: [Hart]
     public let uart: UART16550
+    public let plic: PLIC
+    public let bootTimer: BootTimer
+    /// The built-in SBI, installed when a kernel boots without M-mode firmware.
+    public private(set) var sbi: SupervisorBinaryInterface?
     private let console: ByteSink
 
     public init(configuration: Configuration, console: ByteSink) throws {
@@ -52,16 +56,124 @@ public final class RISCVMachine {
         let clint = CLINT(hartCount: configuration.hartCount, clock: clock)
         let bus = PhysicalBus()
         context = MachineContext(ram: ram, bus: bus, clock: clock, clint: clint)
-        uart = UART16550(output: console)
+        plic = PLIC(hartCount: configuration.hartCount)
+        uart = UART16550(output: console, interrupt: plic.line(Int(BoardDeviceTree.uartInterrupt)))
+        bootTimer = BootTimer()
         bus.map(clint, at: MemoryMap.clint, size: CLINT.size, name: "clint")
+        bus.map(plic, at: MemoryMap.plic, size: PLIC.size, name: "plic")
         bus.map(uart, at: MemoryMap.uart, size: MemoryMap.uartSize, name: "uart")
-        bus.map(TestFinisher(power: context), at: MemoryMap.testFinisher, size: MemoryMap.testFinisherSize, name: "test-finisher")
+        bus.map(TestFinisher(power: context), at: MemoryMap.testFinisher, size: 8, name: "test-finisher")
+        bus.map(bootTimer, at: MemoryMap.bootTimer, size: 8, name: "boot-timer")
+        for slot in 0..<MemoryMap.virtioSlotCount {
+            bus.map(VirtioMMIOEmptySlot(), at: MemoryMap.virtioBase + UInt64(slot) * MemoryMap.virtioStride,
+                    size: MemoryMap.virtioStride, name: "virtio-mmio\(slot)")
+        }
         var harts: [Hart] = []
         for id in 0..<configuration.hartCount {
             harts.append(try Hart(hartID: UInt64(id), machine: context, decodeCacheSlots: configuration.decodeCacheSlots))
         }
         self.harts = harts
         clint.harts = harts
+        plic.harts = harts
+    }
+
+    /// The device tree describing this machine, for a kernel with `bootArguments` and an initrd range.
+    public func deviceTree(bootArguments: String = "", initrd: Range<UInt64>? = nil) -> BoardDeviceTree {
+        var tree = BoardDeviceTree(memorySize: configuration.memoryInBytes, hartCount: configuration.hartCount)
+        tree.memoryBase = context.ram.basePhysicalAddress
+        tree.bootArguments = bootArguments
+        tree.initrd = initrd
+        tree.virtioSlots = MemoryMap.virtioSlotCount
+        return tree
+    }
+
+    /// Where a boot places things in RAM.
+    public struct LinuxLayout: Equatable, Sendable {
+        public let kernel: UInt64
+        public let initrd: Range<UInt64>?
+        public let deviceTree: UInt64
+    }
+
+    /// Loads a Linux `Image` (and initrd), generates the device tree, and starts hart 0
+    /// in S-mode at the kernel with the built-in SBI answering its ecalls; the
+    /// other harts wait, stopped, for `sbi_hart_start` (SBI HSM).
+    @discardableResult
+    public func loadLinux(kernelPath: String, initrdPath: String?, bootArguments: String) throws -> LinuxLayout {
+        let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments)
+        let sbi = SupervisorBinaryInterface(machine: context, console: console)
+        sbi.harts = harts
+        sbi.input = { [uart] in uart.takeReceivedByteForFirmware() }
+        self.sbi = sbi
+        for hart in harts {
+            hart.prepareForSupervisorBoot(sbi: sbi)
+        }
+        harts[0].bootSupervisor(entry: layout.kernel, arguments: (0, layout.deviceTree))
+        return layout
+    }
+
+    /// Loads real M-mode firmware (OpenSBI's `fw_jump`) with a kernel at 0x80200000, where
+    /// fw_jump jumps; every hart starts in the firmware with a0 = hartid, a1 = the device tree.
+    @discardableResult
+    public func loadFirmwareAndLinux(firmwarePath: String, kernelPath: String, initrdPath: String?,
+                                     bootArguments: String) throws -> LinuxLayout {
+        let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments,
+                                    kernelOffset: 0x20_0000)
+        let firmware = try BootImageLoader.load(path: firmwarePath, into: context.ram)
+        guard firmware.end <= layout.kernel else {
+            throw LoaderError.outsideRAM(path: firmwarePath, address: context.ram.basePhysicalAddress,
+                                         length: firmware.end - context.ram.basePhysicalAddress,
+                                         ramBase: context.ram.basePhysicalAddress, ramEnd: layout.kernel)
+        }
+        for hart in harts {
+            hart.reset(entry: firmware.entry)
+            hart.x[10] = hart.hartID
+            hart.x[11] = layout.deviceTree
+        }
+        return layout
+    }
+
+    /// Writes the kernel, initrd and device tree into RAM.
+    private func placeLinux(kernelPath: String, initrdPath: String?, bootArguments: String,
+                            kernelOffset: UInt64? = nil) throws -> LinuxLayout {
+        let ram = context.ram
+        let kernelBytes = try HostFile.readAll(kernelPath)
+        let kernel = try LinuxKernelImage(bytes: kernelBytes, path: kernelPath)
+        let kernelAddress = ram.basePhysicalAddress + (kernelOffset ?? kernel.textOffset)
+        guard ram.contains(kernelAddress, length: kernel.imageSize) else {
+            throw LoaderError.outsideRAM(path: kernelPath, address: kernelAddress, length: kernel.imageSize,
+                                         ramBase: ram.basePhysicalAddress, ramEnd: ram.endPhysicalAddress)
+        }
+        try ram.write(kernel.bytes, at: kernelAddress)
+        let kernelEnd = kernelAddress + kernel.imageSize
+
+        // The device tree goes near the top of RAM on a 2 MiB boundary, as QEMU places it;
+        // the initrd right below it.
+        let dtbSize: UInt64 = 64 << 10
+        let dtbAddress = (ram.endPhysicalAddress - dtbSize) & ~0x1F_FFFF
+        var initrdRange: Range<UInt64>?
+        var initrdBytes: [UInt8] = []
+        if let initrdPath {
+            initrdBytes = try HostFile.readAll(initrdPath)
+            guard !initrdBytes.isEmpty else { throw LoaderError.empty(path: initrdPath) }
+            let size = UInt64(initrdBytes.count)
+            guard size < dtbAddress - kernelEnd else {
+                throw LoaderError.outsideRAM(path: initrdPath, address: kernelEnd, length: size,
+                                             ramBase: ram.basePhysicalAddress, ramEnd: ram.endPhysicalAddress)
+            }
+            let start = (dtbAddress - size) & ~0xFFF
+            guard start >= kernelEnd else {
+                throw LoaderError.outsideRAM(path: initrdPath, address: start, length: size,
+                                             ramBase: ram.basePhysicalAddress, ramEnd: ram.endPhysicalAddress)
+            }
+            try ram.write(initrdBytes, at: start)
+            initrdRange = start..<(start + size)
+        }
+        let dtb = deviceTree(bootArguments: bootArguments, initrd: initrdRange).encoded()
+        guard UInt64(dtb.count) <= dtbSize else {
+            throw CoreError.invalidConfiguration(field: "append", reason: "the device tree would exceed \(dtbSize) bytes")
+        }
+        try ram.write(dtb, at: dtbAddress)
+        return LinuxLayout(kernel: kernelAddress, initrd: initrdRange, deviceTree: dtbAddress)
     }
 
     /// Loads M-mode firmware or a bare-metal program; every hart starts at its entry.

@@ -36,6 +36,18 @@ public final class ConsoleOutput: ByteSink, @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Flushes every `intervalMilliseconds` from a background thread, so a prompt
+    /// without a newline still reaches the screen.
+    public func startPeriodicFlush(intervalMilliseconds: UInt64 = 20) throws {
+        let parker = Parker()
+        _ = try HostThread.start(name: "console-flush") { [weak self] in
+            while let self {
+                parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() + intervalMilliseconds * 1_000_000)
+                self.flush()
+            }
+        }
+    }
+
     /// The captured output as text.
     public var capturedText: String {
         lock.withLock { String(decoding: captured, as: UTF8.self) }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds Isola's default Linux guest from Debian's packages only:
+#   - the kernel from linux-source-6.1 with kernel.config merged onto tinyconfig,
+#   - BusyBox from Debian's busybox source package, static for riscv64,
+#   - an initramfs with init (this folder) and BusyBox.
+# Results go to $ISOLA_CACHE/images/default-<key>/ (default ~/.cache/isola),
+# keyed by the inputs, and are reused when present. Prints progress.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${ISOLA_CACHE:-$HOME/.cache/isola}
+jobs=$(nproc)
+cross=riscv64-linux-gnu-
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+need=(linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio dpkg-dev gcc-riscv64-linux-gnu xz-utils)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+kernel_tar=$(ls /usr/src/linux-source-6.1.tar.xz)
+kernel_version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/init" "$here/build.sh") | sha256sum | cut -c1-12)
+out="$cache/images/default-$key"
+if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ]; then
+    log "up to date: $out"
+    echo "$out"
+    exit 0
+fi
+work="$cache/work"
+mkdir -p "$work" "$out.tmp"
+
+# --- kernel ---
+src="$work/linux-source-6.1"
+if [ ! -f "$src/Makefile" ]; then
+    log "unpacking linux-source-6.1 ($kernel_version)"
+    tar -C "$work" -xf "$kernel_tar"
+fi
+log "configuring the kernel"
+make -s -C "$src" ARCH=riscv CROSS_COMPILE=$cross O="$work/kbuild" tinyconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$work/kbuild" "$work/kbuild/.config" "$here/kernel.config" >/dev/null
+make -s -C "$src" ARCH=riscv CROSS_COMPILE=$cross O="$work/kbuild" olddefconfig >/dev/null
+log "building the kernel (-j$jobs)"
+make -s -C "$src" ARCH=riscv CROSS_COMPILE=$cross O="$work/kbuild" -j"$jobs" Image >/dev/null
+cp "$work/kbuild/arch/riscv/boot/Image" "$out.tmp/Image"
+cp "$work/kbuild/.config" "$out.tmp/kernel.config"
+
+# --- BusyBox ---
+bb=$(ls -d "$work"/busybox-*/ 2>/dev/null | head -1 || true)
+if [ -z "$bb" ]; then
+    log "fetching Debian's busybox source"
+    list=/etc/apt/sources.list.d/isola-deb-src.sources
+    if ! apt-get source --print-uris busybox >/dev/null 2>&1; then
+        # deb-src for the same Debian release the machine already uses
+        suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+        printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$suite" | $sudo tee "$list" >/dev/null
+        $sudo apt-get update -qq
+    fi
+    (cd "$work" && apt-get source -qq busybox >/dev/null 2>&1)
+    bb=$(ls -d "$work"/busybox-*/ | head -1)
+fi
+log "building BusyBox (static, riscv64)"
+mkdir -p "$work/bbuild"
+make -s -C "$bb" O="$work/bbuild" CROSS_COMPILE=$cross defconfig >/dev/null
+sed -i -e 's/^# CONFIG_STATIC is not set/CONFIG_STATIC=y/' -e 's/^CONFIG_TC=y/# CONFIG_TC is not set/' "$work/bbuild/.config"
+make -s -C "$work/bbuild" CROSS_COMPILE=$cross oldconfig </dev/null >/dev/null 2>&1 || true
+make -s -C "$work/bbuild" CROSS_COMPILE=$cross -j"$jobs" busybox >/dev/null 2>&1
+rm -rf "$work/rootfs"
+make -s -C "$work/bbuild" CROSS_COMPILE=$cross CONFIG_PREFIX="$work/rootfs" install >/dev/null 2>&1
+cp "$work/bbuild/busybox" "$out.tmp/busybox"
+
+# --- initramfs (gen_init_cpio: device nodes without root) ---
+log "packing the initramfs"
+spec="$work/initramfs.list"
+{
+    echo "dir /dev 0755 0 0"
+    echo "nod /dev/console 0600 0 0 c 5 1"
+    echo "nod /dev/null 0666 0 0 c 1 3"
+    for d in proc sys tmp root etc mnt; do echo "dir /$d 0755 0 0"; done
+    echo "file /init $here/init 0755 0 0"
+    (cd "$work/rootfs" && find . -mindepth 1 | sort) | while read -r f; do
+        p=${f#.}
+        if [ -L "$work/rootfs/$f" ]; then echo "slink $p $(readlink "$work/rootfs/$f") 0777 0 0"
+        elif [ -d "$work/rootfs/$f" ]; then echo "dir $p 0755 0 0"
+        else echo "file $p $work/rootfs/$f 0755 0 0"; fi
+    done
+} > "$spec"
+"$work/kbuild/usr/gen_init_cpio" "$spec" | gzip -9 > "$out.tmp/initramfs.cpio.gz"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+log "done: $out"
+echo "$out"

@@ -1,0 +1,92 @@
+import IsolaCore
+import IsolaHost
+import IsolaRISCV
+import Logging
+
+/// What a VM boots.
+public enum BootSource: Sendable, Equatable {
+    /// M-mode firmware or a bare-metal program; every hart starts at its entry (full virtualization).
+    case firmware(path: String)
+    /// A Linux `Image` started in S-mode by the built-in SBI (para-virtualization), with an optional initrd.
+    case linux(kernel: String, initrd: String?, bootArguments: String)
+    /// Real M-mode firmware (OpenSBI's fw_jump) that starts the kernel itself.
+    case firmwareWithLinux(firmware: String, kernel: String, initrd: String?, bootArguments: String)
+}
+
+/// One virtual machine: the board, what it boots, and how its run ended.
+public final class VirtualMachine {
+    public struct Result: Sendable {
+        public let outcome: RISCVMachine.Outcome
+        public let instructionsRetired: UInt64
+        public let seconds: Double
+        /// Time from VM start to the guest's write of the boot-timer register, if it wrote it.
+        public let bootNanoseconds: UInt64?
+
+        /// The process exit status: the guest's own for poweroff, 1 for a crash.
+        public var exitStatus: Int32 {
+            switch outcome {
+            case let .poweroff(code): return code
+            case .reset, .stopped: return 0
+            case .crashed: return 1
+            }
+        }
+    }
+
+    public let machine: RISCVMachine
+    public let boot: BootSource
+    public var logger = Logger(label: "isola.vmm")
+
+    public init(configuration: RISCVMachine.Configuration, boot: BootSource, console: ByteSink,
+                logger: Logger = Logger(label: "isola.vmm")) throws {
+        self.boot = boot
+        self.logger = logger
+        machine = try RISCVMachine(configuration: configuration, console: console)
+        switch boot {
+        case let .firmware(path):
+            let loaded = try machine.loadFirmware(path: path)
+            logger.info("firmware loaded", metadata: ["path": "\(path)", "entry": "0x\(String(loaded.entry, radix: 16))",
+                                                      "htif": "\(loaded.symbols["tohost"] != nil)"])
+        case let .linux(kernel, initrd, bootArguments):
+            let layout = try machine.loadLinux(kernelPath: kernel, initrdPath: initrd, bootArguments: bootArguments)
+            logger.info("kernel loaded", metadata: [
+                "kernel": "\(kernel)", "at": "0x\(String(layout.kernel, radix: 16))",
+                "dtb": "0x\(String(layout.deviceTree, radix: 16))",
+                "initrd": "\(layout.initrd.map { "0x\(String($0.lowerBound, radix: 16))" } ?? "none")",
+            ])
+        case let .firmwareWithLinux(firmware, kernel, initrd, bootArguments):
+            try machine.loadFirmwareAndLinux(firmwarePath: firmware, kernelPath: kernel, initrdPath: initrd,
+                                             bootArguments: bootArguments)
+            logger.info("firmware and kernel loaded", metadata: ["firmware": "\(firmware)", "kernel": "\(kernel)"])
+        }
+        logger.info("machine created", metadata: [
+            "harts": "\(configuration.hartCount)", "memory": "\(configuration.memoryInBytes >> 20) MiB",
+        ])
+    }
+
+    /// Runs until the guest powers off, resets or crashes, or `stop` is called.
+    public func run() throws -> Result {
+        let start = HostClock.monotonicNanoseconds()
+        let outcome = try machine.run()
+        let seconds = Double(HostClock.monotonicNanoseconds() - start) / 1e9
+        logger.info("machine stopped", metadata: [
+            "outcome": "\(outcome)", "instructions": "\(machine.instructionsRetired)", "seconds": "\(seconds)",
+        ])
+        return Result(outcome: outcome, instructionsRetired: machine.instructionsRetired, seconds: seconds,
+                      bootNanoseconds: machine.bootTimer.bootNanoseconds)
+    }
+
+    /// Stops every hart at its next block boundary.
+    public func stop() {
+        machine.context.stop()
+    }
+
+    /// Bytes typed on the host console, for the guest's UART.
+    public func type(_ bytes: [UInt8]) {
+        machine.uart.receive(bytes)
+    }
+
+    /// The monitor's `info registers`: every hart's pc, privilege and integer registers.
+    public func registerDump() -> String {
+        machine.harts.map { $0.registerDump() }.joined(separator: "\n")
+    }
+}

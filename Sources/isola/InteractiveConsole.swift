@@ -1,0 +1,94 @@
+import IsolaHost
+import IsolaVMM
+
+/// Connects the host terminal to the guest's UART: raw mode on a real
+/// terminal, an input thread, and the Ctrl-A escape keys. With standard input
+/// not a terminal, input is still forwarded, and its end does not stop the guest.
+final class InteractiveConsole: @unchecked Sendable {
+    // Sendable: `vm` is used only through thread-safe calls (type, stop, registerDump).
+    private let vm: VirtualMachine
+
+    init(vm: VirtualMachine) {
+        self.vm = vm
+    }
+
+    func start() throws {
+        let interactive = Terminal.standardInputIsTerminal
+        if interactive { Terminal.enterRawMode() }
+        _ = try HostThread.start(name: "console-input") { [vm] in
+            var escape = ConsoleEscape()
+            while true {
+                let bytes = Terminal.readInput()
+                if bytes.isEmpty { return }  // end of input: the guest keeps running
+                for action in escape.feed(bytes) {
+                    switch action {
+                    case let .guest(b): vm.type(b)
+                    case .quit:
+                        HostOutput.standardError.write("\r\nisola: quit\r\n")
+                        vm.stop()
+                        return
+                    case .monitor:
+                        if InteractiveConsole.monitor(vm) == .quit {
+                            vm.stop()
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func finish() {
+        Terminal.restore()
+    }
+
+    enum MonitorResult { case resume, quit }
+
+    /// The tiny monitor prompt: reads commands until `cont` or `quit`.
+    static func monitor(_ vm: VirtualMachine) -> MonitorResult {
+        let out = HostOutput.standardError
+        out.write("\r\n(isola) ")
+        var line: [UInt8] = []
+        while true {
+            let bytes = Terminal.readInput(maximum: 1)
+            guard let b = bytes.first else { return .resume }
+            switch b {
+            case 13, 10:
+                out.write("\r\n")
+                let command = String(decoding: line, as: UTF8.self).trimmingSpaces
+                line.removeAll()
+                switch command {
+                case "info registers", "info r":
+                    out.write(vm.registerDump().replacingNewlines + "\r\n")
+                case "quit", "q":
+                    return .quit
+                case "cont", "c", "":
+                    return .resume
+                case "help", "?":
+                    out.write("info registers   show every hart's registers\r\ncont             back to the console\r\nquit             stop the VM\r\n")
+                default:
+                    out.write("unknown command '\(command)' (try help)\r\n")
+                }
+                out.write("(isola) ")
+            case 127, 8:
+                if !line.isEmpty { line.removeLast(); out.write("\u{8} \u{8}") }
+            default:
+                line.append(b)
+                out.write([b])
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+
+    fileprivate var replacingNewlines: String {
+        split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+    }
+}
