@@ -2,7 +2,7 @@
 # Builds Isola's default Linux guest from Debian's packages only:
 #   - the kernel from linux-source-6.1 with kernel.config merged onto tinyconfig,
 #   - BusyBox from Debian's busybox source package, static for riscv64,
-#   - an initramfs with init (this folder) and BusyBox.
+#   - an initramfs with BusyBox init, inittab and rcS (this folder).
 # Results go to $ISOLA_CACHE/images/default-<key>/ (default ~/.cache/isola),
 # keyed by the inputs, and are reused when present. Prints progress.
 set -euo pipefail
@@ -24,7 +24,7 @@ fi
 
 kernel_tar=$(ls /usr/src/linux-source-6.1.tar.xz)
 kernel_version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/init" "$here/build.sh") | sha256sum | cut -c1-12)
+key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/rcS" "$here/inittab" "$here/build.sh") | sha256sum | cut -c1-12)
 out="$cache/images/default-$key"
 if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ]; then
     log "up to date: $out"
@@ -80,8 +80,10 @@ spec="$work/initramfs.list"
     echo "dir /dev 0755 0 0"
     echo "nod /dev/console 0600 0 0 c 5 1"
     echo "nod /dev/null 0666 0 0 c 1 3"
-    for d in proc sys tmp root etc mnt; do echo "dir /$d 0755 0 0"; done
-    echo "file /init $here/init 0755 0 0"
+    for d in proc sys tmp root etc etc/init.d mnt; do echo "dir /$d 0755 0 0"; done
+    echo "slink /init /bin/busybox 0777 0 0"
+    echo "file /etc/inittab $here/inittab 0644 0 0"
+    echo "file /etc/init.d/rcS $here/rcS 0755 0 0"
     (cd "$work/rootfs" && find . -mindepth 1 | sort) | while read -r f; do
         p=${f#.}
         if [ -L "$work/rootfs/$f" ]; then echo "slink $p $(readlink "$work/rootfs/$f") 0777 0 0"
@@ -92,5 +94,9 @@ spec="$work/initramfs.list"
 "$work/kbuild/usr/gen_init_cpio" "$spec" | gzip -9 > "$out.tmp/initramfs.cpio.gz"
 rm -rf "$out"
 mv "$out.tmp" "$out"
+# Older default images are superseded: keep the cache to one.
+for old in "$cache"/images/default-*; do
+    [ "$old" = "$out" ] || rm -rf "$old"
+done
 log "done: $out"
 echo "$out"
