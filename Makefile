@@ -6,7 +6,7 @@
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests run test bench validate clean
+.PHONY: all setup build guests images run test bench validate clean
 
 all: build
 
@@ -19,13 +19,16 @@ build: setup
 guests: setup
 	Guests/isa-tests/build.sh $(GUESTS)
 
-# The main job. For now: a bare-metal RISC-V program that prints through the
-# UART and powers off (Linux comes with the virt board, issue 3).
-run: build guests
-	$(ISOLA) run --bios $(GUESTS)/uart-hello.elf
+# The main job: boot Linux in Isola (the default image; Ctrl-A X quits).
+run: build images
+	$(ISOLA) run
+
+# The default Linux guest (kernel + initramfs), cached in $ISOLA_CACHE.
+images: setup
+	Guests/linux/build.sh >/dev/null
 
 # Tests that boot guests use the release build (ARCHITECTURE.md).
-test: guests
+test: guests images
 	swift build -c release --build-tests
 	swift test -c release --skip-build
 

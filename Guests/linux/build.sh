@@ -12,7 +12,7 @@ jobs=$(nproc)
 cross=riscv64-linux-gnu-
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-need=(linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio dpkg-dev gcc-riscv64-linux-gnu xz-utils)
+need=(linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio dpkg-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross xz-utils)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -24,7 +24,7 @@ fi
 
 kernel_tar=$(ls /usr/src/linux-source-6.1.tar.xz)
 kernel_version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/rcS" "$here/inittab" "$here/build.sh") | sha256sum | cut -c1-12)
+key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/rcS" "$here/inittab" "$here/smp-stress.c" "$here/build.sh") | sha256sum | cut -c1-12)
 out="$cache/images/default-$key"
 if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ]; then
     log "up to date: $out"
@@ -73,6 +73,10 @@ rm -rf "$work/rootfs"
 make -s -C "$work/bbuild" CROSS_COMPILE=$cross CONFIG_PREFIX="$work/rootfs" install >/dev/null 2>&1
 cp "$work/bbuild/busybox" "$out.tmp/busybox"
 
+# --- the project's own guest programs ---
+log "building smp-stress"
+${cross}gcc -O2 -static -o "$work/smp-stress" "$here/smp-stress.c"
+
 # --- initramfs (gen_init_cpio: device nodes without root) ---
 log "packing the initramfs"
 spec="$work/initramfs.list"
@@ -90,6 +94,7 @@ spec="$work/initramfs.list"
         elif [ -d "$work/rootfs/$f" ]; then echo "dir $p 0755 0 0"
         else echo "file $p $work/rootfs/$f 0755 0 0"; fi
     done
+    echo "file /bin/smp-stress $work/smp-stress 0755 0 0"
 } > "$spec"
 "$work/kbuild/usr/gen_init_cpio" "$spec" | gzip -9 > "$out.tmp/initramfs.cpio.gz"
 rm -rf "$out"

@@ -55,6 +55,7 @@ public struct BoardDeviceTree {
                 ("phandle", .cells([UInt32(100 + h)])),
             ], children: [
                 DeviceTreeNode("interrupt-controller", [
+                    ("#address-cells", .cells([0])),
                     ("#interrupt-cells", .cells([1])),
                     ("interrupt-controller", .empty),
                     ("compatible", .string("riscv,cpu-intc")),

@@ -1,0 +1,140 @@
+import Dispatch
+import Foundation
+import IsolaHost
+import IsolaRISCV
+import IsolaVMM
+import Testing
+
+/// Boots the default Linux image (built by the test command with Guests/linux/build.sh)
+/// and checks what the guest prints.
+@Suite(.serialized) struct LinuxBootTests {
+    static let openSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
+
+    static func image() throws -> GuestImages.Image {
+        try #require(GuestImages.defaultImage, "no default guest image in \(GuestImages.cacheDirectory): the test command builds it (Guests/linux/build.sh)")
+    }
+
+    /// A VM running on a background thread, with its console captured.
+    final class RunningVM: @unchecked Sendable {
+        let vm: VirtualMachine
+        let console = ConsoleOutput(output: .discard, capture: true)
+        private let done = DispatchSemaphore(value: 0)
+        private(set) var result: VirtualMachine.Result?
+
+        init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20) throws {
+            vm = try VirtualMachine(configuration: .init(memoryInBytes: memory, hartCount: harts), boot: boot, console: console)
+            DispatchQueue.global().async {
+                self.result = try? self.vm.run()
+                self.done.signal()
+            }
+        }
+
+        /// Waits until the console shows `text`; false after `seconds`.
+        func waitFor(_ text: String, seconds: Double = 120) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if console.capturedText.contains(text) { return true }
+                if result != nil { return console.capturedText.contains(text) }
+                usleep(20_000)
+            }
+            return false
+        }
+
+        /// Waits for the VM to stop (stopping it after `seconds`).
+        func finish(seconds: Double = 120) -> VirtualMachine.Result? {
+            if done.wait(timeout: .now() + seconds) == .timedOut {
+                vm.stop()
+                done.wait()
+            }
+            return result
+        }
+    }
+
+    static func scripted(_ command: String, harts: Int = 1, firmware: String? = nil) throws -> (VirtualMachine.Result?, String) {
+        let image = try image()
+        let arguments = "console=ttyS0 ISOLA_CMD=\"\(command)\""
+        let boot: BootSource = firmware.map {
+            .firmwareWithLinux(firmware: $0, kernel: image.kernel, initrd: image.initramfs, bootArguments: arguments)
+        } ?? .linux(kernel: image.kernel, initrd: image.initramfs, bootArguments: arguments)
+        let running = try RunningVM(boot: boot, harts: harts)
+        let result = running.finish()
+        return (result, running.console.capturedText)
+    }
+
+    @Test func bootsToInitAndRunsACommand() throws {
+        let (result, console) = try Self.scripted("echo answer=$((6*7))")
+        #expect(console.contains("Linux version 6.1"))
+        #expect(console.contains("Machine model: isola,virt"))
+        #expect(console.contains("isola: init reached"))
+        #expect(console.contains("answer=42"))
+        #expect(result?.outcome == .poweroff(exitCode: 0), "\(console.suffix(2000))")
+        #expect(result?.bootNanoseconds != nil, "the boot-timer write from /init was not seen")
+    }
+
+    @Test func fourHartsAndAtomicsAcrossThem() throws {
+        let (result, console) = try Self.scripted("echo cpus=$(nproc); smp-stress 4 20000", harts: 4)
+        #expect(console.contains("cpus=4"), "\(console.suffix(2000))")
+        #expect(console.contains("smp-stress: ok"), "\(console.suffix(2000))")
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+    }
+
+    @Test func aFailingCommandBecomesTheExitStatus() throws {
+        let (result, _) = try Self.scripted("exit 5")
+        #expect(result?.exitStatus == 5)
+    }
+
+    @Test func interactiveShellAndPoweroff() throws {
+        let image = try Self.image()
+        let running = try RunningVM(boot: .linux(kernel: image.kernel, initrd: image.initramfs, bootArguments: "console=ttyS0 quiet"))
+        #expect(running.waitFor("isola: init reached"))
+        #expect(running.waitFor("/ # "), "no shell prompt: \(running.console.capturedText.suffix(1000))")
+        running.vm.type(Array("echo $((6*7))\n".utf8))
+        #expect(running.waitFor("\n42"), "\(running.console.capturedText.suffix(1000))")
+        running.vm.type(Array("poweroff\n".utf8))
+        let result = running.finish()
+        #expect(result?.outcome == .poweroff(exitCode: 0), "\(running.console.capturedText.suffix(1000))")
+    }
+
+    @Test func openSBIBootsTheSameKernel() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.openSBI), "Debian's opensbi package is missing (scripts/setup.sh installs it)")
+        let (result, console) = try Self.scripted("echo answer=$((6*7)); nproc", harts: 2, firmware: Self.openSBI)
+        #expect(console.contains("OpenSBI"))
+        #expect(console.contains("answer=42"), "\(console.suffix(2000))")
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+    }
+}
+
+/// The generated device tree, checked by the reference compiler.
+@Suite struct DeviceTreeTests {
+    @Test func decompilesCleanlyWithDtc() throws {
+        let dtb = NSTemporaryDirectory() + "isola-\(UUID().uuidString).dtb"
+        defer { try? FileManager.default.removeItem(atPath: dtb) }
+        let dump = try CommandLineTests.isola(["run", "--dump-dtb", dtb, "--cpus", "3", "--memory", "512M",
+                                               "--bios", GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/dtc")
+        process.arguments = ["-I", "dtb", "-O", "dts", dtb]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let dts = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let warnings = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(warnings.isEmpty, "dtc: \(warnings)")
+        #expect(dts.contains("cpu@2"))
+        #expect(dts.contains("reg = <0x00 0x80000000 0x00 0x20000000>"))
+        #expect(dts.contains("sifive,plic-1.0.0"))
+        #expect(dts.contains("virtio_mmio@10008000"))
+    }
+
+    @Test func encodesStructureAndStrings() {
+        let tree = DeviceTreeNode("", [("model", .string("x"))], children: [DeviceTreeNode("a@1", [("reg", .cells([1]))])])
+        let blob = FlattenedDeviceTree.encode(tree)
+        #expect(Array(blob[0..<4]) == [0xD0, 0x0D, 0xFE, 0xED])
+        let total = blob[4..<8].reduce(0) { $0 << 8 | Int($1) }
+        #expect(total == blob.count)
+    }
+}
