@@ -32,8 +32,9 @@ test: guests images
 	swift build -c release --build-tests
 	swift test -c release --skip-build
 
-bench: build guests
+bench: build guests images
 	Benchmarks/cpu-mips.sh
+	Benchmarks/linux-boot.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup

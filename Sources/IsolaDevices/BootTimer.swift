@@ -9,7 +9,8 @@ public final class BootTimer: MMIODevice, @unchecked Sendable {
     private let startNanoseconds: UInt64
     /// Nanoseconds from VM start to the guest's first write, once it happened.
     public private(set) var bootNanoseconds: UInt64?
-    private let onBoot: (UInt64) -> Void
+    /// Called once, on the vCPU thread, when the guest writes the register.
+    public var onBoot: (UInt64) -> Void
 
     public init(startNanoseconds: UInt64 = HostClock.monotonicNanoseconds(), onBoot: @escaping (UInt64) -> Void = { _ in }) {
         self.startNanoseconds = startNanoseconds

@@ -58,6 +58,10 @@ public final class VirtualMachine {
                                              bootArguments: bootArguments)
             logger.info("firmware and kernel loaded", metadata: ["firmware": "\(firmware)", "kernel": "\(kernel)"])
         }
+        let bootLogger = logger
+        machine.bootTimer.onBoot = { nanoseconds in
+            bootLogger.info("guest reached init", metadata: ["boot_ms": "\(Double(nanoseconds / 100_000) / 10)"])
+        }
         logger.info("machine created", metadata: [
             "harts": "\(configuration.hartCount)", "memory": "\(configuration.memoryInBytes >> 20) MiB",
         ])

@@ -101,7 +101,6 @@ public final class RISCVMachine {
     public func loadLinux(kernelPath: String, initrdPath: String?, bootArguments: String) throws -> LinuxLayout {
         let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments)
         let sbi = SupervisorBinaryInterface(machine: context, console: console)
-        sbi.harts = harts
         sbi.input = { [uart] in uart.takeReceivedByteForFirmware() }
         self.sbi = sbi
         for hart in harts {

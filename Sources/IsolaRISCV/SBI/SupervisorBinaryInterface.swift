@@ -17,7 +17,8 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
     private let console: ByteSink
     /// Bytes typed on the host console for the legacy getchar and DBCN read.
     public var input: (() -> UInt8?)?
-    var harts: [Hart] = []
+    /// The machine's harts, in hart-ID order.
+    private var harts: [Hart] { machine.clint.harts }
 
     public init(machine: MachineContext, console: ByteSink) {
         self.machine = machine
