@@ -1,4 +1,5 @@
 import Foundation
+import IsolaVMM
 import Testing
 
 /// `isola` as a user runs it: exit statuses and one-line errors for bad input.
@@ -122,5 +123,43 @@ import Testing
         let r = try Self.isola(["run", "--trace", "--bios", GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path])
         #expect(r.status == 0)
         #expect(r.stderr.contains("[0] M 0x0000000080000000: auipc t0, 0x0  t0=0x0000000080000000"), "\(r.stderr.prefix(400))")
+    }
+
+    @Test func linuxConsoleToFileAndEndOfInputKeepsTheGuestRunning() throws {
+        try #require(GuestImages.defaultImage != nil, "the test command builds the default image")
+        let file = NSTemporaryDirectory() + "isola-console-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Standard input is /dev/null: its end must not stop the guest, which sleeps and then prints.
+        let r = try Self.isola(["run", "--console", "file:" + file,
+                                "--append", "console=ttyS0 quiet ISOLA_CMD=\"sleep 1; echo still-running\""])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let log = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(log.contains("isola: init reached"))
+        #expect(log.contains("still-running"))
+    }
+
+    @Test func consoleNone() throws {
+        try #require(GuestImages.defaultImage != nil, "the test command builds the default image")
+        let r = try Self.isola(["run", "--console", "none", "--append", "console=ttyS0 ISOLA_CMD=true"])
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func badConsole() throws {
+        expectOneLineError(try Self.isola(["run", "--console", "tty"]), mentioning: "console")
+    }
+
+    @Test func kernelThatIsNotALinuxImage() throws {
+        expectOneLineError(try Self.isola(["run", "--kernel", "/bin/true"]), mentioning: "Linux Image")
+        let path = try Self.temporaryFile([UInt8](repeating: 0, count: 4096))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        expectOneLineError(try Self.isola(["run", "--kernel", path]), mentioning: "not a RISC-V Linux Image")
+    }
+
+    @Test func missingInitrd() throws {
+        let image = try #require(GuestImages.defaultImage)
+        expectOneLineError(try Self.isola(["run", "--kernel", image.kernel, "--initrd", "/nonexistent.cpio"]),
+                           mentioning: "/nonexistent.cpio")
     }
 }
