@@ -12,8 +12,9 @@ public enum Terminal {
     public static var standardInputIsTerminal: Bool { isatty(0) == 1 }
 
     /// Puts standard input in raw mode (no echo, no line editing, no signals from
-    /// keys: Ctrl-C goes to the guest). Restored by `restore`, at exit, and on
-    /// SIGTERM/SIGHUP/SIGINT from outside.
+    /// keys: Ctrl-C goes to the guest). Restored by `restore`, at exit, on
+    /// SIGTERM/SIGHUP/SIGINT/SIGQUIT from outside, and if Isola itself dies on a
+    /// fatal signal (the signal is then re-raised, so the exit status stays true).
     public static func enterRawMode() {
         guard standardInputIsTerminal, saved == nil else { return }
         var t = termios()
@@ -23,7 +24,7 @@ public enum Terminal {
         t.c_oflag |= tcflag_t(OPOST | ONLCR)  // keep newline translation for the host's own messages
         tcsetattr(0, TCSANOW, &t)
         atexit { Terminal.restore() }
-        for sig in [SIGTERM, SIGHUP, SIGINT, SIGQUIT] {
+        for sig in [SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
             signal(sig) { s in
                 Terminal.restore()
                 signal(s, SIG_DFL)
