@@ -34,10 +34,17 @@ public final class VirtualMachine {
 
     public let machine: RISCVMachine
     public let boot: BootSource
-    public var logger = Logger(label: "isola.vmm")
+    public var logger: Logger
+
+    /// A logger for the monitor that says only what goes wrong, unless asked for more.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "isola.vmm")
+        logger.logLevel = .warning
+        return logger
+    }
 
     public init(configuration: RISCVMachine.Configuration, boot: BootSource, console: ByteSink,
-                logger: Logger = Logger(label: "isola.vmm")) throws {
+                logger: Logger = VirtualMachine.quietLogger) throws {
         self.boot = boot
         self.logger = logger
         machine = try RISCVMachine(configuration: configuration, console: console)
