@@ -65,6 +65,12 @@ public final class VirtualMachine {
                                              bootArguments: bootArguments)
             logger.info("firmware and kernel loaded", metadata: ["firmware": "\(firmware)", "kernel": "\(kernel)"])
         }
+        for (slot, transport) in machine.virtioTransports.enumerated() {
+            let deviceID = transport.device.deviceID
+            transport.onError = { [logger] error in
+                logger.warning("virtio device needs reset", metadata: ["slot": "\(slot)", "device": "\(deviceID)", "reason": "\(error)"])
+            }
+        }
         let bootLogger = logger
         machine.bootTimer.onBoot = { nanoseconds in
             bootLogger.info("guest reached init", metadata: ["boot_ms": "\(Double(nanoseconds / 100_000) / 10)"])

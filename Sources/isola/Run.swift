@@ -41,6 +41,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Number of harts (any number, whatever the host has).")
     var cpus: Int = 1
 
+    @Option(name: .long, help: ArgumentHelp("A disk image file as a virtio-blk disk (repeatable): PATH[,readonly].", valueName: "path[,readonly]"))
+    var disk: [String] = []
+
     @Option(name: .long, help: "Where guest console output goes: stdio, none or file:PATH.")
     var console: String = "stdio"
 
@@ -107,6 +110,7 @@ struct Run: ParsableCommand {
         var configuration = RISCVMachine.Configuration()
         configuration.memoryInBytes = try MemorySize.parse(memory)
         configuration.hartCount = cpus
+        configuration.disks = try disk.map { try RISCVMachine.Configuration.Disk(argument: $0) }
         try configuration.validate()
         let boot = try bootSource()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)

@@ -9,6 +9,36 @@ public final class RISCVMachine {
         public var hartCount: Int = 1
         /// Decode-cache pages per hart (a power of two).
         public var decodeCacheSlots: Int = 512
+        /// virtio-blk disks, in slot order (the guest sees /dev/vda, /dev/vdb, ...).
+        public var disks: [Disk] = []
+        /// A virtio-rng device fed by the host's getrandom.
+        public var entropy = true
+
+        public struct Disk: Sendable, Equatable {
+            public var path: String
+            public var readOnly: Bool
+
+            public init(path: String, readOnly: Bool = false) {
+                self.path = path
+                self.readOnly = readOnly
+            }
+
+            /// Parses `PATH[,readonly]` as `--disk` takes it.
+            public init(argument: String) throws(CoreError) {
+                let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard let first = parts.first, !first.isEmpty else {
+                    throw .invalidConfiguration(field: "disk", reason: "'\(argument)': expected PATH[,readonly]")
+                }
+                path = first
+                readOnly = false
+                for option in parts.dropFirst() {
+                    switch option {
+                    case "readonly", "ro": readOnly = true
+                    default: throw .invalidConfiguration(field: "disk", reason: "unknown option '\(option)' in '\(argument)'")
+                    }
+                }
+            }
+        }
 
         public init(memoryInBytes: UInt64 = 128 << 20, hartCount: Int = 1) {
             self.memoryInBytes = memoryInBytes
@@ -25,6 +55,10 @@ public final class RISCVMachine {
             }
             guard (1...512).contains(hartCount) else {
                 throw .invalidConfiguration(field: "cpus", reason: "must be between 1 and 512")
+            }
+            let devices = disks.count + (entropy ? 1 : 0)
+            guard devices <= MemoryMap.virtioSlotCount else {
+                throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
             }
         }
     }
@@ -43,6 +77,8 @@ public final class RISCVMachine {
     public let uart: UART16550
     public let plic: PLIC
     public let bootTimer: BootTimer
+    /// The virtio devices, in slot order.
+    public let virtioTransports: [VirtioMMIOTransport]
     /// The built-in SBI, installed when a kernel boots without M-mode firmware.
     public private(set) var sbi: SupervisorBinaryInterface?
     private let console: ByteSink
@@ -64,10 +100,25 @@ public final class RISCVMachine {
         bus.map(uart, at: MemoryMap.uart, size: MemoryMap.uartSize, name: "uart")
         bus.map(TestFinisher(power: context), at: MemoryMap.testFinisher, size: 8, name: "test-finisher")
         bus.map(bootTimer, at: MemoryMap.bootTimer, size: 8, name: "boot-timer")
-        for slot in 0..<MemoryMap.virtioSlotCount {
-            bus.map(VirtioMMIOEmptySlot(), at: MemoryMap.virtioBase + UInt64(slot) * MemoryMap.virtioStride,
-                    size: MemoryMap.virtioStride, name: "virtio-mmio\(slot)")
+        var devices: [VirtioDevice] = []
+        for (i, disk) in configuration.disks.enumerated() {
+            let file = try HostBlockFile(path: disk.path, readOnly: disk.readOnly)
+            devices.append(VirtioBlock(disk: file, ram: ram, serial: "isola-disk\(i)"))
         }
+        if configuration.entropy { devices.append(VirtioEntropy(ram: ram)) }
+        var transports: [VirtioMMIOTransport] = []
+        for slot in 0..<MemoryMap.virtioSlotCount {
+            let base = MemoryMap.virtioBase + UInt64(slot) * MemoryMap.virtioStride
+            if slot < devices.count {
+                let transport = VirtioMMIOTransport(device: devices[slot], ram: ram,
+                                                    interrupt: plic.line(Int(BoardDeviceTree.virtioInterrupt(slot))))
+                transports.append(transport)
+                bus.map(transport, at: base, size: MemoryMap.virtioStride, name: "virtio-mmio\(slot)")
+            } else {
+                bus.map(VirtioMMIOEmptySlot(), at: base, size: MemoryMap.virtioStride, name: "virtio-mmio\(slot)")
+            }
+        }
+        virtioTransports = transports
         var harts: [Hart] = []
         for id in 0..<configuration.hartCount {
             harts.append(try Hart(hartID: UInt64(id), machine: context, decodeCacheSlots: configuration.decodeCacheSlots))
