@@ -21,8 +21,10 @@ import Testing
         private let done = DispatchSemaphore(value: 0)
         private(set) var result: VirtualMachine.Result?
 
-        init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20) throws {
-            vm = try VirtualMachine(configuration: .init(memoryInBytes: memory, hartCount: harts), boot: boot, console: console)
+        init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = []) throws {
+            var configuration = RISCVMachine.Configuration(memoryInBytes: memory, hartCount: harts)
+            configuration.disks = disks
+            vm = try VirtualMachine(configuration: configuration, boot: boot, console: console)
             DispatchQueue.global().async {
                 self.result = try? self.vm.run()
                 self.done.signal()
@@ -50,15 +52,63 @@ import Testing
         }
     }
 
-    static func scripted(_ command: String, harts: Int = 1, firmware: String? = nil) throws -> (VirtualMachine.Result?, String) {
+    static func scripted(_ command: String, harts: Int = 1, firmware: String? = nil,
+                         disks: [RISCVMachine.Configuration.Disk] = []) throws -> (VirtualMachine.Result?, String) {
         let image = try image()
         let arguments = "console=ttyS0 ISOLA_CMD=\"\(command)\""
         let boot: BootSource = firmware.map {
             .firmwareWithLinux(firmware: $0, kernel: image.kernel, initrd: image.initramfs, bootArguments: arguments)
         } ?? .linux(kernel: image.kernel, initrd: image.initramfs, bootArguments: arguments)
-        let running = try RunningVM(boot: boot, harts: harts)
+        let running = try RunningVM(boot: boot, harts: harts, disks: disks)
         let result = running.finish()
         return (result, running.console.capturedText)
+    }
+
+    static func shell(_ command: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A 32 MiB ext4 image made on the host with mkfs.ext4 (Debian e2fsprogs).
+    static func ext4Image() throws -> String {
+        let path = NSTemporaryDirectory() + "isola-ext4-\(UUID().uuidString).img"
+        let made = try shell("truncate -s 32M '\(path)' && mkfs.ext4 -q -F '\(path)'")
+        try #require(made.status == 0, "mkfs.ext4: \(made.output)")
+        return path
+    }
+
+    @Test func guestWritesAFileTheHostReads() throws {
+        let disk = try Self.ext4Image()
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let (result, console) = try Self.scripted(
+            "mount /dev/vda /mnt && echo written-by-the-guest > /mnt/note && sync && umount /mnt && echo rng=$(head -c 8 /dev/hwrng | wc -c)",
+            disks: [.init(path: disk)])
+        #expect(result?.outcome == .poweroff(exitCode: 0), "\(console.suffix(1500))")
+        #expect(console.contains("rng=8"))
+        let read = try Self.shell("debugfs -R 'cat /note' '\(disk)' 2>/dev/null")
+        #expect(read.output == "written-by-the-guest\n")
+    }
+
+    @Test func readOnlyDiskRefusesWrites() throws {
+        let disk = try Self.ext4Image()
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: disk))
+        let (result, console) = try Self.scripted(
+            "cat /sys/block/vda/ro; mount -o ro /dev/vda /mnt && ls /mnt && (echo x > /mnt/y || echo write-refused)",
+            disks: [.init(path: disk, readOnly: true)])
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+        #expect(console.contains("\n1\r\n") || console.contains("\n1\n"), "\(console.suffix(800))")
+        #expect(console.contains("lost+found"))
+        #expect(console.contains("write-refused"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == before)
     }
 
     @Test func bootsToInitAndRunsACommand() throws {
