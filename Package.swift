@@ -22,7 +22,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "CIsolaHost"),
-        .target(name: "IsolaHost", dependencies: ["CIsolaHost"]),
+        .target(name: "IsolaHost", dependencies: [
+            "CIsolaHost",
+            .product(name: "Atomics", package: "swift-atomics"),
+        ]),
         .target(name: "IsolaCore", dependencies: [
             "IsolaHost",
             .product(name: "Atomics", package: "swift-atomics"),

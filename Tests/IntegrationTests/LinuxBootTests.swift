@@ -121,6 +121,13 @@ import Testing
         #expect(result?.bootNanoseconds != nil, "the boot-timer write from /init was not seen")
     }
 
+    /// The vDSO reads `time` from U-mode; a large dd allocates with mmap and copies.
+    @Test func userModeTimeAndLargeCopies() throws {
+        let (result, console) = try Self.scripted("dd if=/dev/zero of=/dev/null bs=1M count=4 && date +%s && echo user-ok")
+        #expect(console.contains("user-ok"), "\(console.suffix(1500))")
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+    }
+
     @Test func fourHartsAndAtomicsAcrossThem() throws {
         let (result, console) = try Self.scripted("echo cpus=$(nproc); smp-stress 4 20000", harts: 4)
         #expect(console.contains("cpus=4"), "\(console.suffix(2000))")

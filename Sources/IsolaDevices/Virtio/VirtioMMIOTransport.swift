@@ -12,6 +12,10 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
     private let ram: GuestRAM
     private let interrupt: InterruptLine
     private let lock = HostMutex()
+    /// Held while a device processes queues and while a reset changes them, so the two never interleave.
+    private let processing = HostMutex()
+    /// Runs queue processing off the vCPU thread (nil: process synchronously, for tests).
+    private var worker: IOWorker?
 
     public private(set) var queues: [Virtqueue]
     private var deviceFeaturesSelect: UInt32 = 0
@@ -34,6 +38,22 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
         self.ram = ram
         self.interrupt = interrupt
         queues = device.queueSizes.map { Virtqueue(ram: ram, maximumSize: $0) }
+    }
+
+    /// Moves queue processing to an I/O thread of its own, so a slow disk never stalls a vCPU.
+    public func startIOThread(name: String) throws {
+        worker = try IOWorker(name: name) { [weak self] bits in
+            guard let self else { return }
+            for queue in 0..<self.queues.count where bits & (1 << UInt64(queue)) != 0 {
+                self.processNow(queue: queue)
+            }
+        }
+    }
+
+    /// Stops the I/O thread (the VM is stopping).
+    public func stopIOThread() {
+        worker?.stop()
+        worker = nil
     }
 
     /// All feature bits offered: the device's and the transport's.
@@ -94,7 +114,13 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
             case 0x064:
                 interruptStatus &= ~v
                 if interruptStatus == 0 { interrupt.setLevel(false) }
-            case 0x070: writeStatus(v)
+            case 0x070:
+                if v == 0 {
+                    // A reset waits for in-flight processing, then clears the queues under the same lock.
+                    processing.withLock { writeStatus(v) }
+                } else {
+                    writeStatus(v)
+                }
             case 0x080...0x0A4:
                 // A QueueSel beyond the queues selects nothing: the write is ignored.
                 guard let q = selectedQueue, !q.ready else { return }
@@ -137,14 +163,26 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
         status = new | (status & VirtioStatus.needsReset)
     }
 
-    /// Processes a queue the driver notified (also called to re-examine queues after a restore).
+    /// Hands a notified queue to the I/O thread (or processes it here without one);
+    /// also the way to re-examine queues after a restore.
     public func notify(queue: Int) {
-        let q = queues[queue]
-        guard q.ready else { return }
-        do throws(VirtqueueError) {
-            try device.process(queue: queue, virtqueue: q, transport: self)
-        } catch {
-            fail(error)
+        guard queue < queues.count else { return }
+        if let worker {
+            worker.signal(1 << UInt64(queue))
+        } else {
+            processNow(queue: queue)
+        }
+    }
+
+    private func processNow(queue: Int) {
+        processing.withLock {
+            let q = queues[queue]
+            guard q.ready, status & VirtioStatus.needsReset == 0 else { return }
+            do throws(VirtqueueError) {
+                try device.process(queue: queue, virtqueue: q, transport: self)
+            } catch {
+                fail(error)
+            }
         }
     }
 

@@ -40,7 +40,9 @@ public final class Hart: @unchecked Sendable {
 
     // Supervisor-level CSRs.
     var stvec: UInt64 = 0
-    var scounteren: UInt64 = 0
+    /// Resets to CY|TM|IR (the spec leaves the reset value open): Linux 6.1 without a PMU
+    /// driver never writes it, and its vDSO reads `time` from U-mode.
+    var scounteren: UInt64 = 0x7
     var sscratch: UInt64 = 0
     var sepc: UInt64 = 0
     var scause: UInt64 = 0

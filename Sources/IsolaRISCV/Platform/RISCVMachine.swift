@@ -241,6 +241,10 @@ public final class RISCVMachine {
 
     /// Runs every hart on its own host thread until the machine stops.
     public func run() throws -> Outcome {
+        for (slot, transport) in virtioTransports.enumerated() {
+            try transport.startIOThread(name: "virtio\(slot)")
+        }
+        defer { for transport in virtioTransports { transport.stopIOThread() } }
         var threads: [HostThread] = []
         for hart in harts {
             threads.append(try HostThread.start(name: "hart\(hart.hartID)") { hart.run() })
