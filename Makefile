@@ -35,6 +35,7 @@ test: guests images
 bench: build guests images
 	Benchmarks/cpu-mips.sh
 	Benchmarks/linux-boot.py
+	Benchmarks/disk-throughput.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Sequential disk throughput inside the guest, Isola beside qemu-system-riscv64.
+
+Both boot the default image with one raw disk image as a virtio-blk device on
+virtio-mmio (QEMU with cache=writeback: like Isola, host page cache and fsync on
+flush), and the guest runs BusyBox dd with direct I/O (so the guest's page
+cache is bypassed): a write of SIZE_MB to /dev/vda, then a read back. The
+MB/s figures are dd's own (bytes / seconds it measured). Median of RUNS.
+"""
+import glob, os, re, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ISOLA = os.environ.get("ISOLA", os.path.join(ROOT, ".build/release/isola"))
+RUNS = int(os.environ.get("RUNS", "3"))
+SIZE_MB = int(os.environ.get("SIZE_MB", "128"))
+
+def image():
+    cache = os.environ.get("ISOLA_CACHE", os.path.expanduser("~/.cache/isola"))
+    found = sorted(glob.glob(os.path.join(cache, "images/default-*/Image")), key=os.path.getmtime)
+    if not found:
+        sys.exit("disk-throughput: no default image; run 'make images'")
+    d = os.path.dirname(found[-1])
+    return os.path.join(d, "Image"), os.path.join(d, "initramfs.cpio.gz")
+
+def run(engine, kernel, initrd, disk):
+    script = (f"dd if=/dev/zero of=/dev/vda bs=1M count={SIZE_MB} oflag=direct 2>&1 | sed 's/^/W /'; "
+              f"dd if=/dev/vda of=/dev/null bs=1M count={SIZE_MB} iflag=direct 2>&1 | sed 's/^/R /'")
+    append = f'console=ttyS0 quiet ISOLA_CMD="{script}"'
+    if engine == "isola":
+        cmd = [ISOLA, "run", "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M", "--disk", disk]
+    else:
+        cmd = ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-nographic", "-kernel", kernel, "-initrd", initrd,
+               "-append", append, "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback",
+               "-device", "virtio-blk-device,drive=d0"]
+    out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=600).stdout.decode(errors="replace")
+    rates = {}
+    for kind in ("W", "R"):
+        m = re.search(rf"^{kind} (\d+) bytes .* copied, ([0-9.]+) seconds", out, re.M)
+        if not m:
+            sys.exit(f"disk-throughput: no dd result ({engine}, {kind}):\n{out[-1500:]}")
+        rates[kind] = int(m.group(1)) / float(m.group(2)) / 1e6
+    return rates
+
+def main():
+    kernel, initrd = image()
+    with tempfile.TemporaryDirectory() as d:
+        disk = os.path.join(d, "disk.img")
+        with open(disk, "wb") as f:
+            f.truncate(SIZE_MB << 20)
+        results = {}
+        for engine in ("isola", "qemu"):
+            runs = [run(engine, kernel, initrd, disk) for _ in range(RUNS)]
+            results[engine] = {k: statistics.median(r[k] for r in runs) for k in ("W", "R")}
+    print(f"\nvirtio-blk sequential I/O in the guest, dd bs=1M direct, {SIZE_MB} MiB, median of {RUNS} "
+          f"({os.uname().machine}, {time.strftime('%Y-%m-%d')})\n")
+    print("| direction | Isola (MB/s) | QEMU (MB/s) | Isola / QEMU |")
+    print("|-----------|-------------:|------------:|-------------:|")
+    for kind, name in (("W", "write"), ("R", "read")):
+        i, q = results["isola"][kind], results["qemu"][kind]
+        print(f"| {name:<9} | {i:12.1f} | {q:11.1f} | {i / q:12.2f} |")
+
+if __name__ == "__main__":
+    main()
