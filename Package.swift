@@ -42,12 +42,16 @@ let package = Package(
         ]),
         .target(name: "IsolaHypervisor", dependencies: ["IsolaVMM", "IsolaCore"]),
         .executableTarget(name: "isola", dependencies: [
-            "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost",
+            "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
+            .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IsolaRISCVTests", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"]),
         .testTarget(name: "IsolaDevicesTests", dependencies: ["IsolaDevices", "IsolaCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
+            .product(name: "Atomics", package: "swift-atomics"),
+        ]),
     ]
 )

@@ -58,6 +58,15 @@ public final class GuestRAM: @unchecked Sendable {
         hostPointer(address).initializeMemory(as: UInt8.self, repeating: 0, count: Int(length))
     }
 
+    /// Gives whole pages back to the host (they read as zeros afterwards); false when
+    /// the range is not page-aligned or not inside RAM.
+    @discardableResult
+    public func discard(at address: UInt64, length: UInt64) -> Bool {
+        guard address % 4096 == 0, length % 4096 == 0, contains(address, length: length) else { return false }
+        mapping.discard(offset: Int(address - basePhysicalAddress), length: Int(length))
+        return true
+    }
+
     /// Reads bytes from guest RAM, or nil when the range is not inside it.
     public func read(at address: UInt64, length: Int) -> [UInt8]? {
         guard contains(address, length: UInt64(length)) else { return nil }

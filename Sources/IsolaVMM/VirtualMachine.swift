@@ -1,4 +1,5 @@
 import IsolaCore
+import IsolaDevices
 import IsolaHost
 import IsolaRISCV
 import Logging
@@ -100,6 +101,15 @@ public final class VirtualMachine {
     /// Bytes typed on the host console, for the guest's UART.
     public func type(_ bytes: [UInt8]) {
         machine.uart.receive(bytes)
+    }
+
+    /// Asks the guest to give `bytes` of its RAM back to the host (0 deflates completely).
+    /// Returns false when the machine has no balloon.
+    @discardableResult
+    public func setBalloonTarget(bytes: UInt64) -> Bool {
+        guard let (balloon, transport) = machine.balloon else { return false }
+        balloon.setTarget(pages: UInt32(min(bytes / VirtioBalloon.pageSize, UInt64(UInt32.max))), transport: transport)
+        return true
     }
 
     /// The monitor's `info registers`: every hart's pc, privilege and integer registers.

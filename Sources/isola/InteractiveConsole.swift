@@ -1,3 +1,4 @@
+import Atomics
 import IsolaHost
 import IsolaVMM
 
@@ -60,12 +61,24 @@ final class InteractiveConsole: @unchecked Sendable {
                 switch command {
                 case "info registers", "info r":
                     out.write(vm.registerDump().replacingNewlines + "\r\n")
+                case "info balloon":
+                    if let (b, _) = vm.machine.balloon {
+                        out.write("balloon: target \(UInt64(b.target) * 4 / 1024) MiB, guest reports \(UInt64(b.actual) * 4 / 1024) MiB, returned to the host \(b.inflatedPages.load(ordering: .relaxed) * 4 / 1024) MiB\r\n")
+                    } else {
+                        out.write("no balloon device\r\n")
+                    }
+                case let c where c.hasPrefix("balloon "):
+                    if let mib = UInt64(c.dropFirst(8)), vm.setBalloonTarget(bytes: mib << 20) {
+                        out.write("balloon target set to \(mib) MiB\r\n")
+                    } else {
+                        out.write("usage: balloon MIB\r\n")
+                    }
                 case "quit", "q":
                     return .quit
                 case "cont", "c", "":
                     return .resume
                 case "help", "?":
-                    out.write("info registers   show every hart's registers\r\ncont             back to the console\r\nquit             stop the VM\r\n")
+                    out.write("info registers   show every hart's registers\r\ninfo balloon     the balloon's target and size\r\nballoon MIB      ask the guest to give MIB of RAM back to the host\r\ncont             back to the console\r\nquit             stop the VM\r\n")
                 default:
                     out.write("unknown command '\(command)' (try help)\r\n")
                 }

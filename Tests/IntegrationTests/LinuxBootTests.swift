@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Atomics
 import IsolaHost
 import IsolaRISCV
 import IsolaVMM
@@ -150,6 +151,25 @@ import Testing
         running.vm.type(Array("poweroff\n".utf8))
         let result = running.finish()
         #expect(result?.outcome == .poweroff(exitCode: 0), "\(running.console.capturedText.suffix(1000))")
+    }
+
+    @Test func balloonGivesGuestMemoryBack() throws {
+        let image = try Self.image()
+        let running = try RunningVM(boot: .linux(kernel: image.kernel, initrd: image.initramfs, bootArguments: "console=ttyS0 quiet"))
+        #expect(running.waitFor("/ # "))
+        let balloon = try #require(running.vm.machine.balloon?.device)
+        #expect(running.vm.setBalloonTarget(bytes: 64 << 20))
+        let deadline = Date().addingTimeInterval(60)
+        while balloon.actual < 16384 && Date() < deadline { usleep(20_000) }
+        #expect(balloon.actual == 16384, "the driver reports \(balloon.actual) pages")
+        #expect(balloon.inflatedPages.load(ordering: .relaxed) == 16384)
+        running.vm.type(Array("grep MemTotal /proc/meminfo\n".utf8))
+        #expect(running.waitFor("MemTotal:"))
+        running.vm.setBalloonTarget(bytes: 0)  // deflate
+        while balloon.actual > 0 && Date() < deadline { usleep(20_000) }
+        #expect(balloon.actual == 0)
+        running.vm.type(Array("poweroff\n".utf8))
+        #expect(running.finish()?.outcome == .poweroff(exitCode: 0))
     }
 
     @Test func openSBIBootsTheSameKernel() throws {

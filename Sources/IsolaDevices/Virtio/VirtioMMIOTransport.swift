@@ -194,6 +194,15 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
         }
     }
 
+    /// Tells the driver the device configuration changed (InterruptStatus bit 1, 4.2.2).
+    public func signalConfigurationChange() {
+        lock.withLock {
+            configGeneration &+= 1
+            interruptStatus |= 2
+            interrupt.setLevel(true)
+        }
+    }
+
     /// Puts the device into NEEDS_RESET and tells the driver (configuration-change interrupt, 2.1.2).
     public func fail(_ error: VirtqueueError) {
         lock.withLock {

@@ -13,6 +13,8 @@ public final class RISCVMachine {
         public var disks: [Disk] = []
         /// A virtio-rng device fed by the host's getrandom.
         public var entropy = true
+        /// A virtio-balloon device the monitor can inflate and deflate.
+        public var balloon = true
 
         public struct Disk: Sendable, Equatable {
             public var path: String
@@ -56,7 +58,7 @@ public final class RISCVMachine {
             guard (1...512).contains(hartCount) else {
                 throw .invalidConfiguration(field: "cpus", reason: "must be between 1 and 512")
             }
-            let devices = disks.count + (entropy ? 1 : 0)
+            let devices = disks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0)
             guard devices <= MemoryMap.virtioSlotCount else {
                 throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
             }
@@ -106,6 +108,7 @@ public final class RISCVMachine {
             devices.append(VirtioBlock(disk: file, ram: ram, serial: "isola-disk\(i)"))
         }
         if configuration.entropy { devices.append(VirtioEntropy(ram: ram)) }
+        if configuration.balloon { devices.append(VirtioBalloon(ram: ram)) }
         var transports: [VirtioMMIOTransport] = []
         for slot in 0..<MemoryMap.virtioSlotCount {
             let base = MemoryMap.virtioBase + UInt64(slot) * MemoryMap.virtioStride
@@ -126,6 +129,12 @@ public final class RISCVMachine {
         self.harts = harts
         clint.harts = harts
         plic.harts = harts
+    }
+
+    /// The balloon device and its transport, when the machine has one.
+    public var balloon: (device: VirtioBalloon, transport: VirtioMMIOTransport)? {
+        for t in virtioTransports { if let b = t.device as? VirtioBalloon { return (b, t) } }
+        return nil
     }
 
     /// The device tree describing this machine, for a kernel with `bootArguments` and an initrd range.
