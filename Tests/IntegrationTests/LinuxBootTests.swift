@@ -153,6 +153,12 @@ import Testing
         #expect(result?.outcome == .poweroff(exitCode: 0), "\(running.console.capturedText.suffix(1000))")
     }
 
+    @Test func secondConsoleOnHvc0() throws {
+        let (result, console) = try Self.scripted("echo through-virtio-console > /dev/hvc0 && ls /dev/hwrng")
+        #expect(console.contains("through-virtio-console"), "\(console.suffix(1000))")
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+    }
+
     @Test func balloonGivesGuestMemoryBack() throws {
         let image = try Self.image()
         let running = try RunningVM(boot: .linux(kernel: image.kernel, initrd: image.initramfs, bootArguments: "console=ttyS0 quiet"))

@@ -15,6 +15,8 @@ public final class RISCVMachine {
         public var entropy = true
         /// A virtio-balloon device the monitor can inflate and deflate.
         public var balloon = true
+        /// A virtio-console port (`/dev/hvc0`) beside the UART, writing to the same console.
+        public var virtioConsole = true
 
         public struct Disk: Sendable, Equatable {
             public var path: String
@@ -58,7 +60,7 @@ public final class RISCVMachine {
             guard (1...512).contains(hartCount) else {
                 throw .invalidConfiguration(field: "cpus", reason: "must be between 1 and 512")
             }
-            let devices = disks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0)
+            let devices = disks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
             guard devices <= MemoryMap.virtioSlotCount else {
                 throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
             }
@@ -109,6 +111,7 @@ public final class RISCVMachine {
         }
         if configuration.entropy { devices.append(VirtioEntropy(ram: ram)) }
         if configuration.balloon { devices.append(VirtioBalloon(ram: ram)) }
+        if configuration.virtioConsole { devices.append(VirtioConsole(output: console)) }
         var transports: [VirtioMMIOTransport] = []
         for slot in 0..<MemoryMap.virtioSlotCount {
             let base = MemoryMap.virtioBase + UInt64(slot) * MemoryMap.virtioStride
@@ -122,6 +125,7 @@ public final class RISCVMachine {
             }
         }
         virtioTransports = transports
+        for t in transports { (t.device as? VirtioConsole)?.transport = t }
         var harts: [Hart] = []
         for id in 0..<configuration.hartCount {
             harts.append(try Hart(hartID: UInt64(id), machine: context, decodeCacheSlots: configuration.decodeCacheSlots))
