@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CIsolaHost
 
 /// A disk image file: positioned reads and writes and `fsync`, with errors that name the path.
 public final class HostBlockFile: @unchecked Sendable {
@@ -54,6 +55,20 @@ public final class HostBlockFile: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return false }
             done += n
+        }
+        return true
+    }
+
+    /// Frees a byte range of the image (it reads as zeros afterwards); falls back to
+    /// writing zeros where the file system cannot punch holes.
+    public func discard(offset: UInt64, length: UInt64) -> Bool {
+        if isola_punch_hole(fd, Int64(offset), Int64(length)) == 0 { return true }
+        let zeros = [UInt8](repeating: 0, count: 1 << 16)
+        var done: UInt64 = 0
+        while done < length {
+            let n = Int(min(UInt64(zeros.count), length - done))
+            guard zeros.withUnsafeBytes({ write(from: $0.baseAddress!, count: n, at: offset + done) }) else { return false }
+            done += UInt64(n)
         }
         return true
     }

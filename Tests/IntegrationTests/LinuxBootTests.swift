@@ -98,6 +98,20 @@ import Testing
         #expect(read.output == "written-by-the-guest\n")
     }
 
+    @Test func discardPunchesHolesInTheImage() throws {
+        let disk = NSTemporaryDirectory() + "isola-discard-\(UUID().uuidString).img"
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let made = try Self.shell("head -c 8388608 /dev/urandom > '\(disk)'")
+        try #require(made.status == 0)
+        let before = try Self.shell("du -k '\(disk)' | cut -f1").output
+        let (result, console) = try Self.scripted("blkdiscard -o 0 -l 4194304 /dev/vda && echo discarded", disks: [.init(path: disk)])
+        #expect(console.contains("discarded"), "\(console.suffix(800))")
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+        let after = try Self.shell("du -k '\(disk)' | cut -f1").output
+        #expect((Int(after.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) < (Int(before.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0))
+        #expect(try Self.shell("cmp -n 4194304 '\(disk)' /dev/zero").status == 0)
+    }
+
     @Test func readOnlyDiskRefusesWrites() throws {
         let disk = try Self.ext4Image()
         defer { try? FileManager.default.removeItem(atPath: disk) }

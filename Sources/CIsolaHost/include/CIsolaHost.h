@@ -16,6 +16,10 @@ static inline uint64_t isola_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/// Deallocates a byte range of a file (it reads as zeros afterwards): fallocate(2)
+/// with PUNCH_HOLE | KEEP_SIZE, which Swift's Glibc module does not export.
+int isola_punch_hole(int fd, int64_t offset, int64_t length);
+
 /// getrandom(2), which Swift's Glibc module does not export.
 static inline ssize_t isola_getrandom(void *buffer, size_t length) {
 #if defined(__linux__)

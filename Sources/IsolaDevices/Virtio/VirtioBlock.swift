@@ -2,7 +2,8 @@ import IsolaCore
 import IsolaHost
 
 /// virtio-blk (virtio 1.2, 5.2) over a disk image file: read, write, flush
-/// (`fsync`, so what a guest flushed survives a host crash), get-id; read-only disks.
+/// (`fsync`, so what a guest flushed survives a host crash), get-id, discard and
+/// write-zeroes (holes punched in the image file); read-only disks.
 public final class VirtioBlock: VirtioDevice {
     public let deviceID: UInt32 = 2
     public let queueSizes: [UInt16] = [256]
@@ -13,8 +14,13 @@ public final class VirtioBlock: VirtioDevice {
     static let featureReadOnly: UInt64 = 1 << 5
     static let featureBlockSize: UInt64 = 1 << 6
     static let featureFlush: UInt64 = 1 << 9
+    static let featureDiscard: UInt64 = 1 << 13
+    static let featureWriteZeroes: UInt64 = 1 << 14
+    /// Limits advertised for discard and write-zeroes requests.
+    static let maxDiscardSectors: UInt32 = 1 << 22, maxDiscardSegments: UInt32 = 64
 
     static let typeIn: UInt32 = 0, typeOut: UInt32 = 1, typeFlush: UInt32 = 4, typeGetID: UInt32 = 8
+    static let typeDiscard: UInt32 = 11, typeWriteZeroes: UInt32 = 13
     static let statusOK: UInt8 = 0, statusIOError: UInt8 = 1, statusUnsupported: UInt8 = 2
 
     private let disk: HostBlockFile
@@ -31,15 +37,22 @@ public final class VirtioBlock: VirtioDevice {
 
     public var deviceFeatures: UInt64 {
         VirtioBlock.featureFlush | VirtioBlock.featureBlockSize | VirtioBlock.featureSegmentMax
-            | (disk.readOnly ? VirtioBlock.featureReadOnly : 0)
+            | (disk.readOnly ? VirtioBlock.featureReadOnly : VirtioBlock.featureDiscard | VirtioBlock.featureWriteZeroes)
     }
 
     public func readConfig(offset: Int, size: Int) -> UInt64 {
-        // capacity (u64) at 0, size_max (u32) 8, seg_max (u32) 12, blk_size (u32) 20.
-        var config = [UInt8](repeating: 0, count: 24)
+        // virtio 1.2, 5.2.4: capacity (u64) at 0, seg_max 12, blk_size 20, max_discard_sectors 36,
+        // max_discard_seg 40, discard_sector_alignment 44, max_write_zeroes_sectors 48, max_write_zeroes_seg 52.
+        var config = [UInt8](repeating: 0, count: 60)
+        func put(_ v: UInt32, at o: Int) { withUnsafeBytes(of: v.littleEndian) { config.replaceSubrange(o..<o + 4, with: $0) } }
         withUnsafeBytes(of: capacitySectors.littleEndian) { config.replaceSubrange(0..<8, with: $0) }
-        withUnsafeBytes(of: UInt32(126).littleEndian) { config.replaceSubrange(12..<16, with: $0) }
-        withUnsafeBytes(of: UInt32(VirtioBlock.sectorSize).littleEndian) { config.replaceSubrange(20..<24, with: $0) }
+        put(126, at: 12)
+        put(UInt32(VirtioBlock.sectorSize), at: 20)
+        put(VirtioBlock.maxDiscardSectors, at: 36)
+        put(VirtioBlock.maxDiscardSegments, at: 40)
+        put(1, at: 44)
+        put(VirtioBlock.maxDiscardSectors, at: 48)
+        put(VirtioBlock.maxDiscardSegments, at: 52)
         guard offset >= 0, offset + size <= config.count else { return 0 }
         return config[offset..<offset + size].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
@@ -110,6 +123,27 @@ public final class VirtioBlock: VirtioDevice {
                 written += UInt32(n)
             }
             return finish(VirtioBlock.statusOK, written: written)
+        case VirtioBlock.typeDiscard, VirtioBlock.typeWriteZeroes:
+            guard !disk.readOnly else { return finish(VirtioBlock.statusIOError) }
+            // Segments of 16 bytes: sector (u64), number of sectors (u32), flags (u32).
+            var segments: [UInt8] = []
+            for b in data where !b.writable {
+                segments += UnsafeRawBufferPointer(start: ram.hostPointer(b.address), count: Int(b.length))
+            }
+            guard segments.count % 16 == 0, segments.count / 16 <= Int(VirtioBlock.maxDiscardSegments) else {
+                return finish(VirtioBlock.statusIOError)
+            }
+            for i in stride(from: 0, to: segments.count, by: 16) {
+                let first = segments[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let count = segments[i + 8..<i + 12].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let (start, overflow) = first.multipliedReportingOverflow(by: VirtioBlock.sectorSize)
+                let length = count * VirtioBlock.sectorSize
+                guard !overflow, count <= UInt64(VirtioBlock.maxDiscardSectors), start <= disk.byteCount,
+                      length <= disk.byteCount - start, disk.discard(offset: start, length: length) else {
+                    return finish(VirtioBlock.statusIOError)
+                }
+            }
+            return finish(VirtioBlock.statusOK)
         default:
             return finish(VirtioBlock.statusUnsupported)
         }
