@@ -30,7 +30,10 @@ let package = Package(
             "IsolaHost",
             .product(name: "Atomics", package: "swift-atomics"),
         ], swiftSettings: hotPathFlags),
-        .target(name: "IsolaDevices", dependencies: ["IsolaCore", "IsolaHost"]),
+        .target(name: "IsolaDevices", dependencies: [
+            "IsolaCore", "IsolaHost",
+            .product(name: "Atomics", package: "swift-atomics"),
+        ]),
         .target(name: "IsolaRISCV", dependencies: [
             "IsolaCore", "IsolaDevices", "IsolaHost",
             .product(name: "Atomics", package: "swift-atomics"),

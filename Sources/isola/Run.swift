@@ -44,6 +44,12 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A disk image file as a virtio-blk disk (repeatable): PATH[,readonly].", valueName: "path[,readonly]"))
     var disk: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it.", valueName: "switch:name"))
+    var net: [String] = []
+
+    @Option(name: .long, help: "The VM's name, from which MAC addresses are derived.")
+    var name: String = "isola"
+
     @Option(name: .long, help: "Where guest console output goes: stdio, none or file:PATH.")
     var console: String = "stdio"
 
@@ -111,6 +117,8 @@ struct Run: ParsableCommand {
         configuration.memoryInBytes = try MemorySize.parse(memory)
         configuration.hartCount = cpus
         configuration.disks = try disk.map { try RISCVMachine.Configuration.Disk(argument: $0) }
+        configuration.networks = try net.map { try RISCVMachine.Configuration.Network(argument: $0) }
+        configuration.name = name
         try configuration.validate()
         let boot = try bootSource()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)

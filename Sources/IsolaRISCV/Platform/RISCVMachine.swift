@@ -17,6 +17,40 @@ public final class RISCVMachine {
         public var balloon = true
         /// A virtio-console port (`/dev/hvc0`) beside the UART, writing to the same console.
         public var virtioConsole = true
+        /// Network interfaces (eth0, eth1, ...), each a virtio-net device.
+        public var networks: [Network] = []
+        /// The VM's name, from which MAC addresses are derived.
+        public var name = "isola"
+
+        public struct Network: Sendable, Equatable {
+            public enum Backend: Sendable, Equatable {
+                /// A port on the virtual switch of this name.
+                case virtualSwitch(String)
+            }
+            public var backend: Backend
+            public var mac: String?
+
+            public init(backend: Backend, mac: String? = nil) {
+                self.backend = backend
+                self.mac = mac
+            }
+
+            /// Parses `switch:NAME[,mac=aa:bb:cc:dd:ee:ff]` as `--net` takes it.
+            public init(argument: String) throws(CoreError) {
+                let parts = argument.split(separator: ",").map(String.init)
+                guard let first = parts.first, first.hasPrefix("switch:"), first.count > 7 else {
+                    throw .invalidConfiguration(field: "net", reason: "'\(argument)': expected switch:NAME[,mac=XX:XX:XX:XX:XX:XX]")
+                }
+                backend = .virtualSwitch(String(first.dropFirst(7)))
+                mac = nil
+                for option in parts.dropFirst() {
+                    guard option.hasPrefix("mac="), MACAddress(parsing: String(option.dropFirst(4))) != nil else {
+                        throw .invalidConfiguration(field: "net", reason: "unknown or malformed option '\(option)' in '\(argument)'")
+                    }
+                    mac = String(option.dropFirst(4))
+                }
+            }
+        }
 
         public struct Disk: Sendable, Equatable {
             public var path: String
@@ -60,7 +94,7 @@ public final class RISCVMachine {
             guard (1...512).contains(hartCount) else {
                 throw .invalidConfiguration(field: "cpus", reason: "must be between 1 and 512")
             }
-            let devices = disks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
+            let devices = disks.count + networks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
             guard devices <= MemoryMap.virtioSlotCount else {
                 throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
             }
@@ -109,6 +143,14 @@ public final class RISCVMachine {
             let file = try HostBlockFile(path: disk.path, readOnly: disk.readOnly)
             devices.append(VirtioBlock(disk: file, ram: ram, serial: "isola-disk\(i)"))
         }
+        for (i, network) in configuration.networks.enumerated() {
+            let mac = network.mac.flatMap(MACAddress.init(parsing:)) ?? MACAddress.derived(from: "\(configuration.name)/eth\(i)")
+            switch network.backend {
+            case let .virtualSwitch(name):
+                let port = try SwitchPort(switchName: name, portName: "\(HostEnvironment.processID)-\(mac.description.replacingColons)")
+                devices.append(VirtioNet(mac: mac, backend: port))
+            }
+        }
         if configuration.entropy { devices.append(VirtioEntropy(ram: ram)) }
         if configuration.balloon { devices.append(VirtioBalloon(ram: ram)) }
         if configuration.virtioConsole { devices.append(VirtioConsole(output: console)) }
@@ -125,7 +167,10 @@ public final class RISCVMachine {
             }
         }
         virtioTransports = transports
-        for t in transports { (t.device as? VirtioConsole)?.transport = t }
+        for t in transports {
+            (t.device as? VirtioConsole)?.transport = t
+            (t.device as? VirtioNet)?.transport = t
+        }
         var harts: [Hart] = []
         for id in 0..<configuration.hartCount {
             harts.append(try Hart(hartID: UInt64(id), machine: context, decodeCacheSlots: configuration.decodeCacheSlots))
@@ -256,8 +301,14 @@ public final class RISCVMachine {
     public func run() throws -> Outcome {
         for (slot, transport) in virtioTransports.enumerated() {
             try transport.startIOThread(name: "virtio\(slot)")
+            try (transport.device as? VirtioNet)?.start()
         }
-        defer { for transport in virtioTransports { transport.stopIOThread() } }
+        defer {
+            for transport in virtioTransports {
+                (transport.device as? VirtioNet)?.stop()
+                transport.stopIOThread()
+            }
+        }
         var threads: [HostThread] = []
         for hart in harts {
             threads.append(try HostThread.start(name: "hart\(hart.hartID)") { hart.run() })
@@ -276,4 +327,8 @@ public final class RISCVMachine {
     public var instructionsRetired: UInt64 {
         harts.reduce(0) { $0 &+ $1.instret }
     }
+}
+
+extension String {
+    fileprivate var replacingColons: String { String(map { $0 == ":" ? "-" : $0 }) }
 }
