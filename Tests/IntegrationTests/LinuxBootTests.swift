@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Atomics
+import IsolaDevices
 import IsolaHost
 import IsolaRISCV
 import IsolaVMM
@@ -22,9 +23,12 @@ import Testing
         private let done = DispatchSemaphore(value: 0)
         private(set) var result: VirtualMachine.Result?
 
-        init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = []) throws {
+        init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = [],
+             networks: [RISCVMachine.Configuration.Network] = [], name: String = "isola") throws {
             var configuration = RISCVMachine.Configuration(memoryInBytes: memory, hartCount: harts)
             configuration.disks = disks
+            configuration.networks = networks
+            configuration.name = name
             vm = try VirtualMachine(configuration: configuration, boot: boot, console: console)
             DispatchQueue.global().async {
                 self.result = try? self.vm.run()
@@ -165,6 +169,36 @@ import Testing
         running.vm.type(Array("poweroff\n".utf8))
         let result = running.finish()
         #expect(result?.outcome == .poweroff(exitCode: 0), "\(running.console.capturedText.suffix(1000))")
+    }
+
+    /// Two guests on one virtual switch: ping, then a file moved with nc arrives intact.
+    @Test func twoGuestsOnASwitch() throws {
+        let image = try Self.image()
+        let network = RISCVMachine.Configuration.Network(backend: .virtualSwitch("test-\(UUID().uuidString.prefix(8))"))
+        func boot(_ name: String, _ command: String) throws -> RunningVM {
+            try RunningVM(boot: .linux(kernel: image.kernel, initrd: image.initramfs,
+                                       bootArguments: "console=ttyS0 quiet ISOLA_CMD=\"\(command)\""),
+                          networks: [network], name: name)
+        }
+        let server = try boot("server", "ifconfig eth0 192.0.2.1 up && nc -l -p 5000 < /dev/null > /tmp/got; md5sum /tmp/got")
+        #expect(server.waitFor("isola: init reached"))
+        let client = try boot("client", "ifconfig eth0 192.0.2.2 up && ping -c 2 -w 20 192.0.2.1 && head -c 100000 /dev/urandom > /tmp/x && md5sum /tmp/x && nc -w 2 192.0.2.1 5000 < /tmp/x; sleep 1")
+        let clientResult = client.finish()
+        let serverResult = server.finish(seconds: 30)
+        let clientConsole = client.console.capturedText, serverConsole = server.console.capturedText
+        #expect(clientConsole.contains("2 packets received"), "\(clientConsole.suffix(800))")
+        let sum = clientConsole.split(whereSeparator: \.isNewline).first { $0.hasSuffix("/tmp/x") }?.prefix(32)
+        #expect(sum != nil)
+        #expect(serverConsole.contains("\(sum ?? "none")  /tmp/got"), "server: \(serverConsole.suffix(800))")
+        #expect(clientResult?.outcome == .poweroff(exitCode: 0))
+        #expect(serverResult?.outcome == .poweroff(exitCode: 0))
+    }
+
+    @Test func macAddressesDeriveFromTheName() {
+        let a = MACAddress.derived(from: "vm-a/eth0"), b = MACAddress.derived(from: "vm-b/eth0")
+        #expect(a == MACAddress.derived(from: "vm-a/eth0"))
+        #expect(a != b)
+        #expect(a.bytes[0] & 3 == 2)  // locally administered unicast
     }
 
     @Test func secondConsoleOnHvc0() throws {
