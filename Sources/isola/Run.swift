@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A disk image file as a virtio-blk disk (repeatable): PATH[,readonly].", valueName: "path[,readonly]"))
     var disk: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it.", valueName: "switch:name"))
+    @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it; tap:IFNAME attaches to a host TAP interface.", valueName: "switch:name|tap:ifname"))
     var net: [String] = []
 
     @Option(name: .long, help: "The VM's name, from which MAC addresses are derived.")

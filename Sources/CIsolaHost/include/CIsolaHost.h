@@ -20,6 +20,13 @@ static inline uint64_t isola_monotonic_ns(void) {
 /// with PUNCH_HOLE | KEEP_SIZE, which Swift's Glibc module does not export.
 int isola_punch_hole(int fd, int64_t offset, int64_t length);
 
+/// Opens /dev/net/tun and attaches to (or creates) the TAP interface `name`
+/// without packet information headers; returns the descriptor or -errno.
+int isola_tap_open(const char *name);
+
+/// Waits up to `milliseconds` for `fd` to be readable: 1 readable, 0 timeout, -1 error.
+int isola_wait_readable(int fd, int milliseconds);
+
 /// getrandom(2), which Swift's Glibc module does not export.
 static inline ssize_t isola_getrandom(void *buffer, size_t length) {
 #if defined(__linux__)

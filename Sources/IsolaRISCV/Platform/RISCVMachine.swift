@@ -26,6 +26,8 @@ public final class RISCVMachine {
             public enum Backend: Sendable, Equatable {
                 /// A port on the virtual switch of this name.
                 case virtualSwitch(String)
+                /// A host TAP interface.
+                case tap(String)
             }
             public var backend: Backend
             public var mac: String?
@@ -38,10 +40,13 @@ public final class RISCVMachine {
             /// Parses `switch:NAME[,mac=aa:bb:cc:dd:ee:ff]` as `--net` takes it.
             public init(argument: String) throws(CoreError) {
                 let parts = argument.split(separator: ",").map(String.init)
-                guard let first = parts.first, first.hasPrefix("switch:"), first.count > 7 else {
-                    throw .invalidConfiguration(field: "net", reason: "'\(argument)': expected switch:NAME[,mac=XX:XX:XX:XX:XX:XX]")
+                if let first = parts.first, first.hasPrefix("switch:"), first.count > 7 {
+                    backend = .virtualSwitch(String(first.dropFirst(7)))
+                } else if let first = parts.first, first.hasPrefix("tap:"), first.count > 4, first.count <= 4 + 15 {
+                    backend = .tap(String(first.dropFirst(4)))
+                } else {
+                    throw .invalidConfiguration(field: "net", reason: "'\(argument)': expected switch:NAME or tap:IFNAME, then [,mac=XX:XX:XX:XX:XX:XX]")
                 }
-                backend = .virtualSwitch(String(first.dropFirst(7)))
                 mac = nil
                 for option in parts.dropFirst() {
                     guard option.hasPrefix("mac="), MACAddress(parsing: String(option.dropFirst(4))) != nil else {
@@ -149,6 +154,8 @@ public final class RISCVMachine {
             case let .virtualSwitch(name):
                 let port = try SwitchPort(switchName: name, portName: "\(HostEnvironment.processID)-\(mac.description.replacingColons)")
                 devices.append(VirtioNet(mac: mac, backend: port))
+            case let .tap(interface):
+                devices.append(VirtioNet(mac: mac, backend: try TapBackend(interface: interface)))
             }
         }
         if configuration.entropy { devices.append(VirtioEntropy(ram: ram)) }
