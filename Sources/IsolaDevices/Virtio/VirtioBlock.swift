@@ -119,7 +119,10 @@ public final class VirtioBlock: VirtioDevice {
             var written: UInt32 = 0
             for b in data where b.writable && written < 20 {
                 let n = min(Int(b.length), 20 - Int(written))
-                id[Int(written)..<Int(written) + n].withUnsafeBytes { ram.hostPointer(b.address).copyMemory(from: $0.baseAddress!, byteCount: n) }
+                guard n > 0 else { continue }
+                id[Int(written)..<Int(written) + n].withUnsafeBytes { bytes in
+                    if let source = bytes.baseAddress { ram.hostPointer(b.address).copyMemory(from: source, byteCount: n) }
+                }
                 written += UInt32(n)
             }
             return finish(VirtioBlock.statusOK, written: written)

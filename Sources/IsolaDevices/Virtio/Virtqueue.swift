@@ -188,7 +188,10 @@ public final class Virtqueue {
             length -= skip
             skip = 0
             let n = min(length, remaining.count)
-            remaining.prefix(n).withUnsafeBytes { ram.hostPointer(address).copyMemory(from: $0.baseAddress!, byteCount: n) }
+            guard n > 0 else { continue }  // a zero-length buffer holds nothing (and has no base address)
+            remaining.prefix(n).withUnsafeBytes { bytes in
+                if let source = bytes.baseAddress { ram.hostPointer(address).copyMemory(from: source, byteCount: n) }
+            }
             remaining = remaining.dropFirst(n)
         }
         return bytes.count - remaining.count

@@ -63,4 +63,10 @@ import Testing
         #expect(request(r, type: 1, sector: 0, length: 512, dataWritable: false) == 1)
         #expect(request(r, type: 0, sector: 0, length: 512, dataWritable: true) == 0)
     }
+
+    @Test func getIDIntoAZeroLengthBuffer() throws {
+        defer { try? FileManager.default.removeItem(atPath: image) }
+        let d = try driver()
+        #expect(request(d, type: 8, sector: 0, length: 0, dataWritable: true) == 0)
+    }
 }

@@ -35,4 +35,22 @@ import Testing
         d.store(0x050, 1)
         #expect(sink.bytes == Array("out".utf8))
     }
+
+    /// A zero-length writable buffer ahead of a real one must not crash the monitor.
+    @Test func zeroLengthBuffersAreSkipped() throws {
+        var console: VirtioConsole?
+        let d = try VirtioTestDriver { _ in
+            let c = VirtioConsole(output: Collector())
+            console = c
+            return c
+        }
+        let device = try #require(console)
+        device.transport = d.transport
+        d.descriptor(0, address: 0x8000_4000, length: 0, flags: 2 | 1, next: 1)
+        d.descriptor(1, address: 0x8000_5000, length: 8, flags: 2)
+        d.post(head: 0)
+        device.receive(Array("ok".utf8))
+        #expect(d.usedEntry(0) == (0, 2))
+        #expect(d.ram.read(at: 0x8000_5000, length: 2) == Array("ok".utf8))
+    }
 }
