@@ -9,18 +9,12 @@ MB/s figures are dd's own (bytes / seconds it measured). Median of RUNS.
 """
 import glob, os, re, statistics, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ISOLA = os.environ.get("ISOLA", os.path.join(ROOT, ".build/release/isola"))
+from benchlib import ISOLA, default_image
 RUNS = int(os.environ.get("RUNS", "3"))
 SIZE_MB = int(os.environ.get("SIZE_MB", "128"))
 
 def image():
-    cache = os.environ.get("ISOLA_CACHE", os.path.expanduser("~/.cache/isola"))
-    found = sorted(glob.glob(os.path.join(cache, "images/default-*/Image")), key=os.path.getmtime)
-    if not found:
-        sys.exit("disk-throughput: no default image; run 'make images'")
-    d = os.path.dirname(found[-1])
-    return os.path.join(d, "Image"), os.path.join(d, "initramfs.cpio.gz")
+    return default_image("disk-throughput")
 
 def run(engine, kernel, initrd, disk):
     script = (f"dd if=/dev/zero of=/dev/vda bs=1M count={SIZE_MB} oflag=direct 2>&1 | sed 's/^/W /'; "

@@ -11,20 +11,14 @@ it uses over IDLE_SECONDS is read from /proc/PID/stat.
 """
 import glob, os, statistics, subprocess, sys, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ISOLA = os.environ.get("ISOLA", os.path.join(ROOT, ".build/release/isola"))
+from benchlib import ISOLA, default_image
 RUNS = int(os.environ.get("RUNS", "5"))
 IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "5"))
 MARKER = b"isola: init reached"
 OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
 
 def image():
-    cache = os.environ.get("ISOLA_CACHE", os.path.expanduser("~/.cache/isola"))
-    found = sorted(glob.glob(os.path.join(cache, "images/default-*/Image")), key=os.path.getmtime)
-    if not found:
-        sys.exit("linux-boot: no default image; run 'make images'")
-    d = os.path.dirname(found[-1])
-    return os.path.join(d, "Image"), os.path.join(d, "initramfs.cpio.gz")
+    return default_image("linux-boot")
 
 def commands(kernel, initrd, append):
     return {
