@@ -36,6 +36,7 @@ bench: build guests images
 	Benchmarks/cpu-mips.sh
 	Benchmarks/linux-boot.py
 	Benchmarks/disk-throughput.py
+	Benchmarks/net-throughput.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup
