@@ -13,3 +13,20 @@ public enum HostEnvironment {
     public static var userID: UInt32 { getuid() }
     public static var processID: Int32 { getpid() }
 }
+
+/// Runs host programs for the few tools that drive scripts (`isola images build`).
+public enum HostProcess {
+    /// Runs `path` with /bin/sh, its standard output discarded; returns its exit status.
+    public static func runScript(_ path: String) -> Int32 {
+        let quoted = "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let status = system(quoted + " >/dev/null")
+        guard status != -1 else { return 127 }
+        return (status >> 8) & 0xFF
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -81,14 +81,7 @@ public final class UnixDatagramSocket: @unchecked Sendable {
 
     /// The socket files in a directory (the other ports of a switch).
     public static func sockets(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var found: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".sock") { found.append(directory + "/" + name) }
-        }
-        return found
+        HostDirectory.entries(directory).filter { $0.hasSuffix(".sock") }.map { directory + "/" + $0 }
     }
 
     /// Creates a directory (and its parents) if missing.

@@ -1,11 +1,5 @@
 import IsolaHost
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The guest images the project's scripts build into `$ISOLA_CACHE` (default `~/.cache/isola`).
 public enum GuestImages {
     public struct Image: Sendable {
@@ -16,24 +10,17 @@ public enum GuestImages {
     }
 
     public static var cacheDirectory: String {
-        if let dir = getenv("ISOLA_CACHE") { return String(cString: dir) }
-        let home = getenv("HOME").map { String(cString: $0) } ?? "/tmp"
-        return home + "/.cache/isola"
+        HostEnvironment.value("ISOLA_CACHE") ?? (HostEnvironment.value("HOME") ?? "/tmp") + "/.cache/isola"
     }
 
     /// Built images, newest first.
     public static func list() -> [Image] {
         let root = cacheDirectory + "/images"
-        guard let dir = opendir(root) else { return [] }
-        defer { closedir(dir) }
         var found: [(Image, Int)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard !name.hasPrefix("."), !name.hasSuffix(".tmp") else { continue }
+        for name in HostDirectory.entries(root) where !name.hasPrefix(".") && !name.hasSuffix(".tmp") {
             let image = Image(name: name, directory: root + "/" + name)
-            var st = stat()
-            guard HostFile.exists(image.kernel), HostFile.exists(image.initramfs), stat(image.kernel, &st) == 0 else { continue }
-            found.append((image, Int(st.st_mtim.tv_sec)))
+            guard HostFile.exists(image.initramfs), let time = HostDirectory.modificationTime(image.kernel) else { continue }
+            found.append((image, time))
         }
         return found.sorted { $0.1 > $1.1 }.map(\.0)
     }

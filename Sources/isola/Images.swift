@@ -2,10 +2,6 @@ import ArgumentParser
 import IsolaHost
 import IsolaVMM
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct Images: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build and list guest images (kernel and initramfs) in $ISOLA_CACHE.",
@@ -23,8 +19,7 @@ struct Images: ParsableCommand {
                 HostOutput.standardError.write("isola: cannot find Guests/linux/build.sh; run from the source tree or set ISOLA_SOURCE\n")
                 throw ExitCode(2)
             }
-            let status = system("'\(script)' >/dev/null")
-            throw ExitCode(status == 0 ? 0 : 1)
+            throw ExitCode(HostProcess.runScript(script) == 0 ? 0 : 1)
         }
     }
 
@@ -47,15 +42,12 @@ struct Images: ParsableCommand {
 
     /// A file of the source tree: under $ISOLA_SOURCE, or above the executable (.build/<config>/isola).
     static func findScript(_ relative: String) -> String? {
-        if let root = getenv("ISOLA_SOURCE") {
-            let path = String(cString: root) + "/" + relative
+        if let root = HostEnvironment.value("ISOLA_SOURCE") {
+            let path = root + "/" + relative
             return HostFile.exists(path) ? path : nil
         }
         var dir = CommandLine.arguments[0]
-        if !dir.hasPrefix("/") {
-            var buffer = [CChar](repeating: 0, count: 4096)
-            if getcwd(&buffer, buffer.count) != nil { dir = String(cString: buffer) + "/" + dir }
-        }
+        if !dir.hasPrefix("/"), let cwd = HostDirectory.current { dir = cwd + "/" + dir }
         for _ in 0..<6 {
             guard let slash = dir.lastIndex(of: "/") else { break }
             dir = String(dir[..<slash])

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Directory listings and file times, for the layers above that must not call the C library.
+public enum HostDirectory {
+    /// The names in a directory (without "." and ".."); empty when it cannot be read.
+    public static func entries(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Seconds since the epoch of the last modification, or nil when the file cannot be examined.
+    public static func modificationTime(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        #if canImport(Glibc)
+        return Int(st.st_mtim.tv_sec)
+        #else
+        return Int(st.st_mtimespec.tv_sec)
+        #endif
+    }
+
+    /// The process's working directory.
+    public static var current: String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(cString: buffer)
+    }
+}
