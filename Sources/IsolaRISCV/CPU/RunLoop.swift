@@ -35,21 +35,6 @@ extension Hart {
         }
     }
 
-    /// Runs at most `count` instructions (interrupts checked between blocks); for tests and tools.
-    public func run(instructions count: Int) {
-        var left = count
-        while left > 0 && !machine.stopRequested.load(ordering: .relaxed) {
-            if waitingForInterrupt {
-                if !hasWakeupInterrupt { return }
-                waitingForInterrupt = false
-            }
-            _ = checkInterrupts()
-            let before = instret
-            executeBlock(budget: min(left, Hart.blockBudget))
-            left -= max(1, Int(instret &- before))
-        }
-    }
-
     /// Starts a hart that `sbi_hart_start` asked to start; returns false while it stays stopped.
     func serveHartStateChange() -> Bool {
         guard hsmState.load(ordering: .acquiring) == HartState.startPending.rawValue else {
@@ -73,7 +58,11 @@ extension Hart {
     /// Performs the fences other harts asked for (SBI RFENCE) and acknowledges them.
     func serveRemoteRequests() {
         let requests = remoteRequests.exchange(0, ordering: .acquiringAndReleasing)
-        if requests == 0 { return }
+        if requests != 0 { perform(requests) }
+    }
+
+    /// Does the fences named by `RemoteRequest` bits on this hart.
+    func perform(_ requests: UInt32) {
         if requests & RemoteRequest.fenceI != 0 { invalidateAllDecoded() }
         if requests & RemoteRequest.sfenceVMA != 0 { flushTLB() }
     }

@@ -102,10 +102,7 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
             t.remoteRequests.loadThenBitwiseOr(with: request, ordering: .acquiringAndReleasing)
             t.kick()
         }
-        if targets.contains(where: { $0 === caller }) {
-            if request & RemoteRequest.fenceI != 0 { caller.invalidateAllDecoded() }
-            if request & RemoteRequest.sfenceVMA != 0 { caller.flushTLB() }
-        }
+        if targets.contains(where: { $0 === caller }) { caller.perform(request) }
         for t in targets where t !== caller {
             while t.remoteRequests.load(ordering: .acquiring) & request != 0
                 && t.hsmState.load(ordering: .acquiring) == HartState.started.rawValue
