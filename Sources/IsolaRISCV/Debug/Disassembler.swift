@@ -75,30 +75,32 @@ public enum Disassembler {
         }
     }
 
-    /// Whether the instruction writes integer register `rd` (for the trace's result column).
-    static func writesIntegerRegister(_ op: Opcode) -> Bool {
+    /// Instructions that write no register at all (stores, branches, fences, system).
+    static func hasNoDestination(_ op: Opcode) -> Bool {
         switch op {
         case .sb, .sh, .sw, .sd, .fsw, .fsd, .beq, .bne, .blt, .bge, .bltu, .bgeu,
-             .fence, .fenceI, .ecall, .ebreak, .mret, .sret, .wfi, .sfenceVMA, .illegal, .undecoded,
-             .flw, .fld, .fmaddS, .fmsubS, .fnmsubS, .fnmaddS, .faddS, .fsubS, .fmulS, .fdivS, .fsqrtS,
-             .fsgnjS, .fsgnjnS, .fsgnjxS, .fminS, .fmaxS, .fcvtSW, .fcvtSWU, .fcvtSL, .fcvtSLU, .fmvWX,
-             .fmaddD, .fmsubD, .fnmsubD, .fnmaddD, .faddD, .fsubD, .fmulD, .fdivD, .fsqrtD,
-             .fsgnjD, .fsgnjnD, .fsgnjxD, .fminD, .fmaxD, .fcvtDW, .fcvtDWU, .fcvtDL, .fcvtDLU, .fcvtSD, .fcvtDS, .fmvDX:
-            return false
-        default:
+             .fence, .fenceI, .ecall, .ebreak, .mret, .sret, .wfi, .sfenceVMA, .illegal, .undecoded:
             return true
+        default:
+            return false
         }
     }
 
+    /// Whether the instruction's `rd` is a floating-point register (for the trace's result column).
     static func writesFloatRegister(_ op: Opcode) -> Bool {
-        !writesIntegerRegister(op) && {
-            switch op {
-            case .sb, .sh, .sw, .sd, .fsw, .fsd, .beq, .bne, .blt, .bge, .bltu, .bgeu,
-                 .fence, .fenceI, .ecall, .ebreak, .mret, .sret, .wfi, .sfenceVMA, .illegal, .undecoded:
-                return false
-            default:
-                return true
-            }
-        }()
+        switch op {
+        case .flw, .fld, .fmaddS, .fmsubS, .fnmsubS, .fnmaddS, .faddS, .fsubS, .fmulS, .fdivS, .fsqrtS,
+             .fsgnjS, .fsgnjnS, .fsgnjxS, .fminS, .fmaxS, .fcvtSW, .fcvtSWU, .fcvtSL, .fcvtSLU, .fmvWX,
+             .fmaddD, .fmsubD, .fnmsubD, .fnmaddD, .faddD, .fsubD, .fmulD, .fdivD, .fsqrtD,
+             .fsgnjD, .fsgnjnD, .fsgnjxD, .fminD, .fmaxD, .fcvtDW, .fcvtDWU, .fcvtDL, .fcvtDLU, .fcvtSD, .fcvtDS, .fmvDX:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Whether the instruction writes integer register `rd`.
+    static func writesIntegerRegister(_ op: Opcode) -> Bool {
+        !hasNoDestination(op) && !writesFloatRegister(op)
     }
 }
