@@ -3,7 +3,7 @@
 # only those that are missing: the riscv64 cross toolchain (guest programs),
 # QEMU (reference and benchmark peer) and the device-tree compiler.
 set -euo pipefail
-packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi device-tree-compiler e2fsprogs python3 make bc)
+packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi qemu-utils device-tree-compiler e2fsprogs python3 make bc)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

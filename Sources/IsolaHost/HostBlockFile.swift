@@ -10,12 +10,24 @@ public final class HostBlockFile: @unchecked Sendable {
     // Sendable: pread/pwrite are positioned, so concurrent use needs no shared offset.
     public let path: String
     public let readOnly: Bool
+    /// The file's length when it was opened (a disk's size is fixed while it runs).
     public let byteCount: UInt64
     private let fd: Int32
 
-    public init(path: String, readOnly: Bool) throws {
-        let fd = open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC)
-        guard fd >= 0 else { throw HostError.io(operation: "open", path: path, errno: errno) }
+    public convenience init(path: String, readOnly: Bool) throws {
+        try self.init(path: path, flags: (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, readOnly: readOnly)
+    }
+
+    /// Creates a new, empty image file; refuses to replace one that exists.
+    public static func create(path: String) throws -> HostBlockFile {
+        try HostBlockFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, readOnly: false)
+    }
+
+    private init(path: String, flags: Int32, readOnly: Bool) throws {
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else {
+            throw HostError.io(operation: flags & O_CREAT != 0 ? "create" : "open", path: path, errno: errno)
+        }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let code = errno
@@ -71,6 +83,16 @@ public final class HostBlockFile: @unchecked Sendable {
             done += UInt64(n)
         }
         return true
+    }
+
+    /// Sets the file's length (new bytes read as zeros).
+    public func truncate(to length: UInt64) throws {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw HostError.io(operation: "truncate", path: path, errno: errno) }
+    }
+
+    /// Removes a file, as a failed creation does to leave nothing half-written behind.
+    public static func remove(path: String) {
+        unlink(path)
     }
 
     /// Makes written data durable (the guest's flush).

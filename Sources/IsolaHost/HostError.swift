@@ -18,6 +18,9 @@ public enum HostError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// EIO, for failures whose own errno was not kept (a short write, a failed positioned write).
+    public static let inputOutputError: Int32 = EIO
+
     /// The C library's text for an errno value.
     public static func message(_ code: Int32) -> String {
         String(cString: strerror(code))

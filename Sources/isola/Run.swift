@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Number of harts (any number, whatever the host has).")
     var cpus: Int = 1
 
-    @Option(name: .long, help: ArgumentHelp("A disk image file as a virtio-blk disk (repeatable): PATH[,readonly].", valueName: "path[,readonly]"))
+    @Option(name: .long, help: ArgumentHelp("A disk image as a virtio-blk disk (repeatable): raw or qcow2 (probed unless format= names it); readonly shares it between VMs.", valueName: "path[,readonly][,format=raw|qcow2]"))
     var disk: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it; tap:IFNAME attaches to a host TAP interface.", valueName: "switch:name|tap:ifname"))

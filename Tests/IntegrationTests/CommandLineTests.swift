@@ -162,4 +162,24 @@ import Testing
         expectOneLineError(try Self.isola(["run", "--kernel", image.kernel, "--initrd", "/nonexistent.cpio"]),
                            mentioning: "/nonexistent.cpio")
     }
+
+    @Test func diskCreateInfoAndItsErrors() throws {
+        let directory = NSTemporaryDirectory() + "isola-cli-disk-\(UUID().uuidString)/"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let base = directory + "base.img", overlay = directory + "overlay.qcow2"
+        #expect(try Self.isola(["disk", "create", "--format", "raw", "--size", "64M", base]).status == 0)
+        #expect(try FileManager.default.attributesOfItem(atPath: base)[.size] as? Int == 64 << 20)
+        #expect(try Self.isola(["disk", "create", "--backing", "base.img", overlay]).status == 0)
+        let info = try Self.isola(["disk", "info", overlay])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("format: qcow2") && info.stdout.contains("backing file: base.img")
+                && info.stdout.contains("virtual size: 67108864 bytes"), "\(info.stdout)")
+        expectOneLineError(try Self.isola(["disk", "create", "--backing", "base.img", overlay]), mentioning: "File exists")
+        expectOneLineError(try Self.isola(["disk", "create", directory + "nosize.qcow2"]), mentioning: "needs a size")
+        expectOneLineError(try Self.isola(["disk", "create", "--backing", "absent.img", directory + "x.qcow2"]), mentioning: "absent.img")
+        expectOneLineError(try Self.isola(["disk", "create", "--format", "vmdk", "--size", "1M", directory + "y"]), mentioning: "vmdk")
+        expectOneLineError(try Self.isola(["run", "--bios", "/bin/true", "--disk", overlay + ",format=vhd"]), mentioning: "format")
+        #expect(!FileManager.default.fileExists(atPath: directory + "x.qcow2"))
+    }
 }

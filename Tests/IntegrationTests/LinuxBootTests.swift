@@ -102,6 +102,29 @@ import Testing
         #expect(read.output == "written-by-the-guest\n")
     }
 
+    @Test func guestWritesThroughAQcow2OverlayAndTheBaseStaysAsItWas() throws {
+        let base = try Self.ext4Image()
+        let overlay = base + ".qcow2"
+        defer {
+            try? FileManager.default.removeItem(atPath: base)
+            try? FileManager.default.removeItem(atPath: overlay)
+            try? FileManager.default.removeItem(atPath: overlay + ".raw")
+        }
+        try #require(try Self.shell("echo from-the-base > /tmp/isola-note-$$ && debugfs -w -R 'write /tmp/isola-note-'$$' note' '\(base)' && rm /tmp/isola-note-$$").status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: base))
+        try QCOW2Image.create(path: overlay, size: nil, backing: base)
+        let (result, console) = try Self.scripted(
+            "mount /dev/vda /mnt && cat /mnt/note && echo written-through-the-overlay > /mnt/new && sync && umount /mnt",
+            disks: [.init(path: overlay)])
+        #expect(result?.outcome == .poweroff(exitCode: 0), "\(console.suffix(1500))")
+        #expect(console.contains("from-the-base"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: base)) == before)
+        let check = try Self.shell("qemu-img check '\(overlay)'")
+        #expect(check.status == 0, "\(check.output)")
+        let read = try Self.shell("qemu-img convert -O raw '\(overlay)' '\(overlay).raw' && debugfs -R 'cat /new' '\(overlay).raw' 2>/dev/null")
+        #expect(read.output == "written-through-the-overlay\n")
+    }
+
     @Test func discardPunchesHolesInTheImage() throws {
         let disk = NSTemporaryDirectory() + "isola-discard-\(UUID().uuidString).img"
         defer { try? FileManager.default.removeItem(atPath: disk) }

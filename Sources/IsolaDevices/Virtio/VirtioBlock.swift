@@ -1,9 +1,9 @@
 import IsolaCore
 import IsolaHost
 
-/// virtio-blk (virtio 1.2, 5.2) over a disk image file: read, write, flush
+/// virtio-blk (virtio 1.2, 5.2) over a disk image (raw or qcow2): read, write, flush
 /// (`fsync`, so what a guest flushed survives a host crash), get-id, discard and
-/// write-zeroes (holes punched in the image file); read-only disks.
+/// write-zeroes (space given back to the host); read-only disks.
 public final class VirtioBlock: VirtioDevice {
     public let deviceID: UInt32 = 2
     public let queueSizes: [UInt16] = [256]
@@ -23,13 +23,13 @@ public final class VirtioBlock: VirtioDevice {
     static let typeDiscard: UInt32 = 11, typeWriteZeroes: UInt32 = 13
     static let statusOK: UInt8 = 0, statusIOError: UInt8 = 1, statusUnsupported: UInt8 = 2
 
-    private let disk: HostBlockFile
+    private let disk: DiskImage
     private let ram: GuestRAM
     /// The serial the guest reads with GET_ID (at most 20 bytes).
     public let serial: String
     public var capacitySectors: UInt64 { disk.byteCount / VirtioBlock.sectorSize }
 
-    public init(disk: HostBlockFile, ram: GuestRAM, serial: String) {
+    public init(disk: DiskImage, ram: GuestRAM, serial: String) {
         self.disk = disk
         self.ram = ram
         self.serial = String(serial.prefix(20))

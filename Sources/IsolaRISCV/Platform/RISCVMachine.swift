@@ -60,23 +60,32 @@ public final class RISCVMachine {
         public struct Disk: Sendable, Equatable {
             public var path: String
             public var readOnly: Bool
+            /// The image's format; nil probes it (qcow2 by its magic, else raw).
+            public var format: DiskImageFormat?
 
-            public init(path: String, readOnly: Bool = false) {
+            public init(path: String, readOnly: Bool = false, format: DiskImageFormat? = nil) {
                 self.path = path
                 self.readOnly = readOnly
+                self.format = format
             }
 
-            /// Parses `PATH[,readonly]` as `--disk` takes it.
+            /// Parses `PATH[,readonly][,format=raw|qcow2]` as `--disk` takes it.
             public init(argument: String) throws(CoreError) {
                 let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                 guard let first = parts.first, !first.isEmpty else {
-                    throw .invalidConfiguration(field: "disk", reason: "'\(argument)': expected PATH[,readonly]")
+                    throw .invalidConfiguration(field: "disk", reason: "'\(argument)': expected PATH[,readonly][,format=raw|qcow2]")
                 }
                 path = first
                 readOnly = false
+                format = nil
                 for option in parts.dropFirst() {
                     switch option {
                     case "readonly", "ro": readOnly = true
+                    case _ where option.hasPrefix("format="):
+                        guard let known = DiskImageFormat(rawValue: String(option.dropFirst(7))) else {
+                            throw .invalidConfiguration(field: "disk", reason: "unknown format in '\(argument)': expected raw or qcow2")
+                        }
+                        format = known
                     default: throw .invalidConfiguration(field: "disk", reason: "unknown option '\(option)' in '\(argument)'")
                     }
                 }
@@ -145,8 +154,8 @@ public final class RISCVMachine {
         bus.map(bootTimer, at: MemoryMap.bootTimer, size: 8, name: "boot-timer")
         var devices: [VirtioDevice] = []
         for (i, disk) in configuration.disks.enumerated() {
-            let file = try HostBlockFile(path: disk.path, readOnly: disk.readOnly)
-            devices.append(VirtioBlock(disk: file, ram: ram, serial: "isola-disk\(i)"))
+            let image = try DiskImageFormat.open(path: disk.path, readOnly: disk.readOnly, format: disk.format)
+            devices.append(VirtioBlock(disk: image, ram: ram, serial: "isola-disk\(i)"))
         }
         for (i, network) in configuration.networks.enumerated() {
             let mac = network.mac.flatMap(MACAddress.init(parsing:)) ?? MACAddress.derived(from: "\(configuration.name)/eth\(i)")

@@ -14,7 +14,7 @@ import Testing
             try Data(bytes).write(to: URL(fileURLWithPath: image))
         }
         let file = try HostBlockFile(path: image, readOnly: readOnly)
-        return try VirtioTestDriver { VirtioBlock(disk: file, ram: $0, serial: "disk-serial") }
+        return try VirtioTestDriver { VirtioBlock(disk: RawDiskImage(file: file, probed: false), ram: $0, serial: "disk-serial") }
     }
 
     /// header (16 bytes) at 0x8000_4000, data at 0x8000_5000, status at 0x8000_6000

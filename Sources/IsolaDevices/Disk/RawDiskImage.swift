@@ -1,0 +1,37 @@
+import IsolaHost
+
+/// A raw image: guest sector N is byte N*512 of the file.
+public final class RawDiskImage: DiskImage {
+    private let file: HostBlockFile
+    /// True when the format was guessed rather than named, which makes writes that
+    /// would start the file with a qcow2 header a hazard to refuse.
+    private let probed: Bool
+
+    public init(file: HostBlockFile, probed: Bool) {
+        self.file = file
+        self.probed = probed
+    }
+
+    public var byteCount: UInt64 { file.byteCount }
+    public var readOnly: Bool { file.readOnly }
+
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> Bool {
+        file.read(into: buffer, count: count, at: offset)
+    }
+
+    public func write(from buffer: UnsafeRawPointer, count: Int, at offset: UInt64) -> Bool {
+        if probed && offset == 0 && count >= 4
+            && UInt32(bigEndian: buffer.loadUnaligned(as: UInt32.self)) == QCOW2Header.magic {
+            return false
+        }
+        return file.write(from: buffer, count: count, at: offset)
+    }
+
+    public func discard(offset: UInt64, length: UInt64) -> Bool {
+        file.discard(offset: offset, length: length)
+    }
+
+    public func synchronize() -> Bool {
+        file.synchronize()
+    }
+}
