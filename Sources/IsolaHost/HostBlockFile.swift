@@ -5,6 +5,17 @@ import Darwin
 #endif
 import CIsolaHost
 
+/// A buffer of a vectored transfer: `count` bytes at `base`.
+public struct IOSegment {
+    public var base: UnsafeMutableRawPointer
+    public var count: Int
+
+    public init(base: UnsafeMutableRawPointer, count: Int) {
+        self.base = base
+        self.count = count
+    }
+}
+
 /// A disk image file: positioned reads and writes and `fsync`, with errors that name the path.
 public final class HostBlockFile: @unchecked Sendable {
     // Sendable: pread/pwrite are positioned, so concurrent use needs no shared offset.
@@ -69,6 +80,47 @@ public final class HostBlockFile: @unchecked Sendable {
             done += n
         }
         return true
+    }
+
+    /// Reads consecutive file bytes at `offset` into several buffers with as few
+    /// `preadv` calls as the kernel allows (one per request, usually); false on an
+    /// error or a short read.
+    public func read(into segments: [IOSegment], at offset: UInt64) -> Bool {
+        transfer(segments, at: offset) { preadv(fd, $0, $1, $2) }
+    }
+
+    /// Writes several buffers to consecutive file bytes at `offset` (`pwritev`).
+    public func write(from segments: [IOSegment], at offset: UInt64) -> Bool {
+        transfer(segments, at: offset) { pwritev(fd, $0, $1, $2) }
+    }
+
+    /// IOV_MAX on Linux: the most buffers one preadv/pwritev takes.
+    static let maxVectors = 1024
+
+    private func transfer(_ segments: [IOSegment], at offset: UInt64,
+                          _ call: (UnsafePointer<iovec>, Int32, off_t) -> Int) -> Bool {
+        var vectors = segments.map { iovec(iov_base: $0.base, iov_len: $0.count) }
+        var first = 0
+        var position = off_t(offset)
+        return vectors.withUnsafeMutableBufferPointer { v in
+            while first < v.count {
+                let n = call(v.baseAddress! + first, Int32(min(v.count - first, HostBlockFile.maxVectors)), position)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                position += off_t(n)
+                // Skip the buffers the call filled and advance into a partly filled one.
+                var left = n
+                while first < v.count && left >= v[first].iov_len {
+                    left -= v[first].iov_len
+                    first += 1
+                }
+                if left > 0 {
+                    v[first].iov_base = v[first].iov_base! + left
+                    v[first].iov_len -= left
+                }
+            }
+            return true
+        }
     }
 
     /// Frees a byte range of the image (it reads as zeros afterwards); falls back to

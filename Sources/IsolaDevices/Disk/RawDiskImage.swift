@@ -27,6 +27,18 @@ public final class RawDiskImage: DiskImage {
         return file.write(from: buffer, count: count, at: offset)
     }
 
+    public func read(into segments: [IOSegment], at offset: UInt64) -> Bool {
+        file.read(into: segments, at: offset)
+    }
+
+    public func write(from segments: [IOSegment], at offset: UInt64) -> Bool {
+        if probed && offset == 0, let first = segments.first, first.count >= 4,
+           UInt32(bigEndian: first.base.loadUnaligned(as: UInt32.self)) == QCOW2Header.magic {
+            return false
+        }
+        return file.write(from: segments, at: offset)
+    }
+
     public func discard(offset: UInt64, length: UInt64) -> Bool {
         file.discard(offset: offset, length: length)
     }

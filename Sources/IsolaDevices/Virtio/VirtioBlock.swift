@@ -46,7 +46,7 @@ public final class VirtioBlock: VirtioDevice {
         var config = [UInt8](repeating: 0, count: 60)
         func put(_ v: UInt32, at o: Int) { withUnsafeBytes(of: v.littleEndian) { config.replaceSubrange(o..<o + 4, with: $0) } }
         withUnsafeBytes(of: capacitySectors.littleEndian) { config.replaceSubrange(0..<8, with: $0) }
-        put(126, at: 12)
+        put(254, at: 12)
         put(UInt32(VirtioBlock.sectorSize), at: 20)
         put(VirtioBlock.maxDiscardSectors, at: 36)
         put(VirtioBlock.maxDiscardSegments, at: 40)
@@ -102,13 +102,21 @@ public final class VirtioBlock: VirtioDevice {
             guard !overflow, start <= disk.byteCount, total <= disk.byteCount - start else {
                 return finish(VirtioBlock.statusIOError)
             }
-            var offset = start
+            // One vectored transfer per request; buffers adjacent in guest RAM become one segment.
+            var segments: [IOSegment] = []
+            segments.reserveCapacity(data.count)
+            var previousEnd: UInt64 = 0
             for b in data {
                 // SAFETY: buffers were checked against guest RAM by the virtqueue.
-                let ok = isRead ? disk.read(into: ram.hostPointer(b.address), count: Int(b.length), at: offset)
-                    : disk.write(from: ram.hostPointer(b.address), count: Int(b.length), at: offset)
-                guard ok else { return finish(VirtioBlock.statusIOError) }
-                offset += UInt64(b.length)
+                if !segments.isEmpty && b.address == previousEnd {
+                    segments[segments.count - 1].count += Int(b.length)
+                } else {
+                    segments.append(IOSegment(base: ram.hostPointer(b.address), count: Int(b.length)))
+                }
+                previousEnd = b.address + UInt64(b.length)
+            }
+            guard isRead ? disk.read(into: segments, at: start) : disk.write(from: segments, at: start) else {
+                return finish(VirtioBlock.statusIOError)
             }
             return finish(VirtioBlock.statusOK, written: isRead ? UInt32(total) : 0)
         case VirtioBlock.typeFlush:
