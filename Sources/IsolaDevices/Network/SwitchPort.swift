@@ -32,27 +32,36 @@ public final class SwitchPort: NetworkBackend, @unchecked Sendable {
         socket = try UnixDatagramSocket(bindingTo: directory + "/" + portName + ".sock")
     }
 
-    public func send(_ frame: [UInt8]) {
+    /// Packets cross the switch with their offload header, so a TSO packet travels as
+    /// one datagram and the receiving VM finishes it only if its guest must have that done.
+    public let offloads = PacketOffload.Capabilities.all
+    /// The largest datagram: the header and a frame of 64 KiB of IP packet.
+    static let datagramLimit = VirtioNetHeader.length + 14 + 65536
+
+    public func send(_ packet: NetworkPacket) {
+        let frame = packet.frame
         guard frame.count >= 14 else { return }
+        let datagram = packet.header.encoded() + frame
         let destination = MACAddress(Array(frame[0..<6]))
         if !destination.isMulticast, let peer = lock.withLock({ learned[destination] }) {
-            if socket.send(frame, to: peer) == 0 { return }
+            if socket.send(datagram, to: peer) == 0 { return }
             lock.withLock { _ = learned.removeValue(forKey: destination) }
         }
         for peer in UnixDatagramSocket.sockets(in: directory) where peer != socket.path {
             // A socket file nobody listens on belongs to a port that is gone.
-            if socket.send(frame, to: peer) == 111 /* ECONNREFUSED */ { UnixDatagramSocket.removeStale(peer) }
+            if socket.send(datagram, to: peer) == 111 /* ECONNREFUSED */ { UnixDatagramSocket.removeStale(peer) }
         }
     }
 
-    public func start(_ handler: @escaping @Sendable ([UInt8]) -> Void) throws {
+    public func start(_ handler: @escaping @Sendable (NetworkPacket) -> Void) throws {
         let socket = self.socket, stopping = self.stopping
         thread = try HostThread.start(name: "switch-\(switchName)") { [weak self] in
-            while !stopping.load(ordering: .acquiring), let (frame, from) = socket.receive() {
-                guard frame.count >= 14 else { continue }
-                let source = MACAddress(Array(frame[6..<12]))
+            while !stopping.load(ordering: .acquiring), let (datagram, from) = socket.receive(maximum: SwitchPort.datagramLimit) {
+                let h = VirtioNetHeader.length
+                guard datagram.count >= h + 14 else { continue }
+                let source = MACAddress(Array(datagram[h + 6..<h + 12]))
                 if !source.isMulticast, !from.isEmpty { self?.lock.withLock { self?.learned[source] = from } }
-                handler(frame)
+                handler(NetworkPacket(header: VirtioNetHeader(bytes: datagram[0..<h]), frame: Array(datagram[h...])))
             }
         }
     }

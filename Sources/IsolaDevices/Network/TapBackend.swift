@@ -12,15 +12,18 @@ public final class TapBackend: NetworkBackend, @unchecked Sendable {
         tap = try TapDevice(name: interface)
     }
 
-    public func send(_ frame: [UInt8]) {
-        tap.write(frame)
+    /// A TAP interface opened without IFF_VNET_HDR takes finished frames only.
+    public let offloads = PacketOffload.Capabilities.none
+
+    public func send(_ packet: NetworkPacket) {
+        tap.write(packet.frame)
     }
 
-    public func start(_ handler: @escaping @Sendable ([UInt8]) -> Void) throws {
+    public func start(_ handler: @escaping @Sendable (NetworkPacket) -> Void) throws {
         let tap = self.tap, stopping = self.stopping
         thread = try HostThread.start(name: "tap-\(tap.name)") {
             while !stopping.load(ordering: .acquiring) {
-                if let frame = tap.read(timeoutMilliseconds: 100) { handler(frame) }
+                if let frame = tap.read(timeoutMilliseconds: 100) { handler(NetworkPacket(frame: frame)) }
             }
         }
     }
