@@ -148,6 +148,8 @@ RVTEST_BEGIN
         S_OK(11, li a1, PAGE(2); ld a3, 0(a1))
         li t0, 1 << 19
         csrc mstatus, t0
+        /* a translation used under MXR must not outlive it */
+        S_FAULT(28, 13, PAGE(2), li a1, PAGE(2); ld a3, 0(a1))
         /* U pages from S: data only with SUM, never execution */
         S_FAULT(12, 13, PAGE(3), li a1, PAGE(3); ld a3, 0(a1))
         li t0, 1 << 18
@@ -156,6 +158,9 @@ RVTEST_BEGIN
         S_FAULT(14, 12, PAGE(7), li a1, PAGE(7); jalr a1)
         li t0, 1 << 18
         csrc mstatus, t0
+        /* nor one used under SUM */
+        S_FAULT(29, 13, PAGE(3), li a1, PAGE(3); ld a3, 0(a1))
+        S_FAULT(30, 15, PAGE(3) + 8, li a1, PAGE(3); sd a3, 8(a1))
         /* U-mode: only U pages */
         U_FAULT(15, 13, PAGE(0), li a1, PAGE(0); ld a3, 0(a1))
         U_OK(16, li a1, PAGE(3); ld a3, 0(a1); sd a3, 0(a1))

@@ -202,8 +202,7 @@ extension Hart {
         if (v >> MStatus.mppShift) & 3 == 2 { v &= ~MStatus.mpp }
         let old = mstatus
         mstatus = v | MStatus.fixedXLEN
-        // SUM and MXR change what cached translations permit; MPRV and MPP only which tables apply.
-        if (old ^ mstatus) & (MStatus.sum | MStatus.mxr) != 0 { flushTLB() }
-        if (old ^ mstatus) & (MStatus.mprv | MStatus.mpp) != 0 { updateTranslationContext() }
+        // SUM, MXR, MPRV and MPP only choose which TLB tables apply (each caches one setting).
+        if (old ^ mstatus) & (MStatus.sum | MStatus.mxr | MStatus.mprv | MStatus.mpp) != 0 { updateTranslationContext() }
     }
 }

@@ -12,16 +12,17 @@ extension Hart {
         return privilege
     }
 
-    /// Points the TLB tables at the current privilege levels; call after any change to them.
+    /// Points the TLB tables at the current privilege levels and SUM/MXR; call after any change to them.
     func updateTranslationContext() {
         let data = dataPrivilege
-        readTLB = tlb.table(privilege: data, access: .read)
-        writeTLB = tlb.table(privilege: data, access: .write)
+        let variant = (mstatus & MStatus.sum != 0 ? 1 : 0) | (mstatus & MStatus.mxr != 0 ? 2 : 0)
+        readTLB = tlb.table(privilege: data, access: .read, variant: variant)
+        writeTLB = tlb.table(privilege: data, access: .write, variant: variant)
         fetchTLB = tlb.table(privilege: privilege, access: .fetch)
     }
 
     func flushTLB() {
-        tlb.flushAll()
+        tlb.flushAll(keeping: [readTLB, writeTLB, fetchTLB])
         superpageCached = false
     }
 
