@@ -242,6 +242,34 @@ m_ecall_handler:
         csrr a0, mip
         andi a0, a0, MIP_STIP
         bnez a0, fail
+        /* 13: SEIP reads as the PLIC's signal OR the software bit, but a csrs/csrc of
+           mip must not copy the PLIC's signal into the software bit (privileged spec
+           3.1.9). The UART's THRE interrupt (PLIC source 10) drives SEIP here. */
+        li TESTNUM, 13
+        li t1, 0x0c000000 + 4 * 10
+        li t0, 1
+        sw t0, 0(t1)                   /* source 10 priority 1 */
+        li t1, 0x0c002080
+        li t0, 1 << 10
+        sw t0, 0(t1)                   /* enabled for hart 0's S context */
+        li t1, 0x0c201000
+        sw x0, 0(t1)                   /* threshold 0 */
+        li t1, 0x10000001
+        li t0, 2
+        sb t0, 0(t1)                   /* UART IER: THR empty interrupt */
+        csrr a0, mip
+        andi a0, a0, 1 << 9
+        beqz a0, fail                  /* the PLIC raised SEIP */
+        li t0, MIP_STIP
+        csrs mip, t0                   /* read-modify-write while SEIP is high */
+        csrc mip, t0
+        sb x0, 0(t1)                   /* UART IER off */
+        li t1, 0x0c201004
+        lw t2, 0(t1)                   /* claim whatever the PLIC still holds ... */
+        sw t2, 0(t1)                   /* ... and complete it: nothing is pending now */
+        csrr a0, mip
+        andi a0, a0, 1 << 9
+        bnez a0, fail
         j pass
 
         .align 6

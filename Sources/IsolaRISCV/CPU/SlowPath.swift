@@ -106,11 +106,15 @@ extension Hart {
             return illegal(inst)
         }
         if writes {
+            // mip.SEIP reads as the PLIC's signal OR the software bit, but only the software
+            // bit takes part in a read-modify-write (privileged spec 3.1.9); otherwise a
+            // firmware setting STIP while the PLIC is asserting would latch SEIP forever.
+            let base = csr == CSR.mip ? (old & ~InterruptBits.seip) | (mipSoftware & InterruptBits.seip) : old
             let new: UInt64
             switch inst.opcode {
             case .csrrw, .csrrwi: new = source
-            case .csrrs, .csrrsi: new = old | source
-            default: new = old & ~source
+            case .csrrs, .csrrsi: new = base | source
+            default: new = base & ~source
             }
             guard writeCSR(csr, new, retiredInBlock: retiredInBlock) else { return illegal(inst) }
         }
