@@ -6,6 +6,8 @@ virtio-mmio (QEMU with cache=writeback: like Isola, host page cache and fsync on
 flush), and the guest runs BusyBox dd with direct I/O (so the guest's page
 cache is bypassed): a write of SIZE_MB to /dev/vda, then a read back. The
 MB/s figures are dd's own (bytes / seconds it measured). Median of RUNS.
+Then the same with a qcow2 image made fresh for every run by qemu-img (so each
+write allocates its clusters), opened by both as qcow2.
 """
 import glob, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -16,15 +18,15 @@ SIZE_MB = int(os.environ.get("SIZE_MB", "128"))
 def image():
     return default_image("disk-throughput")
 
-def run(engine, kernel, initrd, disk):
+def run(engine, kernel, initrd, disk, fmt="raw"):
     script = (f"dd if=/dev/zero of=/dev/vda bs=1M count={SIZE_MB} oflag=direct 2>&1 | sed 's/^/W /'; "
               f"dd if=/dev/vda of=/dev/null bs=1M count={SIZE_MB} iflag=direct 2>&1 | sed 's/^/R /'")
     append = f'console=ttyS0 quiet ISOLA_CMD="{script}"'
     if engine == "isola":
-        cmd = [ISOLA, "run", "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M", "--disk", disk]
+        cmd = [ISOLA, "run", "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M", "--disk", f"{disk},format={fmt}"]
     else:
         cmd = ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-nographic", "-kernel", kernel, "-initrd", initrd,
-               "-append", append, "-drive", f"file={disk},format=raw,if=none,id=d0,cache=writeback",
+               "-append", append, "-drive", f"file={disk},format={fmt},if=none,id=d0,cache=writeback",
                "-device", "virtio-blk-device,drive=d0"]
     out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=600).stdout.decode(errors="replace")
     rates = {}
@@ -37,21 +39,30 @@ def run(engine, kernel, initrd, disk):
 
 def main():
     kernel, initrd = image()
+    rows = []
     with tempfile.TemporaryDirectory() as d:
-        disk = os.path.join(d, "disk.img")
-        with open(disk, "wb") as f:
+        raw = os.path.join(d, "disk.img")
+        with open(raw, "wb") as f:
             f.truncate(SIZE_MB << 20)
-        results = {}
-        for engine in ("isola", "qemu"):
-            runs = [run(engine, kernel, initrd, disk) for _ in range(RUNS)]
-            results[engine] = {k: statistics.median(r[k] for r in runs) for k in ("W", "R")}
+        def fresh_qcow2():
+            path = os.path.join(d, "disk.qcow2")
+            if os.path.exists(path):
+                os.unlink(path)
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", path, f"{SIZE_MB}M"], check=True)
+            return path
+        for fmt in ("raw", "qcow2"):
+            results = {}
+            for engine in ("isola", "qemu"):
+                runs = [run(engine, kernel, initrd, raw if fmt == "raw" else fresh_qcow2(), fmt) for _ in range(RUNS)]
+                results[engine] = {k: statistics.median(r[k] for r in runs) for k in ("W", "R")}
+            for kind, name in (("W", "write"), ("R", "read")):
+                rows.append((fmt, name, results["isola"][kind], results["qemu"][kind]))
     print(f"\nvirtio-blk sequential I/O in the guest, dd bs=1M direct, {SIZE_MB} MiB, median of {RUNS} "
           f"({os.uname().machine}, {time.strftime('%Y-%m-%d')})\n")
-    print("| direction | Isola (MB/s) | QEMU (MB/s) | Isola / QEMU |")
-    print("|-----------|-------------:|------------:|-------------:|")
-    for kind, name in (("W", "write"), ("R", "read")):
-        i, q = results["isola"][kind], results["qemu"][kind]
-        print(f"| {name:<9} | {i:12.1f} | {q:11.1f} | {i / q:12.2f} |")
+    print("| image | direction | Isola (MB/s) | QEMU (MB/s) | Isola / QEMU |")
+    print("|-------|-----------|-------------:|------------:|-------------:|")
+    for fmt, name, i, q in rows:
+        print(f"| {fmt:<5} | {name:<9} | {i:12.1f} | {q:11.1f} | {i / q:12.2f} |")
 
 if __name__ == "__main__":
     main()
