@@ -18,6 +18,7 @@ build: setup
 
 guests: setup
 	Guests/isa-tests/build.sh $(GUESTS)
+	Guests/user-tests/build.sh .build/user-tests
 
 # The main job: boot Linux in Isola (the default image; Ctrl-A X quits).
 run: build images

@@ -38,14 +38,14 @@ let package = Package(
             "IsolaCore", "IsolaDevices", "IsolaHost",
             .product(name: "Atomics", package: "swift-atomics"),
         ], swiftSettings: hotPathFlags),
-        .target(name: "IsolaUser", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"]),
+        .target(name: "IsolaUser", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"], swiftSettings: hotPathFlags),
         .target(name: "IsolaVMM", dependencies: [
             "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "IsolaHypervisor", dependencies: ["IsolaVMM", "IsolaCore"]),
         .executableTarget(name: "isola", dependencies: [
-            "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
+            "IsolaVMM", "IsolaRISCV", "IsolaUser", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

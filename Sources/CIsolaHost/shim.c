@@ -46,3 +46,19 @@ int isola_punch_hole(int fd, int64_t offset, int64_t length) {
     return -1;
 #endif
 }
+
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
+
+int isola_dup3(int fd, int target, int flags) { return dup3(fd, target, flags); }
+int isola_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+long isola_fcntl(int fd, int command, long argument) { return fcntl(fd, command, argument); }
+long isola_getdents64(int fd, void *buffer, size_t count) {
+#if defined(__linux__)
+    return syscall(SYS_getdents64, fd, buffer, count);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}

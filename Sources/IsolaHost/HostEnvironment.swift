@@ -11,11 +11,29 @@ public enum HostEnvironment {
     }
 
     public static var userID: UInt32 { getuid() }
+    /// Every variable as NAME=VALUE, for a program the process VM starts.
+    public static var all: [String] {
+        var list: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            list.append(String(cString: entry))
+            p += 1
+        }
+        return list
+    }
     public static var processID: Int32 { getpid() }
 }
 
 /// Runs host programs for the few tools that drive scripts (`isola images build`).
 public enum HostProcess {
+    /// Ends Isola by `signal` with its default action, so the shell sees what it would
+    /// see of the program itself (a process VM's program killed by SIGSEGV).
+    public static func terminate(bySignal number: Int32) -> Never {
+        signal(number, SIG_DFL)
+        raise(number)
+        exit(128 + number)
+    }
+
     /// Runs `path` with /bin/sh, its standard output discarded; returns its exit status.
     public static func runScript(_ path: String) -> Int32 {
         let quoted = "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"

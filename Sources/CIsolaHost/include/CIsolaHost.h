@@ -36,4 +36,10 @@ static inline ssize_t isola_getrandom(void *buffer, size_t length) {
 #endif
 }
 
+/* The process VM's calls that Swift cannot reach directly (GNU extensions, variadic). */
+int isola_dup3(int fd, int target, int flags);
+int isola_pipe2(int fds[2], int flags);
+long isola_fcntl(int fd, int command, long argument);
+long isola_getdents64(int fd, void *buffer, size_t count);
+
 #endif

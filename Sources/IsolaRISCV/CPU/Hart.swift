@@ -104,6 +104,8 @@ public final class Hart: @unchecked Sendable {
     public var tracer: InstructionTracer?
     /// The monitor's SBI implementation, when the machine runs without M-mode firmware.
     public weak var environmentCallHandler: EnvironmentCallHandler?
+    /// Takes U-mode exceptions instead of the guest's trap vector (the process VM).
+    public weak var exceptionHandler: ExceptionHandler?
 
     public init(hartID: UInt64, machine: MachineContext, decodeCacheSlots: Int = 512) throws {
         self.hartID = hartID

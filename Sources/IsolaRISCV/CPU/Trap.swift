@@ -12,6 +12,13 @@ extension Hart {
     /// Traps from S or U whose bit is set in `medeleg`/`mideleg` go to S-mode.
     @discardableResult
     func takeTrap(cause: UInt64, tval: UInt64, at pc: UInt64) -> UInt64 {
+        if cause & Hart.interruptBit == 0, let handler = exceptionHandler, privilege == .user {
+            // A process VM: the monitor plays the kernel, so the exception goes to it.
+            self.pc = pc
+            reservationAddress = Hart.noReservation
+            handler.handleException(hart: self, cause: cause, tval: tval)
+            return self.pc
+        }
         let isInterrupt = cause & Hart.interruptBit != 0
         let code = cause & ~Hart.interruptBit
         let delegation = isInterrupt ? mideleg : medeleg

@@ -3,13 +3,23 @@
 public struct ELFImage {
     public struct Segment {
         public let physicalAddress: UInt64
+        /// Where a program (process VM) maps the segment, before any load bias.
+        public let virtualAddress: UInt64
         public let fileBytes: ArraySlice<UInt8>
         public let memorySize: UInt64
+        /// PF_X 1, PF_W 2, PF_R 4.
+        public let flags: UInt32
     }
 
     public let entry: UInt64
     public let segments: [Segment]
     public let symbols: [String: UInt64]
+    /// ET_DYN (position-independent: loaded at a bias) rather than ET_EXEC.
+    public let isPositionIndependent: Bool
+    /// The PT_INTERP path of a dynamically linked program.
+    public let interpreter: String?
+    /// The program headers' file offset, entry size and count (for AT_PHDR, AT_PHENT, AT_PHNUM).
+    public let programHeaderOffset: UInt64, programHeaderEntrySize: UInt16, programHeaderCount: UInt16
 
     static let machineRISCV: UInt16 = 243
 
@@ -51,17 +61,31 @@ public struct ELFImage {
         let phentsize = Int(try u16(54)), phnum = Int(try u16(56))
         let shentsize = Int(try u16(58)), shnum = Int(try u16(60))
 
+        isPositionIndependent = type == 3
+        programHeaderOffset = UInt64(phoff)
+        programHeaderEntrySize = UInt16(phentsize)
+        programHeaderCount = UInt16(phnum)
         var segments: [Segment] = []
+        var interpreter: String?
         for i in 0..<phnum {
             let p = phoff + i * phentsize
+            if try u32(p) == 3 {  // PT_INTERP: a NUL-terminated path
+                let start = try offset(try u64(p + 8)), size = try u64(p + 32)
+                guard size > 1, size <= 4096, size <= UInt64(bytes.count - start) else { throw .truncated(path: path) }
+                interpreter = String(decoding: bytes[start..<start + Int(size) - 1], as: UTF8.self)
+            }
             guard try u32(p) == 1 else { continue }  // PT_LOAD
             let fileOffset = try offset(try u64(p + 8))
+            let flags = try u32(p + 4)
+            let vaddr = try u64(p + 16)
             let paddr = try u64(p + 24)
             let fileSize = try u64(p + 32)
             let memorySize = try u64(p + 40)
             guard fileSize <= memorySize, fileSize <= UInt64(bytes.count - fileOffset) else { throw .truncated(path: path) }
-            segments.append(Segment(physicalAddress: paddr, fileBytes: bytes[fileOffset..<fileOffset + Int(fileSize)], memorySize: memorySize))
+            segments.append(Segment(physicalAddress: paddr, virtualAddress: vaddr,
+                                    fileBytes: bytes[fileOffset..<fileOffset + Int(fileSize)], memorySize: memorySize, flags: flags))
         }
+        self.interpreter = interpreter
         guard !segments.isEmpty else { throw .unsupported(path: path, reason: "no loadable segments") }
         self.segments = segments
 

@@ -1,0 +1,81 @@
+import IsolaRISCV
+
+/// Loads a riscv64 Linux executable into a `UserMemory` and builds its initial
+/// stack (argc, argv, envp, auxiliary vector) as the Linux kernel's ELF loader does.
+public struct ProgramLoader {
+    /// Where position-independent executables go (like Linux's ELF_ET_DYN_BASE).
+    static let pieBase: UInt64 = 0x2_AAAA_A000
+    public static let stackTop: UInt64 = 0x3F_FFFF_F000
+    static let stackSize: UInt64 = 8 << 20
+
+    public struct Loaded {
+        public let entry: UInt64
+        public let stackPointer: UInt64
+        /// The first address past the program's data: where brk starts.
+        public let programBreak: UInt64
+    }
+
+    /// The auxiliary vector's keys (Linux include/uapi/linux/auxvec.h).
+    enum Auxiliary: UInt64 {
+        case null = 0, phdr = 3, phent = 4, phnum = 5, pageSize = 6, base = 7, flags = 8, entry = 9
+        case uid = 11, euid = 12, gid = 13, egid = 14, hwcap = 16, clockTick = 17, secure = 23, random = 25, execFileName = 31
+    }
+
+    /// AT_HWCAP for RV64GC: one bit per single-letter extension (a = bit 0).
+    static let hardwareCapabilities: UInt64 = "imafdc".utf8.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - UInt8(ascii: "a")) }
+
+    public static func load(_ image: ELFImage, path: String, arguments: [String], environment: [String],
+                            into memory: UserMemory, random: [UInt8]) throws(ProcessError) -> Loaded {
+        if let interpreter = image.interpreter {
+            throw .unsupported(path: path, reason: "dynamically linked (interpreter \(interpreter)); this build runs static and static-PIE programs")
+        }
+        let bias = image.isPositionIndependent ? pieBase : 0
+        var end: UInt64 = 0
+        for segment in image.segments {
+            let start = (segment.virtualAddress &+ bias) & ~(UserMemory.pageSize - 1)
+            let (limit, overflow) = (segment.virtualAddress &+ bias).addingReportingOverflow(segment.memorySize)
+            guard !overflow, limit <= UserMemory.userLimit else {
+                throw .unsupported(path: path, reason: "segment at 0x\(String(segment.virtualAddress, radix: 16)) lies outside the user address space")
+            }
+            var protection: UserMemory.Protection = []
+            if segment.flags & 4 != 0 { protection.insert(.read) }
+            if segment.flags & 2 != 0 { protection.insert(.write) }
+            if segment.flags & 1 != 0 { protection.insert(.execute) }
+            let pageEnd = (limit + UserMemory.pageSize - 1) & ~(UserMemory.pageSize - 1)
+            guard memory.map(start, length: pageEnd - start, protection: protection),
+                  memory.load(segment.fileBytes, at: segment.virtualAddress &+ bias) else { throw .outOfMemory }
+            end = max(end, pageEnd)
+        }
+        // AT_PHDR: the program headers as mapped (inside the first segment, which starts at file offset 0).
+        let lowest = image.segments.map { $0.virtualAddress }.min() ?? 0
+        let phdr = lowest &+ bias &+ image.programHeaderOffset
+
+        guard memory.map(stackTop - stackSize, length: stackSize, protection: [.read, .write]) else { throw .outOfMemory }
+        // Strings and AT_RANDOM's 16 bytes at the top, then the vectors below, 16-byte aligned.
+        var top = stackTop
+        func push(_ bytes: [UInt8]) throws(ProcessError) -> UInt64 {
+            top -= UInt64(bytes.count)
+            guard memory.write(bytes, at: top) else { throw .outOfMemory }
+            return top
+        }
+        let fileName = try push(Array(path.utf8) + [0])
+        let randomAddress = try push(random)
+        var argumentAddresses: [UInt64] = []
+        for argument in arguments { argumentAddresses.append(try push(Array(argument.utf8) + [0])) }
+        var environmentAddresses: [UInt64] = []
+        for variable in environment { environmentAddresses.append(try push(Array(variable.utf8) + [0])) }
+        let auxiliary: [(Auxiliary, UInt64)] = [
+            (.phdr, phdr), (.phent, UInt64(image.programHeaderEntrySize)), (.phnum, UInt64(image.programHeaderCount)),
+            (.pageSize, UserMemory.pageSize), (.base, 0), (.flags, 0), (.entry, image.entry &+ bias),
+            (.uid, 0), (.euid, 0), (.gid, 0), (.egid, 0), (.hwcap, hardwareCapabilities), (.clockTick, 100),
+            (.secure, 0), (.random, randomAddress), (.execFileName, fileName), (.null, 0),
+        ]
+        var words: [UInt64] = [UInt64(arguments.count)] + argumentAddresses + [0] + environmentAddresses + [0]
+        for (key, value) in auxiliary { words += [key.rawValue, value] }
+        top = (top - UInt64(words.count * 8)) & ~15
+        var bytes: [UInt8] = []
+        for word in words { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
+        guard memory.write(bytes, at: top) else { throw .outOfMemory }
+        return Loaded(entry: image.entry &+ bias, stackPointer: top, programBreak: end)
+    }
+}

@@ -1,0 +1,186 @@
+import IsolaCore
+
+/// A process's address space: an Sv39 page table the hart walks, over frames
+/// taken from a reserved host region (`GuestRAM`, touched only where used).
+/// The program sees only what is mapped, with the permissions it asked for; an
+/// access anywhere else is a page fault the process VM turns into SIGSEGV, so a
+/// wild pointer can never reach host memory outside the frames.
+public final class UserMemory {
+    public static let pageSize: UInt64 = 4096
+    /// The highest user address + 1: Sv39's lower half.
+    public static let userLimit: UInt64 = 1 << 38
+
+    /// PTE bits (privileged spec 4.3.1).
+    public struct Protection: OptionSet, Sendable {
+        public let rawValue: UInt64
+        public init(rawValue: UInt64) { self.rawValue = rawValue }
+        public static let read = Protection(rawValue: 1 << 1)
+        public static let write = Protection(rawValue: 1 << 2)
+        public static let execute = Protection(rawValue: 1 << 3)
+    }
+    static let valid: UInt64 = 1, user: UInt64 = 1 << 4, accessed: UInt64 = 1 << 6, dirty: UInt64 = 1 << 7
+
+    public let ram: GuestRAM
+    /// The root page table's physical page number (for satp).
+    public private(set) var rootPage: UInt64 = 0
+    private var nextFrame: UInt64
+    private var freeFrames: [UInt64] = []
+
+    public init(frameBytes: UInt64 = 16 << 30) throws {
+        ram = try GuestRAM(basePhysicalAddress: 0x8000_0000, size: frameBytes)
+        nextFrame = ram.basePhysicalAddress
+        guard let root = allocateFrame() else { throw CoreError.invalidConfiguration(field: "memory", reason: "no frame for the page table") }
+        rootPage = root >> 12
+    }
+
+    /// A zeroed physical page, or nil when the pool is exhausted.
+    private func allocateFrame() -> UInt64? {
+        if let frame = freeFrames.popLast() { return frame }
+        guard nextFrame + UserMemory.pageSize <= ram.endPhysicalAddress else { return nil }
+        defer { nextFrame += UserMemory.pageSize }
+        return nextFrame  // fresh frames of the reservation read as zero
+    }
+
+    private func releaseFrame(_ frame: UInt64) {
+        _ = ram.discard(at: frame, length: UserMemory.pageSize)  // back to the host, zero when reused
+        freeFrames.append(frame)
+    }
+
+    private func entry(_ table: UInt64, _ index: UInt64) -> UnsafeMutablePointer<UInt64> {
+        ram.hostPointer(table + index * 8).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// The leaf PTE of a page, creating the intermediate tables when asked.
+    private func leaf(_ va: UInt64, create: Bool) -> UnsafeMutablePointer<UInt64>? {
+        var table = rootPage << 12
+        for level in stride(from: 2, to: 0, by: -1) {
+            let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511)
+            if e.pointee & UserMemory.valid == 0 {
+                guard create, let frame = allocateFrame() else { return nil }
+                e.pointee = (frame >> 12) << 10 | UserMemory.valid
+            }
+            table = (e.pointee >> 10) << 12
+        }
+        return entry(table, (va >> 12) & 511)
+    }
+
+    /// Maps `[start, start + length)` (page-aligned) to fresh zeroed frames; pages
+    /// already mapped keep their contents and take the new protection.
+    public func map(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
+        guard start % UserMemory.pageSize == 0, start < UserMemory.userLimit,
+              length <= UserMemory.userLimit - start else { return false }
+        var va = start
+        while va < start + length {
+            guard let pte = leaf(va, create: true) else { return false }
+            if pte.pointee & UserMemory.valid == 0 {
+                guard let frame = allocateFrame() else { return false }
+                pte.pointee = (frame >> 12) << 10
+            }
+            pte.pointee = (pte.pointee & ~0x3FF) | protection.rawValue | UserMemory.valid | UserMemory.user
+                | UserMemory.accessed | UserMemory.dirty
+            va += UserMemory.pageSize
+        }
+        return true
+    }
+
+    public func unmap(_ start: UInt64, length: UInt64) {
+        var va = start
+        while va < start + length && va < UserMemory.userLimit {
+            if let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 {
+                releaseFrame((pte.pointee >> 10) << 12)
+                pte.pointee = 0
+            }
+            va += UserMemory.pageSize
+        }
+    }
+
+    /// Changes the protection of mapped pages; false if any page in the range is unmapped.
+    public func protect(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
+        var va = start
+        while va < start + length {
+            guard va < UserMemory.userLimit, let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 else { return false }
+            pte.pointee = (pte.pointee & ~0xE) | protection.rawValue
+            va += UserMemory.pageSize
+        }
+        return true
+    }
+
+    public func isMapped(_ va: UInt64) -> Bool {
+        va < UserMemory.userLimit && (leaf(va, create: false)?.pointee ?? 0) & UserMemory.valid != 0
+    }
+
+    /// The host address of a user byte if the program could access it that way.
+    func hostAddress(_ va: UInt64, write: Bool) -> UnsafeMutableRawPointer? {
+        guard va < UserMemory.userLimit, let pte = leaf(va, create: false)?.pointee, pte & UserMemory.valid != 0,
+              pte & (write ? Protection.write.rawValue : Protection.read.rawValue) != 0 else { return nil }
+        return ram.hostPointer(((pte >> 10) << 12) + va % UserMemory.pageSize)
+    }
+
+    /// Calls `body` with each host piece of a user range, page by page; false (EFAULT)
+    /// if any page is unmapped or lacks the permission. `body` returns false to stop early.
+    public func withHostPieces(_ va: UInt64, count: Int, write: Bool,
+                               _ body: (UnsafeMutableRawPointer, Int) -> Bool) -> Bool {
+        var done = 0
+        while done < count {
+            let address = va &+ UInt64(done)
+            guard address >= va, let host = hostAddress(address, write: write) else { return false }
+            let n = min(count - done, Int(UserMemory.pageSize - address % UserMemory.pageSize))
+            if !body(host, n) { return true }
+            done += n
+        }
+        return true
+    }
+
+    public func read(_ va: UInt64, count: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        let ok = withHostPieces(va, count: count, write: false) { host, n in
+            out += UnsafeRawBufferPointer(start: host, count: n)
+            return true
+        }
+        return ok ? out : nil
+    }
+
+    public func write(_ bytes: [UInt8], at va: UInt64) -> Bool {
+        var done = 0
+        return withHostPieces(va, count: bytes.count, write: true) { host, n in
+            bytes[done..<done + n].withUnsafeBytes { host.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            done += n
+            return true
+        }
+    }
+
+    /// Writes to the program's memory as the loader does, ignoring the page protection (read-only text).
+    func load(_ bytes: ArraySlice<UInt8>, at va: UInt64) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let address = va + UInt64(done)
+            guard let pte = leaf(address, create: false)?.pointee, pte & UserMemory.valid != 0 else { return false }
+            let n = min(bytes.count - done, Int(UserMemory.pageSize - address % UserMemory.pageSize))
+            let host = ram.hostPointer(((pte >> 10) << 12) + address % UserMemory.pageSize)
+            bytes[(bytes.startIndex + done)..<(bytes.startIndex + done + n)].withUnsafeBytes {
+                host.copyMemory(from: $0.baseAddress!, byteCount: n)
+            }
+            done += n
+        }
+        return true
+    }
+
+    /// A NUL-terminated string (at most `limit` bytes), or nil on a fault or no terminator.
+    public func string(at va: UInt64, limit: Int = 4096) -> String? {
+        var bytes: [UInt8] = []
+        var address = va
+        while bytes.count < limit {
+            guard let host = hostAddress(address, write: false) else { return nil }
+            let n = Int(UserMemory.pageSize - address % UserMemory.pageSize)
+            let piece = UnsafeRawBufferPointer(start: host, count: n)
+            if let end = piece.firstIndex(of: 0) {
+                bytes += piece[..<end]
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            bytes += piece
+            address += UInt64(n)
+        }
+        return nil
+    }
+}
