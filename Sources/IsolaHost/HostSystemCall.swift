@@ -25,6 +25,8 @@ public enum HostSystemCall {
         result(Glibc.pwrite(fd, buffer, count, off_t(offset)))
     }
 
+    /// `flags` pass through unchanged: riscv64 and x86_64 Linux share asm-generic's O_* values
+    /// (an arm64 host would need O_DIRECTORY and O_NOFOLLOW translated).
     public static func openat(_ directory: Int32, _ path: String, _ flags: Int32, _ mode: UInt32) -> Int {
         result(Int(Glibc.openat(directory, path, flags, mode_t(mode))))
     }

@@ -114,12 +114,9 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
             withUnsafeBytes(of: write.littleEndian) { bytes += $0 }
             return memory.write(bytes, at: a[0]) ? 0 : efault
         case 61:
-            var total = 0
-            let ok = memory.withHostPieces(a[1], count: Int(min(a[2], 1 << 20)), write: true) { _, _ in true }
-            guard ok else { return efault }
-            // One host buffer, then copied: entries must not straddle the program's pages unchecked.
+            // Into a host buffer, then copied: an entry may straddle the program's pages.
             var buffer = [UInt8](repeating: 0, count: Int(min(a[2], 1 << 20)))
-            total = buffer.withUnsafeMutableBytes { HostSystemCall.getdents64(fd, $0.baseAddress!, $0.count) }
+            let total = buffer.withUnsafeMutableBytes { HostSystemCall.getdents64(fd, $0.baseAddress!, $0.count) }
             guard total > 0 else { return total }
             return memory.write(Array(buffer[0..<total]), at: a[1]) ? total : efault
         case 78:
