@@ -17,6 +17,15 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
     public private(set) var terminatingSignal: Int32?
     /// Prints each system call and its result to `trace` (`--strace`).
     public var trace: HostOutput?
+    /// System calls the monitor refuses with EPERM (`--deny-syscall`), by number.
+    public private(set) var denied: Set<Int> = []
+
+    /// Refuses a system call by its riscv64 Linux name; false for a name Isola does not know.
+    public func deny(_ name: String) -> Bool {
+        guard let number = SystemCallNumber.number(named: name) else { return false }
+        denied.insert(number)
+        return true
+    }
 
     init(memory: UserMemory, programBreak: UInt64) {
         self.memory = memory
@@ -27,10 +36,11 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
     public func handleEnvironmentCall(hart: Hart, from privilege: PrivilegeMode) -> Bool {
         let number = Int(hart.x[17])
         let a = (0..<6).map { hart.x[10 + $0] }
-        let result = systemCall(number, a, hart: hart)
+        let refused = denied.contains(number)
+        let result = refused ? -HostSystemCall.EPERM : systemCall(number, a, hart: hart)
         if let trace {
             let arguments = a.prefix(3).map { "0x" + String($0, radix: 16) }.joined(separator: ", ")
-            trace.write("\(SystemCallNumber.name(number))(\(arguments)) = \(result)\n")
+            trace.write("\(SystemCallNumber.name(number))(\(arguments)) = \(result)\(refused ? " (denied)" : "")\n")
         }
         hart.x[10] = UInt64(bitPattern: Int64(result))
         return true

@@ -13,4 +13,6 @@ enum SystemCallNumber {
     ]
 
     static func name(_ number: Int) -> String { names[number] ?? "syscall_\(number)" }
+
+    static func number(named name: String) -> Int? { names.first { $0.value == name }?.key }
 }

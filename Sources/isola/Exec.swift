@@ -15,6 +15,9 @@ struct Exec: ParsableCommand {
     @Flag(name: .long, help: "Print every system call, its first arguments and its result to stderr.")
     var strace = false
 
+    @Option(name: .long, help: ArgumentHelp("Refuse a system call with EPERM, by its Linux name (repeatable).", valueName: "name"))
+    var denySyscall: [String] = []
+
     @Argument(help: "The riscv64 Linux executable.")
     var program: String
 
@@ -30,6 +33,10 @@ struct Exec: ParsableCommand {
             throw ExitCode(2)
         }
         if strace { vm.kernel.trace = .standardError }
+        for name in denySyscall where !vm.kernel.deny(name) {
+            HostOutput.standardError.write("isola: --deny-syscall: unknown system call '\(name)'\n")
+            throw ExitCode(2)
+        }
         switch vm.run() {
         case let .exited(status): throw ExitCode(status)
         case let .signaled(signal): HostProcess.terminate(bySignal: signal)

@@ -65,4 +65,14 @@ import Testing
         let foreign = try CommandLineTests.isola(["exec", "/bin/true"])
         #expect(foreign.status == 2 && foreign.stderr.contains("/bin/true"), "\(foreign.stderr)")
     }
+
+    @Test func aDeniedSystemCallFailsWithEPERM() throws {
+        let busybox = try #require(GuestImages.defaultImage.map { URL(fileURLWithPath: $0.kernel).deletingLastPathComponent().appendingPathComponent("busybox").path })
+        let allowed = try Self.exec([busybox, "cat", "/etc/hostname"])
+        #expect(allowed.status == 0)
+        let denied = try Self.exec(["--deny-syscall", "openat", busybox, "cat", "/etc/hostname"])
+        #expect(denied.status == 1 && denied.output.contains("Operation not permitted"), "\(denied.output)")
+        let unknown = try CommandLineTests.isola(["exec", "--deny-syscall", "frobnicate", busybox, "true"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("frobnicate"))
+    }
 }
