@@ -7,8 +7,8 @@ struct Exec: ParsableCommand {
         abstract: "Run a riscv64 Linux program on this host (the process VM).",
         discussion: """
             The program's instructions are interpreted in U-mode and its system calls translated to the \
-            host's; its exit status (or the signal that ended it) becomes Isola's. This build runs static \
-            and static-PIE programs.
+            host's; its exit status (or the signal that ended it) becomes Isola's. This build runs statically linked programs; dynamically linked ones \
+            are refused with an error naming their interpreter.
             """
     )
 
