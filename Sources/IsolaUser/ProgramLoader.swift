@@ -27,7 +27,7 @@ public struct ProgramLoader {
     public static func load(_ image: ELFImage, path: String, arguments: [String], environment: [String],
                             into memory: UserMemory, random: [UInt8]) throws(ProcessError) -> Loaded {
         if let interpreter = image.interpreter {
-            throw .unsupported(path: path, reason: "dynamically linked (interpreter \(interpreter)); this build runs static and static-PIE programs")
+            throw .unsupported(path: path, reason: "dynamically linked (interpreter \(interpreter)); this build runs statically linked programs")
         }
         let bias = image.isPositionIndependent ? pieBase : 0
         var end: UInt64 = 0
