@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
@@ -35,6 +36,13 @@ int main(int argc, char **argv) {
     for (struct dirent *e; (e = readdir(d)) != NULL;) found += strcmp(e->d_name, "data.bin") == 0;
     closedir(d);
     CHECK(found == 1);
+    /* a private file mapping longer than the file: its bytes, then zeros */
+    fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    const char *mapped = mmap(NULL, 102400, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(mapped != MAP_FAILED);
+    CHECK(memcmp(mapped, block, sizeof block) == 0 && mapped[102399] == 0);
+    CHECK(munmap((void *)mapped, 102400) == 0 && close(fd) == 0);
     char renamed[700];
     snprintf(renamed, sizeof renamed, "%s/renamed.bin", dir);
     CHECK(rename(path, renamed) == 0 && access(renamed, R_OK) == 0 && access(path, F_OK) == -1);

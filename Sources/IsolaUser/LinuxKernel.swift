@@ -74,25 +74,13 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
         let efault = -HostSystemCall.EFAULT
         switch number {
         case 63, 67:  // read, pread64
-            var total = 0
-            let ok = memory.withHostPieces(a[1], count: Int(min(a[2], 1 << 30)), write: true) { host, n in
-                let r = number == 63 ? HostSystemCall.read(fd, host, n)
-                    : HostSystemCall.pread(fd, host, n, Int64(bitPattern: a[3]) + Int64(total))
-                if r < 0 { if total == 0 { total = r }; return false }
-                total += r
-                return r == n
+            return transfer(a[1], a[2], intoProgram: true) { host, n, done in
+                number == 63 ? HostSystemCall.read(fd, host, n) : HostSystemCall.pread(fd, host, n, Int64(bitPattern: a[3]) + Int64(done))
             }
-            return ok ? total : (total > 0 ? total : efault)
         case 64, 68:  // write, pwrite64
-            var total = 0
-            let ok = memory.withHostPieces(a[1], count: Int(min(a[2], 1 << 30)), write: false) { host, n in
-                let r = number == 64 ? HostSystemCall.write(fd, host, n)
-                    : HostSystemCall.pwrite(fd, host, n, Int64(bitPattern: a[3]) + Int64(total))
-                if r < 0 { if total == 0 { total = r }; return false }
-                total += r
-                return r == n
+            return transfer(a[1], a[2], intoProgram: false) { host, n, done in
+                number == 64 ? HostSystemCall.write(fd, host, n) : HostSystemCall.pwrite(fd, host, n, Int64(bitPattern: a[3]) + Int64(done))
             }
-            return ok ? total : (total > 0 ? total : efault)
         case 65, 66:  // readv, writev
             guard a[2] <= 1024, let vector = memory.read(a[1], count: Int(a[2]) * 16) else { return efault }
             var total = 0
@@ -226,6 +214,23 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
         }
     }
 
+    /// Moves up to `count` bytes between the program's memory at `address` and the host,
+    /// one host call per page piece (`call` gets the piece and the bytes moved so far).
+    /// Answers the bytes moved, a host error if nothing moved, or EFAULT for a bad buffer.
+    func transfer(_ address: UInt64, _ count: UInt64, intoProgram: Bool,
+                  _ call: (UnsafeMutableRawPointer, Int, Int) -> Int) -> Int {
+        var total = 0
+        var failure: Int?
+        let mapped = memory.withHostPieces(address, count: Int(min(count, 1 << 30)), write: intoProgram) { host, n in
+            let r = call(host, n, total)
+            if r < 0 { failure = r; return false }
+            total += r
+            return r == n
+        }
+        if total > 0 { return total }
+        return failure ?? (mapped ? 0 : -HostSystemCall.EFAULT)
+    }
+
     static func words(_ values: [UInt64]) -> [UInt8] {
         var bytes: [UInt8] = []
         for v in values { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
@@ -266,14 +271,12 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
         let protection = UserMemory.Protection(rawValue: (a[2] & 7) << 1)
         guard memory.map(address, length: length, protection: [.read, .write]) else { return -HostSystemCall.ENOMEM }
         if !anonymous {
+            // The file's bytes are read in (a private copy); past its end the pages stay zero.
             let fd = Int32(truncatingIfNeeded: a[4])
-            var offset = Int64(bitPattern: a[5])
-            let ok = memory.withHostPieces(address, count: Int(a[1]), write: true) { host, n in
-                let r = HostSystemCall.pread(fd, host, n, offset)
-                offset += Int64(max(r, 0))
-                return r == n
+            let read = transfer(address, a[1], intoProgram: true) { host, n, done in
+                HostSystemCall.pread(fd, host, n, Int64(bitPattern: a[5]) + Int64(done))
             }
-            guard ok else { return -HostSystemCall.EBADF }
+            guard read >= 0 else { memory.unmap(address, length: length); return read }
         }
         _ = memory.protect(address, length: length, protection: protection)
         return Int(address)

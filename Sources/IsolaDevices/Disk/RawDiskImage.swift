@@ -20,10 +20,7 @@ public final class RawDiskImage: DiskImage {
     }
 
     public func write(from buffer: UnsafeRawPointer, count: Int, at offset: UInt64) -> Bool {
-        if probed && offset == 0 && count >= 4
-            && UInt32(bigEndian: buffer.loadUnaligned(as: UInt32.self)) == QCOW2Header.magic {
-            return false
-        }
+        guard !wouldBecomeQCOW2(buffer, count: count, at: offset) else { return false }
         return file.write(from: buffer, count: count, at: offset)
     }
 
@@ -32,11 +29,13 @@ public final class RawDiskImage: DiskImage {
     }
 
     public func write(from segments: [IOSegment], at offset: UInt64) -> Bool {
-        if probed && offset == 0, let first = segments.first, first.count >= 4,
-           UInt32(bigEndian: first.base.loadUnaligned(as: UInt32.self)) == QCOW2Header.magic {
-            return false
-        }
+        if let first = segments.first, wouldBecomeQCOW2(first.base, count: first.count, at: offset) { return false }
         return file.write(from: segments, at: offset)
+    }
+
+    /// Whether a write would start a probed image with the qcow2 magic.
+    private func wouldBecomeQCOW2(_ buffer: UnsafeRawPointer, count: Int, at offset: UInt64) -> Bool {
+        probed && offset == 0 && count >= 4 && UInt32(bigEndian: buffer.loadUnaligned(as: UInt32.self)) == QCOW2Header.magic
     }
 
     public func discard(offset: UInt64, length: UInt64) -> Bool {

@@ -36,7 +36,7 @@ public final class SwitchPort: NetworkBackend, @unchecked Sendable {
     /// one datagram and the receiving VM finishes it only if its guest must have that done.
     public let offloads = PacketOffload.Capabilities.all
     /// The largest datagram: the header and a frame of 64 KiB of IP packet.
-    static let datagramLimit = VirtioNetHeader.length + 14 + 65536
+    static let datagramLimit = VirtioNetHeader.length + NetworkPacket.maximumFrameLength
 
     public func send(_ packet: NetworkPacket) {
         let frame = packet.frame

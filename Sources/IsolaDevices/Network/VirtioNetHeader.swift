@@ -52,6 +52,8 @@ public struct NetworkPacket: Sendable {
     public var header: VirtioNetHeader
     /// The Ethernet frame, up to 64 KiB of payload when segmentation is pending.
     public var frame: [UInt8]
+    /// The longest frame: an Ethernet header and an IP packet of 64 KiB (a TSO packet).
+    public static let maximumFrameLength = 14 + 65536
 
     public init(header: VirtioNetHeader = VirtioNetHeader(), frame: [UInt8]) {
         self.header = header

@@ -72,7 +72,7 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
         var interrupt = false
         if queue == VirtioNet.transmitQueue {
             while let chain = try virtqueue.nextChain() {
-                let bytes = virtqueue.read(chain, limit: SwitchPort.datagramLimit)
+                let bytes = virtqueue.read(chain, limit: VirtioNet.headerLength + NetworkPacket.maximumFrameLength)
                 if bytes.count > VirtioNet.headerLength {
                     let packet = NetworkPacket(header: VirtioNetHeader(bytes: bytes[0..<VirtioNet.headerLength]),
                                                frame: Array(bytes[VirtioNet.headerLength...]))
