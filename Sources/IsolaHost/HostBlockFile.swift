@@ -61,25 +61,11 @@ public final class HostBlockFile: @unchecked Sendable {
 
     /// Reads `count` bytes at `offset` into `buffer`; false on an I/O error or a short read.
     public func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> Bool {
-        var done = 0
-        while done < count {
-            let n = pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            done += n
-        }
-        return true
+        count == 0 || read(into: [IOSegment(base: buffer, count: count)], at: offset)
     }
 
     public func write(from buffer: UnsafeRawPointer, count: Int, at offset: UInt64) -> Bool {
-        var done = 0
-        while done < count {
-            let n = pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            done += n
-        }
-        return true
+        count == 0 || write(from: [IOSegment(base: UnsafeMutableRawPointer(mutating: buffer), count: count)], at: offset)
     }
 
     /// Reads consecutive file bytes at `offset` into several buffers with as few
