@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -51,14 +54,73 @@ int isola_punch_hole(int fd, int64_t offset, int64_t length) {
 #include <sys/syscall.h>
 #endif
 
-int isola_dup3(int fd, int target, int flags) { return dup3(fd, target, flags); }
-int isola_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
-long isola_fcntl(int fd, int command, long argument) { return fcntl(fd, command, argument); }
-long isola_getdents64(int fd, void *buffer, size_t count) {
+long isola_syscall6(long number, long a, long b, long c, long d, long e, long f) {
 #if defined(__linux__)
-    return syscall(SYS_getdents64, fd, buffer, count);
+    long r = syscall(number, a, b, c, d, e, f);
+    return r < 0 ? -errno : r;
 #else
-    errno = ENOSYS;
-    return -1;
+    return -ENOSYS;
 #endif
+}
+
+long isola_fork(void) {
+    pid_t pid = fork();
+    return pid < 0 ? -errno : pid;
+}
+
+long isola_execve(const char *path, char *const arguments[], char *const environment[]) {
+    execve(path, arguments, environment);
+    return -errno;
+}
+
+static __thread uint64_t pending_signals;
+static __thread uint32_t *request_word;
+static __thread uint32_t request_bit;
+
+static void on_signal(int signal) {
+    __atomic_fetch_or(&pending_signals, 1ull << (signal - 1), __ATOMIC_SEQ_CST);
+    uint32_t *word = request_word;
+    if (word) __atomic_fetch_or(word, request_bit, __ATOMIC_SEQ_CST);
+}
+
+void isola_signal_register_thread(void *word, uint32_t bit) {
+    request_bit = bit;
+    request_word = word;
+}
+
+uint64_t isola_signal_take_pending(void) {
+    return __atomic_exchange_n(&pending_signals, 0, __ATOMIC_SEQ_CST);
+}
+
+static int set_handler(int signal, void (*handler)(int)) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    sigfillset(&action.sa_mask);
+    /* No SA_RESTART: a blocking call returns EINTR so the program's handler can run;
+       the process VM restarts the call itself when the program asked for SA_RESTART. */
+    return sigaction(signal, &action, NULL) == 0 ? 0 : -errno;
+}
+
+int isola_signal_catch(int signal) { return set_handler(signal, on_signal); }
+int isola_signal_set_default(int signal) { return set_handler(signal, SIG_DFL); }
+int isola_signal_set_ignored(int signal) { return set_handler(signal, SIG_IGN); }
+
+int isola_signal_is_ignored(int signal) {
+    struct sigaction action;
+    return sigaction(signal, NULL, &action) == 0 && action.sa_handler == SIG_IGN;
+}
+
+void isola_signal_block_all(void) {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, NULL);
+}
+
+void isola_signal_suspend(void) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (__atomic_load_n(&pending_signals, __ATOMIC_SEQ_CST) == 0) sigsuspend(&old);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

@@ -30,6 +30,17 @@ public enum HostFile {
         return bytes
     }
 
+    /// Up to `count` bytes from the start of a file (to tell what kind of file it is).
+    public static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HostError.io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { throw HostError.io(operation: "read", path: path, errno: errno) }
+        return Array(bytes[0..<n])
+    }
+
     /// Whether a path exists (of any type).
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0

@@ -1,137 +1,65 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CIsolaHost
 
-/// The host's system calls as the process VM forwards them: results as the Linux
-/// kernel returns them (a value, or minus an errno), buffers as raw pointers into
-/// the program's memory that the caller has already checked.
+/// The host kernel's system calls as the process VM forwards them: by host number,
+/// with results as the Linux kernel returns them (a value, or minus an errno). The
+/// caller has already turned every pointer into host memory it checked.
 public enum HostSystemCall {
-    static func result(_ value: Int) -> Int { value < 0 ? -Int(errno) : value }
-
-    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-        result(Glibc.read(fd, buffer, count))
+    public static func invoke(_ number: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0,
+                              _ d: Int = 0, _ e: Int = 0, _ f: Int = 0) -> Int {
+        isola_syscall6(number, a, b, c, d, e, f)
     }
 
-    public static func write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-        result(Glibc.write(fd, buffer, count))
+    /// fork(2): the child's pid in the parent, 0 in the child.
+    public static func fork() -> Int { isola_fork() }
+
+    /// Replaces this process; returns only on failure, with minus the errno.
+    public static func execve(path: String, arguments: [[UInt8]], environment: [[UInt8]]) -> Int {
+        func cStrings(_ strings: [[UInt8]]) -> [UnsafeMutablePointer<CChar>?] {
+            strings.map { bytes in
+                let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+                for (i, byte) in bytes.enumerated() { p[i] = CChar(bitPattern: byte) }
+                p[bytes.count] = 0
+                return p
+            } + [nil]
+        }
+        let argv = cStrings(arguments), envp = cStrings(environment)
+        defer { (argv + envp).forEach { $0?.deallocate() } }
+        return isola_execve(path, argv, envp)
     }
-
-    public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) -> Int {
-        result(Glibc.pread(fd, buffer, count, off_t(offset)))
-    }
-
-    public static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: Int64) -> Int {
-        result(Glibc.pwrite(fd, buffer, count, off_t(offset)))
-    }
-
-    /// `flags` pass through unchanged: riscv64 and x86_64 Linux share asm-generic's O_* values
-    /// (an arm64 host would need O_DIRECTORY and O_NOFOLLOW translated).
-    public static func openat(_ directory: Int32, _ path: String, _ flags: Int32, _ mode: UInt32) -> Int {
-        result(Int(Glibc.openat(directory, path, flags, mode_t(mode))))
-    }
-
-    public static func close(_ fd: Int32) -> Int { result(Int(Glibc.close(fd))) }
-
-    public static func lseek(_ fd: Int32, _ offset: Int64, _ whence: Int32) -> Int {
-        result(Int(Glibc.lseek(fd, off_t(offset), whence)))
-    }
-
-    public static func dup(_ fd: Int32) -> Int { result(Int(Glibc.dup(fd))) }
-
-    public static func dup3(_ fd: Int32, _ target: Int32, _ flags: Int32) -> Int { result(Int(isola_dup3(fd, target, flags))) }
-
-    public static func pipe2(_ flags: Int32) -> (Int, Int32, Int32) {
-        var fds: [Int32] = [0, 0]
-        let r = result(Int(isola_pipe2(&fds, flags)))
-        return (r, fds[0], fds[1])
-    }
-
-    public static func fcntl(_ fd: Int32, _ command: Int32, _ argument: Int) -> Int {
-        result(isola_fcntl(fd, command, argument))
-    }
-
-    public static func unlinkat(_ directory: Int32, _ path: String, _ flags: Int32) -> Int {
-        result(Int(Glibc.unlinkat(directory, path, flags)))
-    }
-
-    public static func mkdirat(_ directory: Int32, _ path: String, _ mode: UInt32) -> Int {
-        result(Int(Glibc.mkdirat(directory, path, mode_t(mode))))
-    }
-
-    public static func renameat(_ from: Int32, _ old: String, _ to: Int32, _ new: String) -> Int {
-        result(Int(Glibc.renameat(from, old, to, new)))
-    }
-
-    public static func faccessat(_ directory: Int32, _ path: String, _ mode: Int32, _ flags: Int32) -> Int {
-        result(Int(Glibc.faccessat(directory, path, mode, flags)))
-    }
-
-    public static func readlinkat(_ directory: Int32, _ path: String, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-        result(Glibc.readlinkat(directory, path, buffer.assumingMemoryBound(to: CChar.self), count))
-    }
-
-    public static func chdir(_ path: String) -> Int { result(Int(Glibc.chdir(path))) }
-
-    public static func getcwd() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard Glibc.getcwd(&buffer, buffer.count) != nil else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// getdents64: `linux_dirent64` has the same layout on every Linux architecture.
-    public static func getdents64(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-        result(isola_getdents64(fd, buffer, count))
-    }
-
-    public static func umask(_ mask: UInt32) -> Int { Int(Glibc.umask(mode_t(mask))) }
-
-    public static func isTerminal(_ fd: Int32) -> Bool { Glibc.isatty(fd) == 1 }
-
-    /// What `stat` says of a file, in the fields every architecture's struct stat carries.
-    public struct FileStatus {
-        public var device, inode, mode, links, user, group, specialDevice, size, blockSize, blocks: UInt64
-        public var accessed, modified, changed: (seconds: Int64, nanoseconds: Int64)
-    }
-
-    public static func fstatat(_ directory: Int32, _ path: String, _ flags: Int32) -> (Int, FileStatus?) {
-        var st = stat()
-        let r = result(Int(Glibc.fstatat(directory, path, &st, flags)))
-        return (r, r == 0 ? FileStatus(st) : nil)
-    }
-
-    public static func fstat(_ fd: Int32) -> (Int, FileStatus?) {
-        var st = stat()
-        let r = result(Int(Glibc.fstat(fd, &st)))
-        return (r, r == 0 ? FileStatus(st) : nil)
-    }
-
-    public static func clockTime(_ clock: Int32) -> (Int, Int64, Int64) {
-        var ts = timespec()
-        let r = result(Int(clock_gettime(clockid_t(clock), &ts)))
-        return (r, Int64(ts.tv_sec), Int64(ts.tv_nsec))
-    }
-
-    public static func nanosleep(seconds: Int64, nanoseconds: Int64) -> Int {
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds))
-        return result(Int(Glibc.nanosleep(&request, nil)))
-    }
-
-    public static let processID = Int(getpid())
-    public static let parentProcessID = Int(getppid())
 
     /// errno values (Linux's, the same on every architecture the process VM runs on).
-    public static let EPERM = 1, ENOENT = 2, EBADF = 9, ENOMEM = 12, EACCES = 13, EFAULT = 14, EINVAL = 22
-    public static let ENOTTY = 25, ERANGE = 34, ENOSYS = 38
+    public static let EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENOEXEC = 8, EBADF = 9, ECHILD = 10
+    public static let EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21
+    public static let EINVAL = 22, ENOTTY = 25, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38
+
+    /// Linux errno names, for policies that name the error to answer.
+    public static let errnoNames: [String: Int] = [
+        "EPERM": EPERM, "ENOENT": ENOENT, "ESRCH": ESRCH, "EINTR": EINTR, "EIO": EIO, "ENOEXEC": ENOEXEC,
+        "EBADF": EBADF, "ECHILD": ECHILD, "EAGAIN": EAGAIN, "ENOMEM": ENOMEM, "EACCES": EACCES, "EFAULT": EFAULT,
+        "EEXIST": EEXIST, "ENOTDIR": ENOTDIR, "EISDIR": EISDIR, "EINVAL": EINVAL, "ENOTTY": ENOTTY, "ERANGE": ERANGE,
+        "ENAMETOOLONG": ENAMETOOLONG, "ENOSYS": ENOSYS, "EROFS": 30, "ENOSPC": 28, "EMFILE": 24, "ENXIO": 6,
+    ]
 }
 
-extension HostSystemCall.FileStatus {
-    init(_ st: stat) {
-        device = UInt64(st.st_dev); inode = UInt64(st.st_ino); mode = UInt64(st.st_mode); links = UInt64(st.st_nlink)
-        user = UInt64(st.st_uid); group = UInt64(st.st_gid); specialDevice = UInt64(st.st_rdev)
-        size = UInt64(bitPattern: Int64(st.st_size)); blockSize = UInt64(st.st_blksize); blocks = UInt64(st.st_blocks)
-        accessed = (Int64(st.st_atim.tv_sec), Int64(st.st_atim.tv_nsec))
-        modified = (Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec))
-        changed = (Int64(st.st_ctim.tv_sec), Int64(st.st_ctim.tv_nsec))
+/// Host signals as the process VM's program sees them (see `isola_signal_*`).
+public enum HostSignal {
+    /// Makes signals that arrive on the calling thread post `bit` on the hart's request word.
+    public static func registerThread(requestWord: UnsafeMutableRawPointer, bit: UInt32) {
+        isola_signal_register_thread(requestWord, bit)
     }
+
+    /// The signals caught on this thread since the last call, bit `n - 1` for signal `n`.
+    public static func takePending() -> UInt64 { isola_signal_take_pending() }
+
+    /// Catches `signal` for the program (it has a handler), interrupting blocking calls.
+    @discardableResult public static func catchSignal(_ signal: Int32) -> Int { Int(isola_signal_catch(signal)) }
+    @discardableResult public static func setDefault(_ signal: Int32) -> Int { Int(isola_signal_set_default(signal)) }
+    @discardableResult public static func setIgnored(_ signal: Int32) -> Int { Int(isola_signal_set_ignored(signal)) }
+    public static func isIgnored(_ signal: Int32) -> Bool { isola_signal_is_ignored(signal) != 0 }
+
+    /// Blocks every signal on the calling thread (it has no program thread left to take them).
+    public static func blockAll() { isola_signal_block_all() }
+
+    /// Sleeps until a caught signal arrives on this thread.
+    public static func suspend() { isola_signal_suspend() }
 }

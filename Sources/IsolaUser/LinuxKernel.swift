@@ -6,12 +6,26 @@ import IsolaRISCV
 /// Linux system calls to the host's, and turns its faults into signals. Every
 /// pointer argument is checked against the program's own mappings (EFAULT
 /// otherwise), so no system call reaches memory the program does not own.
-public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
+///
+/// Threading: one kernel serves every thread of the program, each on its own host
+/// thread. Process-wide state (the heap and mmap cursors, the thread table, signal
+/// actions) is under `lock`; a `UserThread`'s own state belongs to its host thread.
+public final class LinuxKernel: @unchecked Sendable {
     let memory: UserMemory
+    let sysroot: Sysroot
+    /// The program as it was started, for /proc/self/exe.
+    let executablePath: [UInt8]
+    let lock = HostMutex()
     var programBreak: UInt64
     let breakStart: UInt64
     /// Anonymous mappings are placed downwards from here (below the stack).
     var mmapCursor: UInt64 = ProgramLoader.stackTop - (1 << 30)
+    /// The program's live threads by thread id.
+    var threads: [Int: UserThread] = [:]
+    let signalActions = SignalActionTable()
+    /// The thread `ProcessVM.run` runs on; it alone may end the VM by returning.
+    var primary: UserThread?
+
     /// Set when the program ends: an exit status, or the signal that killed it.
     public private(set) var exitStatus: Int32?
     public private(set) var terminatingSignal: Int32?
@@ -19,216 +33,156 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
     public var trace: HostOutput?
     /// System calls the monitor refuses with EPERM (`--deny-syscall`), by number.
     public private(set) var denied: Set<Int> = []
+    /// Rules that allow, deny or log system calls (`--policy`).
+    public var policy: SystemCallPolicy?
+    /// The `isola` arguments (after the executable) that an `execve` of the program
+    /// re-runs the process VM with, so the new program keeps the same monitor.
+    public var execveCommand: [String] = ["exec"]
 
     /// Refuses a system call by its riscv64 Linux name; false for a name Isola does not know.
     public func deny(_ name: String) -> Bool {
-        guard let number = SystemCallNumber.number(named: name) else { return false }
+        guard let number = SystemCallTable.number(named: name) else { return false }
         denied.insert(number)
         return true
     }
 
-    init(memory: UserMemory, programBreak: UInt64) {
+    init(memory: UserMemory, programBreak: UInt64, sysroot: Sysroot, executablePath: [UInt8]) {
         self.memory = memory
         self.programBreak = programBreak
+        self.sysroot = sysroot
+        self.executablePath = executablePath
         breakStart = programBreak
     }
 
-    public func handleEnvironmentCall(hart: Hart, from privilege: PrivilegeMode) -> Bool {
+    static let atFDCWD = -100
+    static let efault = -HostSystemCall.EFAULT
+    /// A handler's result meaning "the registers are already as they should be" (rt_sigreturn).
+    static let registersSet = Int.min
+
+    /// One `ecall` from `thread`: interposition (deny list, policy), the call, the trace,
+    /// then any signal that is now due.
+    func systemCall(on thread: UserThread) {
+        let hart = thread.hart
         let number = Int(hart.x[17])
         let a = (0..<6).map { hart.x[10 + $0] }
-        let refused = denied.contains(number)
-        let result = refused ? -HostSystemCall.EPERM : systemCall(number, a, hart: hart)
+        var note = ""
+        var result: Int
+        var decision = SystemCallPolicy.Action.allow
+        if denied.contains(number) {
+            decision = .deny(errno: HostSystemCall.EPERM)
+        } else if let policy {
+            decision = policy.decide(SystemCallTable.name(number), path: policy.needsPaths ? absolutePath(of: number, a) : nil)
+        }
+        switch decision {
+        case let .deny(errno):
+            result = -errno
+            note = " (denied)"
+        case .allow, .log:
+            result = perform(number, a, on: thread)
+        }
+        if case .log = decision {
+            let path = absolutePath(of: number, a).map { " \"\(String(decoding: $0, as: UTF8.self))\"" } ?? ""
+            HostOutput.standardError.write("isola: policy: \(SystemCallTable.name(number))\(path) = \(result == LinuxKernel.registersSet ? 0 : result)\n")
+        }
         if let trace {
             let arguments = a.prefix(3).map { "0x" + String($0, radix: 16) }.joined(separator: ", ")
-            trace.write("\(SystemCallNumber.name(number))(\(arguments)) = \(result)\(refused ? " (denied)" : "")\n")
+            let shown = result == LinuxKernel.registersSet ? "?" : String(result)
+            trace.write("[\(thread.tid)] \(SystemCallTable.name(number))(\(arguments)) = \(shown)\(note)\n")
         }
-        hart.x[10] = UInt64(bitPattern: Int64(result))
-        return true
-    }
-
-    public func handleException(hart: Hart, cause: UInt64, tval: UInt64) {
-        // No handlers yet: a fault ends the program the way Linux's default action does.
-        guard terminatingSignal == nil && exitStatus == nil else {
-            hart.pc = 0  // already ending: stay on a faulting address until the block ends
+        guard result != LinuxKernel.registersSet else {
+            deliverSignals(to: thread, interruptedCall: nil)
             return
         }
-        let signal: Int32
-        switch cause {
-        case 2: signal = 4          // illegal instruction: SIGILL
-        case 3: signal = 5          // breakpoint: SIGTRAP
-        case 0, 4, 6: signal = 7    // misaligned: SIGBUS
-        default: signal = 11        // access and page faults: SIGSEGV
-        }
-        trace?.write("--- signal \(signal) at pc 0x\(String(hart.pc, radix: 16)) (cause \(cause), address 0x\(String(tval, radix: 16))) ---\n")
-        terminatingSignal = signal
-        hart.machine.stop()
-        hart.pc = 0
+        hart.x[10] = UInt64(bitPattern: Int64(result))
+        // A host call that a signal interrupted is restarted unless a handler without
+        // SA_RESTART runs (Linux's ERESTARTSYS).
+        let interrupted = result == -HostSystemCall.EINTR && number != 133  // rt_sigsuspend's EINTR is its answer
+        deliverSignals(to: thread, interruptedCall: interrupted ? a[0] : nil)
     }
 
-    static let atFDCWD = -100
-
-    func path(_ address: UInt64) -> String? { memory.string(at: address) }
-
-    func systemCall(_ number: Int, _ a: [UInt64], hart: Hart) -> Int {
-        let fd = Int32(truncatingIfNeeded: a[0])
-        let efault = -HostSystemCall.EFAULT
-        switch number {
-        case 63, 67:  // read, pread64
-            return transfer(a[1], a[2], intoProgram: true) { host, n, done in
-                number == 63 ? HostSystemCall.read(fd, host, n) : HostSystemCall.pread(fd, host, n, Int64(bitPattern: a[3]) + Int64(done))
-            }
-        case 64, 68:  // write, pwrite64
-            return transfer(a[1], a[2], intoProgram: false) { host, n, done in
-                number == 64 ? HostSystemCall.write(fd, host, n) : HostSystemCall.pwrite(fd, host, n, Int64(bitPattern: a[3]) + Int64(done))
-            }
-        case 65, 66:  // readv, writev
-            guard a[2] <= 1024, let vector = memory.read(a[1], count: Int(a[2]) * 16) else { return efault }
-            var total = 0
-            for i in 0..<Int(a[2]) {
-                let base = vector.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 16, as: UInt64.self) }
-                let length = vector.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self) }
-                guard length > 0 else { continue }
-                let r = systemCall(number == 65 ? 63 : 64, [a[0], base, length, 0, 0, 0], hart: hart)
-                if r < 0 { return total > 0 ? total : r }
-                total += r
-                if r < Int(length) { break }
-            }
-            return total
-        case 56:  // openat
-            guard let p = path(a[1]) else { return efault }
-            return HostSystemCall.openat(Int32(truncatingIfNeeded: a[0]), p, Int32(truncatingIfNeeded: a[2]), UInt32(truncatingIfNeeded: a[3]))
-        case 57:
-            // The program's own standard streams stay open for Isola's messages.
-            return fd <= 2 ? 0 : HostSystemCall.close(fd)
-        case 62: return HostSystemCall.lseek(fd, Int64(bitPattern: a[1]), Int32(truncatingIfNeeded: a[2]))
-        case 23: return HostSystemCall.dup(fd)
-        case 24: return HostSystemCall.dup3(fd, Int32(truncatingIfNeeded: a[1]), Int32(truncatingIfNeeded: a[2]))
-        case 25: return HostSystemCall.fcntl(fd, Int32(truncatingIfNeeded: a[1]), Int(bitPattern: UInt(a[2])))
-        case 59:
-            let (r, read, write) = HostSystemCall.pipe2(Int32(truncatingIfNeeded: a[1]))
-            guard r == 0 else { return r }
-            var bytes: [UInt8] = []
-            withUnsafeBytes(of: read.littleEndian) { bytes += $0 }
-            withUnsafeBytes(of: write.littleEndian) { bytes += $0 }
-            return memory.write(bytes, at: a[0]) ? 0 : efault
-        case 61:
-            // Into a host buffer, then copied: an entry may straddle the program's pages.
-            var buffer = [UInt8](repeating: 0, count: Int(min(a[2], 1 << 20)))
-            let total = buffer.withUnsafeMutableBytes { HostSystemCall.getdents64(fd, $0.baseAddress!, $0.count) }
-            guard total > 0 else { return total }
-            return memory.write(Array(buffer[0..<total]), at: a[1]) ? total : efault
-        case 78:
-            guard let p = path(a[1]) else { return efault }
-            var buffer = [UInt8](repeating: 0, count: Int(min(a[3], 4096)))
-            let r = buffer.withUnsafeMutableBytes { HostSystemCall.readlinkat(Int32(truncatingIfNeeded: a[0]), p, $0.baseAddress!, $0.count) }
-            guard r > 0 else { return r }
-            return memory.write(Array(buffer[0..<r]), at: a[2]) ? r : efault
-        case 79, 80:  // newfstatat, fstat
-            let (r, status): (Int, HostSystemCall.FileStatus?)
-            if number == 80 {
-                (r, status) = HostSystemCall.fstat(fd)
-            } else {
-                guard let p = path(a[1]) else { return efault }
-                (r, status) = p.isEmpty && a[3] & 0x1000 != 0 ? HostSystemCall.fstat(fd)  // AT_EMPTY_PATH
-                    : HostSystemCall.fstatat(fd, p, Int32(truncatingIfNeeded: a[3]))
-            }
-            guard let status else { return r }
-            return memory.write(RISCVStat.encode(status), at: number == 80 ? a[1] : a[2]) ? 0 : efault
-        case 48, 439:
-            guard let p = path(a[1]) else { return efault }
-            return HostSystemCall.faccessat(Int32(truncatingIfNeeded: a[0]), p, Int32(truncatingIfNeeded: a[2]), number == 439 ? Int32(truncatingIfNeeded: a[3]) : 0)
-        case 34:
-            guard let p = path(a[1]) else { return efault }
-            return HostSystemCall.mkdirat(Int32(truncatingIfNeeded: a[0]), p, UInt32(truncatingIfNeeded: a[2]))
-        case 35:
-            guard let p = path(a[1]) else { return efault }
-            return HostSystemCall.unlinkat(Int32(truncatingIfNeeded: a[0]), p, Int32(truncatingIfNeeded: a[2]))
-        case 38, 276:
-            guard let old = path(a[1]), let new = path(a[3]) else { return efault }
-            if number == 276 && a[4] != 0 { return -HostSystemCall.EINVAL }
-            return HostSystemCall.renameat(Int32(truncatingIfNeeded: a[0]), old, Int32(truncatingIfNeeded: a[2]), new)
-        case 49:
-            guard let p = path(a[0]) else { return efault }
-            return HostSystemCall.chdir(p)
-        case 17:
-            guard let cwd = HostSystemCall.getcwd() else { return -HostSystemCall.ENOENT }
-            let bytes = Array(cwd.utf8) + [0]
-            guard UInt64(bytes.count) <= a[1] else { return -HostSystemCall.ERANGE }
-            return memory.write(bytes, at: a[0]) ? bytes.count : efault
-        case 29: return -HostSystemCall.ENOTTY  // no terminal control yet: programs fall back to plain output
-        case 166: return HostSystemCall.umask(UInt32(truncatingIfNeeded: a[0]))
-        case 93, 94:
-            exitStatus = Int32(truncatingIfNeeded: a[0] & 0xFF)
-            hart.machine.stop()
-            return 0
-        case 96, 178, 172: return HostSystemCall.processID
-        case 173: return HostSystemCall.parentProcessID
-        case 174, 175, 176, 177: return 0
-        case 99, 134, 135, 124: return 0  // robust list, signal dispositions and masks: accepted
-        case 293, 258: return -HostSystemCall.ENOSYS
-        case 160:
-            var bytes = [UInt8](repeating: 0, count: 65 * 6)
-            for (i, field) in ["Linux", "isola", "6.1.0", "#1 Isola process VM", "riscv64", "(none)"].enumerated() {
-                bytes.replaceSubrange(i * 65..<i * 65 + field.utf8.count, with: Array(field.utf8))
-            }
-            return memory.write(bytes, at: a[0]) ? 0 : efault
-        case 113:
-            let (r, seconds, nanoseconds) = HostSystemCall.clockTime(Int32(truncatingIfNeeded: a[0]))
-            guard r == 0 else { return r }
-            return memory.write(Self.words([UInt64(bitPattern: seconds), UInt64(bitPattern: nanoseconds)]), at: a[1]) ? 0 : efault
-        case 169:
-            let (_, seconds, nanoseconds) = HostSystemCall.clockTime(0)
-            if a[0] != 0 && !memory.write(Self.words([UInt64(bitPattern: seconds), UInt64(bitPattern: nanoseconds / 1000)]), at: a[0]) { return efault }
-            return 0
-        case 101:
-            guard let request = memory.read(a[0], count: 16) else { return efault }
-            let words = request.withUnsafeBytes { (Int64(bitPattern: $0.loadUnaligned(as: UInt64.self)), Int64(bitPattern: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
-            return HostSystemCall.nanosleep(seconds: words.0, nanoseconds: words.1)
-        case 278:
-            var bytes = [UInt8](repeating: 0, count: Int(min(a[1], 1 << 20)))
-            bytes.withUnsafeMutableBytes { HostRandom.fill($0) }
-            return memory.write(bytes, at: a[0]) ? bytes.count : efault
-        case 163, 261:  // getrlimit, prlimit64: report the stack and unlimited otherwise
-            let resource = number == 163 ? a[0] : a[1]
-            let out = number == 163 ? a[1] : a[3]
-            guard out != 0 else { return 0 }
-            let limit: UInt64 = resource == 3 ? ProgramLoader.stackSize : .max
-            return memory.write(Self.words([limit, .max]), at: out) ? 0 : efault
-        case 214: return programBreak(a[0])
-        case 222: return mapAnonymous(a)
-        case 215:
-            guard a[0] % UserMemory.pageSize == 0 else { return -HostSystemCall.EINVAL }
-            memory.unmap(a[0], length: (a[1] + UserMemory.pageSize - 1) & ~(UserMemory.pageSize - 1))
-            hart.flushTranslations()
-            return 0
-        case 226:
-            guard a[0] % UserMemory.pageSize == 0 else { return -HostSystemCall.EINVAL }
-            let ok = memory.protect(a[0], length: (a[1] + UserMemory.pageSize - 1) & ~(UserMemory.pageSize - 1),
-                                    protection: UserMemory.Protection(rawValue: (a[2] & 7) << 1))
-            hart.flushTranslations()
-            return ok ? 0 : -HostSystemCall.ENOMEM
-        case 233: return 0  // madvise: advice only
-        default:
-            trace?.write("isola: unknown system call \(number) (\(SystemCallNumber.name(number)))\n")
+    func perform(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int {
+        if let special = performSpecial(number, a, on: thread) { return special }
+        guard let entry = SystemCallTable.entries[number] else {
+            HostOutput.standardError.write("isola: unknown system call \(number)\n")
             return -HostSystemCall.ENOSYS
         }
+        guard let passThrough = entry.passThrough else {
+            trace?.write("isola: system call \(entry.name) is not implemented\n")
+            return -HostSystemCall.ENOSYS
+        }
+        return forward(passThrough, a)
     }
 
-    /// Moves up to `count` bytes between the program's memory at `address` and the host,
-    /// one host call per page piece (`call` gets the piece and the bytes moved so far).
-    /// Answers the bytes moved, a host error if nothing moved, or EFAULT for a bad buffer.
-    func transfer(_ address: UInt64, _ count: UInt64, intoProgram: Bool,
-                  _ call: (UnsafeMutableRawPointer, Int, Int) -> Int) -> Int {
-        var total = 0
-        var failure: Int?
-        let mapped = memory.withHostPieces(address, count: Int(min(count, 1 << 30)), write: intoProgram) { host, n in
-            let r = call(host, n, total)
-            if r < 0 { failure = r; return false }
-            total += r
-            return r == n
+    /// The calls that are more than their buffers: files with layouts or special
+    /// paths, memory, processes, threads and signals.
+    func performSpecial(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int? {
+        switch number {
+        case 63, 64, 65, 66, 67, 68: return transfer(number, a)
+        case 56: return open(a)
+        case 78: return readLink(a)
+        case 79, 80: return status(number, a)
+        case 29: return inputOutputControl(a)
+        case 25: return fileControl(a)
+        case 160: return unixName(a)
+        case 167: return processControl(a, on: thread)
+        case 214: return lock.withLock { programBreak(a[0]) }
+        case 222: return mapMemory(a)
+        case 215, 226, 216: return changeMapping(number, a)
+        case 227, 233: return 0  // msync, madvise: memory is private and resident; advice only
+        case 259:
+            flushAllThreads()
+            return 0
+        case 258, 283, 293, 435, 100: return -HostSystemCall.ENOSYS  // hwprobe, membarrier, rseq, clone3: libc falls back
+        case 93, 94: return exit(number, status: Int32(truncatingIfNeeded: a[0] & 0xFF), on: thread)
+        case 96:
+            thread.clearChildTID = a[0]
+            return thread.tid
+        case 99: return 0  // robust futex lists: accepted; the host cannot walk the program's pointers
+        case 98: return futex(a)
+        case 220: return clone(a, on: thread)
+        case 221: return execute(a)
+        case 132, 133, 134, 135, 136, 139: return signalCall(number, a, on: thread)
+        case 129, 130, 131: return sendSignal(number, a, on: thread)
+        default: return nil
         }
-        if total > 0 { return total }
-        return failure ?? (mapped ? 0 : -HostSystemCall.EFAULT)
+    }
+
+    /// Ends the program with `status` (exit_group), or just this thread (exit).
+    func exit(_ number: Int, status: Int32, on thread: UserThread) -> Int {
+        let remaining = lock.withLock {
+            threads[thread.tid] = nil
+            return threads.count
+        }
+        if number == 93 && remaining > 0 {
+            thread.finish()
+            return 0
+        }
+        guard thread === primary else { HostProcess.exitImmediately(status) }
+        if remaining > 0 {
+            // exit_group with other threads running: they end with the host process.
+            HostProcess.exitImmediately(status)
+        }
+        exitStatus = status
+        thread.hart.machine.stop()
+        return 0
+    }
+
+    /// Ends the program by `signal`, as its default action does.
+    func terminate(bySignal signal: Int32, on thread: UserThread) {
+        let alone = lock.withLock { threads.count == 1 }
+        guard thread === primary && alone else { HostProcess.terminate(bySignal: signal) }
+        terminatingSignal = signal
+        thread.hart.machine.stop()
+        thread.hart.pc = 0
+    }
+
+    /// After the monitor changed the page tables: every thread drops its translations.
+    func flushAllThreads(except current: UserThread? = nil) {
+        let others = lock.withLock { Array(threads.values) }
+        for other in others where other !== current {
+            other.hart.remoteRequests.loadThenBitwiseOr(with: RemoteRequest.sfenceVMA | RemoteRequest.fenceI, ordering: .acquiringAndReleasing)
+        }
+        current?.hart.flushTranslations()
     }
 
     static func words(_ values: [UInt64]) -> [UInt8] {
@@ -237,48 +191,7 @@ public final class LinuxKernel: EnvironmentCallHandler, ExceptionHandler {
         return bytes
     }
 
-    /// brk: grows (or shrinks) the heap after the program's data; answers the current break.
-    func programBreak(_ requested: UInt64) -> Int {
-        let page = UserMemory.pageSize
-        if requested >= breakStart && requested < breakStart + (1 << 32) {
-            let oldEnd = (programBreak + page - 1) & ~(page - 1), newEnd = (requested + page - 1) & ~(page - 1)
-            if newEnd > oldEnd {
-                if memory.map(oldEnd, length: newEnd - oldEnd, protection: [.read, .write]) { programBreak = requested }
-            } else {
-                memory.unmap(newEnd, length: oldEnd - newEnd)
-                programBreak = requested
-            }
-        }
-        return Int(programBreak)
-    }
-
-    /// mmap: anonymous memory anywhere or at a fixed address; private file mappings are read in.
-    func mapAnonymous(_ a: [UInt64]) -> Int {
-        let page = UserMemory.pageSize
-        let length = (a[1] + page - 1) & ~(page - 1)
-        guard length > 0, length < 1 << 36 else { return -HostSystemCall.EINVAL }
-        let flags = a[3], fixed = flags & 0x10 != 0, anonymous = flags & 0x20 != 0
-        var address: UInt64
-        if fixed {
-            guard a[0] % page == 0 else { return -HostSystemCall.EINVAL }
-            address = a[0]
-            memory.unmap(address, length: length)
-        } else {
-            guard mmapCursor > length + breakStart + (1 << 32) else { return -HostSystemCall.ENOMEM }
-            mmapCursor -= length
-            address = mmapCursor
-        }
-        let protection = UserMemory.Protection(rawValue: (a[2] & 7) << 1)
-        guard memory.map(address, length: length, protection: [.read, .write]) else { return -HostSystemCall.ENOMEM }
-        if !anonymous {
-            // The file's bytes are read in (a private copy); past its end the pages stay zero.
-            let fd = Int32(truncatingIfNeeded: a[4])
-            let read = transfer(address, a[1], intoProgram: true) { host, n, done in
-                HostSystemCall.pread(fd, host, n, Int64(bitPattern: a[5]) + Int64(done))
-            }
-            guard read >= 0 else { memory.unmap(address, length: length); return read }
-        }
-        _ = memory.protect(address, length: length, protection: protection)
-        return Int(address)
+    static func word(_ bytes: [UInt8], _ index: Int) -> UInt64 {
+        bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
     }
 }

@@ -1,3 +1,4 @@
+import IsolaHost
 import IsolaRISCV
 
 /// Loads a riscv64 Linux executable into a `UserMemory` and builds its initial
@@ -24,28 +25,33 @@ public struct ProgramLoader {
     /// AT_HWCAP for RV64GC: one bit per single-letter extension (a = bit 0).
     static let hardwareCapabilities: UInt64 = "imafdc".utf8.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - UInt8(ascii: "a")) }
 
-    public static func load(_ image: ELFImage, path: String, arguments: [String], environment: [String],
+    /// Where the dynamic linker goes when the program has one (like Linux's mmap base).
+    static let interpreterBase: UInt64 = 0x20_0000_0000
+    /// A page above the stack holding `li a7, 139; ecall` (rt_sigreturn), where signal
+    /// handlers return to: the job Linux's vDSO does.
+    public static let signalTrampoline: UInt64 = stackTop
+
+    /// Loads `image` (and `interpreter`, its dynamic linker, when it has one) and
+    /// builds the initial stack.
+    public static func load(_ image: ELFImage, path: String, interpreter: ELFImage?, arguments: [[UInt8]], environment: [[UInt8]],
                             into memory: UserMemory, random: [UInt8]) throws(ProcessError) -> Loaded {
-        if let interpreter = image.interpreter {
-            throw .unsupported(path: path, reason: "dynamically linked (interpreter \(interpreter)); this build runs statically linked programs")
-        }
         let bias = image.isPositionIndependent ? pieBase : 0
-        var end: UInt64 = 0
-        for segment in image.segments {
-            let start = (segment.virtualAddress &+ bias) & ~(UserMemory.pageSize - 1)
-            let (limit, overflow) = (segment.virtualAddress &+ bias).addingReportingOverflow(segment.memorySize)
-            guard !overflow, limit <= UserMemory.userLimit else {
-                throw .unsupported(path: path, reason: "segment at 0x\(String(segment.virtualAddress, radix: 16)) lies outside the user address space")
+        let end = try mapSegments(of: image, bias: bias, path: path, into: memory)
+        var entry = image.entry &+ bias
+        var interpreterBias: UInt64 = 0
+        if let interpreter {
+            guard interpreter.interpreter == nil else {
+                throw .unsupported(path: path, reason: "its interpreter asks for an interpreter of its own")
             }
-            var protection: UserMemory.Protection = []
-            if segment.flags & 4 != 0 { protection.insert(.read) }
-            if segment.flags & 2 != 0 { protection.insert(.write) }
-            if segment.flags & 1 != 0 { protection.insert(.execute) }
-            let pageEnd = (limit + UserMemory.pageSize - 1) & ~(UserMemory.pageSize - 1)
-            guard memory.map(start, length: pageEnd - start, protection: protection),
-                  memory.load(segment.fileBytes, at: segment.virtualAddress &+ bias) else { throw .outOfMemory }
-            end = max(end, pageEnd)
+            interpreterBias = interpreter.isPositionIndependent ? interpreterBase : 0
+            _ = try mapSegments(of: interpreter, bias: interpreterBias, path: path, into: memory)
+            entry = interpreter.entry &+ interpreterBias
+        } else if let name = image.interpreter {
+            throw .unsupported(path: path, reason: "dynamically linked against \(name), which was not found")
         }
+        let trampoline = [UInt8]([0x93, 0x08, 0xB0, 0x08, 0x73, 0x00, 0x00, 0x00])  // addi a7, x0, 139; ecall
+        guard memory.map(signalTrampoline, length: UserMemory.pageSize, protection: [.read, .execute]),
+              memory.load(trampoline[...], at: signalTrampoline) else { throw .outOfMemory }
         // AT_PHDR: the program headers as mapped (inside the first segment, which starts at file offset 0).
         let lowest = image.segments.map { $0.virtualAddress }.min() ?? 0
         let phdr = lowest &+ bias &+ image.programHeaderOffset
@@ -61,13 +67,13 @@ public struct ProgramLoader {
         let fileName = try push(Array(path.utf8) + [0])
         let randomAddress = try push(random)
         var argumentAddresses: [UInt64] = []
-        for argument in arguments { argumentAddresses.append(try push(Array(argument.utf8) + [0])) }
+        for argument in arguments { argumentAddresses.append(try push(argument + [0])) }
         var environmentAddresses: [UInt64] = []
-        for variable in environment { environmentAddresses.append(try push(Array(variable.utf8) + [0])) }
+        for variable in environment { environmentAddresses.append(try push(variable + [0])) }
         let auxiliary: [(Auxiliary, UInt64)] = [
             (.phdr, phdr), (.phent, UInt64(image.programHeaderEntrySize)), (.phnum, UInt64(image.programHeaderCount)),
-            (.pageSize, UserMemory.pageSize), (.base, 0), (.flags, 0), (.entry, image.entry &+ bias),
-            (.uid, 0), (.euid, 0), (.gid, 0), (.egid, 0), (.hwcap, hardwareCapabilities), (.clockTick, 100),
+            (.pageSize, UserMemory.pageSize), (.base, interpreterBias), (.flags, 0), (.entry, image.entry &+ bias),
+            (.uid, identity(174)), (.euid, identity(175)), (.gid, identity(176)), (.egid, identity(177)), (.hwcap, hardwareCapabilities), (.clockTick, 100),
             (.secure, 0), (.random, randomAddress), (.execFileName, fileName), (.null, 0),
         ]
         var words: [UInt64] = [UInt64(arguments.count)] + argumentAddresses + [0] + environmentAddresses + [0]
@@ -76,6 +82,32 @@ public struct ProgramLoader {
         var bytes: [UInt8] = []
         for word in words { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
         guard memory.write(bytes, at: top) else { throw .outOfMemory }
-        return Loaded(entry: image.entry &+ bias, stackPointer: top, programBreak: end)
+        return Loaded(entry: entry, stackPointer: top, programBreak: end)
+    }
+
+    /// The host's user and group ids (getuid 174 … getegid 177), which the program shares.
+    static func identity(_ number: Int) -> UInt64 {
+        UInt64(SystemCallTable.entries[number]?.passThrough.map { HostSystemCall.invoke($0.hostNumber) } ?? 0)
+    }
+
+    /// Maps an image's PT_LOAD segments at `bias` with their protections; answers the end of the last.
+    static func mapSegments(of image: ELFImage, bias: UInt64, path: String, into memory: UserMemory) throws(ProcessError) -> UInt64 {
+        var end: UInt64 = 0
+        for segment in image.segments {
+            let start = (segment.virtualAddress &+ bias) & ~(UserMemory.pageSize - 1)
+            let (limit, overflow) = (segment.virtualAddress &+ bias).addingReportingOverflow(segment.memorySize)
+            guard !overflow, limit <= stackTop - stackSize else {
+                throw .unsupported(path: path, reason: "segment at 0x\(String(segment.virtualAddress, radix: 16)) lies outside the user address space")
+            }
+            var protection: UserMemory.Protection = []
+            if segment.flags & 4 != 0 { protection.insert(.read) }
+            if segment.flags & 2 != 0 { protection.insert(.write) }
+            if segment.flags & 1 != 0 { protection.insert(.execute) }
+            let pageEnd = (limit + UserMemory.pageSize - 1) & ~(UserMemory.pageSize - 1)
+            guard memory.map(start, length: pageEnd - start, protection: protection),
+                  memory.load(segment.fileBytes, at: segment.virtualAddress &+ bias) else { throw .outOfMemory }
+            end = max(end, pageEnd)
+        }
+        return end
     }
 }

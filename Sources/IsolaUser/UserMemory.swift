@@ -1,11 +1,16 @@
 import IsolaCore
+import IsolaHost
 
 /// A process's address space: an Sv39 page table the hart walks, over frames
 /// taken from a reserved host region (`GuestRAM`, touched only where used).
 /// The program sees only what is mapped, with the permissions it asked for; an
 /// access anywhere else is a page fault the process VM turns into SIGSEGV, so a
 /// wild pointer can never reach host memory outside the frames.
-public final class UserMemory {
+///
+/// Threads of the program share one `UserMemory`: changes to the tables and the
+/// frame pool (`map`, `unmap`, `protect`, `move`) take `lock`; lookups do not, and
+/// whatever they race with, every frame they can reach lies inside the reservation.
+public final class UserMemory: @unchecked Sendable {
     public static let pageSize: UInt64 = 4096
     /// The highest user address + 1: Sv39's lower half.
     public static let userLimit: UInt64 = 1 << 38
@@ -25,6 +30,7 @@ public final class UserMemory {
     public private(set) var rootPage: UInt64 = 0
     private var nextFrame: UInt64
     private var freeFrames: [UInt64] = []
+    private let lock = HostMutex()
 
     public init(frameBytes: UInt64 = 16 << 30) throws {
         ram = try GuestRAM(basePhysicalAddress: 0x8000_0000, size: frameBytes)
@@ -67,6 +73,10 @@ public final class UserMemory {
     /// Maps `[start, start + length)` (page-aligned) to fresh zeroed frames; pages
     /// already mapped keep their contents and take the new protection.
     public func map(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
+        lock.withLock { mapLocked(start, length: length, protection: protection) }
+    }
+
+    private func mapLocked(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
         guard start % UserMemory.pageSize == 0, start < UserMemory.userLimit,
               length <= UserMemory.userLimit - start else { return false }
         var va = start
@@ -84,6 +94,10 @@ public final class UserMemory {
     }
 
     public func unmap(_ start: UInt64, length: UInt64) {
+        lock.withLock { unmapLocked(start, length: length) }
+    }
+
+    private func unmapLocked(_ start: UInt64, length: UInt64) {
         var va = start
         while va < start + length && va < UserMemory.userLimit {
             if let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 {
@@ -96,6 +110,34 @@ public final class UserMemory {
 
     /// Changes the protection of mapped pages; false if any page in the range is unmapped.
     public func protect(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
+        lock.withLock { protectLocked(start, length: length, protection: protection) }
+    }
+
+    /// Moves the pages of `[from, from + length)` to `to` with their frames (mremap);
+    /// whatever was mapped at the destination goes. False if a source page is unmapped.
+    public func move(from: UInt64, length: UInt64, to: UInt64) -> Bool {
+        lock.withLock {
+            guard from % UserMemory.pageSize == 0, to % UserMemory.pageSize == 0,
+                  from < UserMemory.userLimit, length <= UserMemory.userLimit - from,
+                  to < UserMemory.userLimit, length <= UserMemory.userLimit - to else { return false }
+            var offset: UInt64 = 0
+            while offset < length {
+                guard let pte = leaf(from + offset, create: false), pte.pointee & UserMemory.valid != 0 else { return false }
+                offset += UserMemory.pageSize
+            }
+            unmapLocked(to, length: length)
+            offset = 0
+            while offset < length {
+                guard let source = leaf(from + offset, create: false), let target = leaf(to + offset, create: true) else { return false }
+                target.pointee = source.pointee
+                source.pointee = 0
+                offset += UserMemory.pageSize
+            }
+            return true
+        }
+    }
+
+    private func protectLocked(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
         var va = start
         while va < start + length {
             guard va < UserMemory.userLimit, let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 else { return false }
@@ -103,6 +145,15 @@ public final class UserMemory {
             va += UserMemory.pageSize
         }
         return true
+    }
+
+    /// Runs `body` with the tables held still (fork copies them consistently).
+    func withLock<T>(_ body: () -> T) -> T { lock.withLock(body) }
+
+    /// The protection of a mapped page.
+    public func protection(of va: UInt64) -> Protection? {
+        guard va < UserMemory.userLimit, let pte = leaf(va, create: false)?.pointee, pte & UserMemory.valid != 0 else { return nil }
+        return Protection(rawValue: pte & 0xE)
     }
 
     public func isMapped(_ va: UInt64) -> Bool {
@@ -166,8 +217,9 @@ public final class UserMemory {
         return true
     }
 
-    /// A NUL-terminated string (at most `limit` bytes), or nil on a fault or no terminator.
-    public func string(at va: UInt64, limit: Int = 4096) -> String? {
+    /// A NUL-terminated string as the program's bytes (at most `limit`, without the
+    /// NUL), or nil on a fault or no terminator. Paths stay bytes: they need not be UTF-8.
+    public func bytes(ofString va: UInt64, limit: Int = 4096) -> [UInt8]? {
         var bytes: [UInt8] = []
         var address = va
         while bytes.count < limit {
@@ -176,11 +228,16 @@ public final class UserMemory {
             let piece = UnsafeRawBufferPointer(start: host, count: n)
             if let end = piece.firstIndex(of: 0) {
                 bytes += piece[..<end]
-                return String(decoding: bytes, as: UTF8.self)
+                return bytes.count <= limit ? bytes : nil
             }
             bytes += piece
             address += UInt64(n)
         }
         return nil
+    }
+
+    /// A NUL-terminated string (at most `limit` bytes), or nil on a fault or no terminator.
+    public func string(at va: UInt64, limit: Int = 4096) -> String? {
+        bytes(ofString: va, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -7,8 +7,15 @@ struct Exec: ParsableCommand {
         abstract: "Run a riscv64 Linux program on this host (the process VM).",
         discussion: """
             The program's instructions are interpreted in U-mode and its system calls translated to the \
-            host's; its exit status (or the signal that ended it) becomes Isola's. This build runs statically linked programs; dynamically linked ones \
-            are refused with an error naming their interpreter.
+            host's; its exit status (or the signal that ended it) becomes Isola's. Static, static-PIE and \
+            dynamically linked programs run; a dynamic program's interpreter and libraries come from the \
+            sysroot, where absolute paths are looked up first (files only; directories stay the host's). \
+            fork, execve and threads are the host's own: a child is a host process, an execve runs the \
+            process VM again on the new program, a thread is a host thread.
+
+            A policy file is JSON: {"rules": [{"syscall": NAME or "*", "path": PREFIX, "action": \
+            "allow"|"deny"|"log", "errno": NAME or NUMBER}, ...]}. The first rule that matches a call \
+            decides; "path" matches a call's path argument (made absolute) at or under PREFIX.
             """
     )
 
@@ -18,6 +25,15 @@ struct Exec: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Refuse a system call with EPERM, by its Linux name (repeatable).", valueName: "name"))
     var denySyscall: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Allow, deny or log system calls by the rules in a JSON file.", valueName: "file"))
+    var policy: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where the dynamic linker and libraries are (default \(Sysroot.debianCross) when present; \"\" for none).", valueName: "dir"))
+    var sysroot: String?
+
+    @Option(name: .customLong("argv0"), help: ArgumentHelp("The program's argv[0] (default: PROGRAM).", valueName: "name"))
+    var argumentZero: String?
+
     @Argument(help: "The riscv64 Linux executable.")
     var program: String
 
@@ -25,21 +41,37 @@ struct Exec: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
+        let root = sysroot ?? (HostFile.exists(Sysroot.debianCross) ? Sysroot.debianCross : "")
+        var rules: SystemCallPolicy?
+        if let policy {
+            do { rules = try SystemCallPolicy(file: policy) } catch { fail("\(error)") }
+        }
         let vm: ProcessVM
         do {
-            vm = try ProcessVM(path: program, arguments: [program] + arguments, environment: HostEnvironment.all)
+            vm = try ProcessVM(path: program, arguments: ([argumentZero ?? program] + arguments).map { Array($0.utf8) },
+                               environment: HostEnvironment.all.map { Array($0.utf8) }, sysroot: Sysroot(root))
         } catch {
-            HostOutput.standardError.write("isola: \(error)\n")
-            throw ExitCode(2)
+            fail("\(error)")
         }
         if strace { vm.kernel.trace = .standardError }
         for name in denySyscall where !vm.kernel.deny(name) {
-            HostOutput.standardError.write("isola: --deny-syscall: unknown system call '\(name)'\n")
-            throw ExitCode(2)
+            fail("--deny-syscall: unknown system call '\(name)'")
         }
+        vm.kernel.policy = rules
+        // An execve'd program runs under the same monitor.
+        var command = ["exec", "--sysroot=" + root]
+        if strace { command.append("--strace") }
+        for name in denySyscall { command.append("--deny-syscall=" + name) }
+        if let policy { command.append("--policy=" + (policy.hasPrefix("/") ? policy : (HostDirectory.current ?? ".") + "/" + policy)) }
+        vm.kernel.execveCommand = command
         switch vm.run() {
         case let .exited(status): throw ExitCode(status)
         case let .signaled(signal): HostProcess.terminate(bySignal: signal)
         }
+    }
+
+    private func fail(_ message: String) -> Never {
+        HostOutput.standardError.write("isola: \(message)\n")
+        Exec.exit(withError: ExitCode(2))
     }
 }

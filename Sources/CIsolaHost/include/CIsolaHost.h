@@ -36,10 +36,24 @@ static inline ssize_t isola_getrandom(void *buffer, size_t length) {
 #endif
 }
 
-/* The process VM's calls that Swift cannot reach directly (GNU extensions, variadic). */
-int isola_dup3(int fd, int target, int flags);
-int isola_pipe2(int fds[2], int flags);
-long isola_fcntl(int fd, int command, long argument);
-long isola_getdents64(int fd, void *buffer, size_t count);
+/* The process VM: the host kernel's system calls by number (a result or minus an errno). */
+long isola_syscall6(long number, long a, long b, long c, long d, long e, long f);
+/* fork(2) through glibc, so its at-fork handlers keep malloc usable in the child. */
+long isola_fork(void);
+long isola_execve(const char *path, char *const arguments[], char *const environment[]);
+
+/* Host signals meant for the program. A caught signal sets a bit in the receiving
+   thread's pending set and posts a request bit on that thread's hart (registered
+   with isola_signal_register_thread), which stops at the next instruction boundary. */
+void isola_signal_register_thread(void *request_word, uint32_t request_bit);
+uint64_t isola_signal_take_pending(void);
+int isola_signal_catch(int signal);
+int isola_signal_set_default(int signal);
+int isola_signal_set_ignored(int signal);
+int isola_signal_is_ignored(int signal);
+/* Blocks every signal on the calling thread, so the host sends the program's to its other threads. */
+void isola_signal_block_all(void);
+/* Waits until a caught signal arrives on this thread (none lost between check and wait). */
+void isola_signal_suspend(void);
 
 #endif

@@ -77,7 +77,11 @@ public final class Hart: @unchecked Sendable {
     var startAddress: UInt64 = 0
     var startOpaque: UInt64 = 0
     /// Remote requests from other harts (`RemoteRequest` bits), served between blocks.
-    public let remoteRequests = ManagedAtomic<UInt32>(0)
+    /// Its storage has a fixed address (`remoteRequestsAddress`) so that a host signal
+    /// handler, which may only touch plain memory, can post a request too.
+    public let remoteRequests: UnsafeAtomic<UInt32>
+    /// The word behind `remoteRequests`, for C code that sets bits with an atomic OR.
+    public let remoteRequestsAddress: UnsafeMutablePointer<UInt32.AtomicRepresentation>
     /// Where the hart sleeps in `wfi`; `kick` wakes it.
     public let parker = Parker()
     /// Set while the hart waits in `wfi` for an interrupt.
@@ -122,6 +126,9 @@ public final class Hart: @unchecked Sendable {
         writeTLB = tlb.table(privilege: .machine, access: .write)
         fetchTLB = tlb.table(privilege: .machine, access: .fetch)
         decodeCache = try DecodeCache(slotCount: decodeCacheSlots)
+        remoteRequestsAddress = .allocate(capacity: 1)
+        remoteRequestsAddress.initialize(to: .init(0))
+        remoteRequests = UnsafeAtomic(at: remoteRequestsAddress)
         ramPageCount = Int(machine.ram.size / 4096)
         pageFlags = .allocate(capacity: ramPageCount)
         pageFlags.initialize(repeating: 0, count: ramPageCount)
@@ -133,6 +140,8 @@ public final class Hart: @unchecked Sendable {
         x.deallocate()
         f.deallocate()
         pageFlags.deallocate()
+        remoteRequestsAddress.deinitialize(count: 1)
+        remoteRequestsAddress.deallocate()
     }
 
     /// Puts the hart in its reset state at `entry` in M-mode.
@@ -182,6 +191,8 @@ public enum HartState: UInt8, Sendable {
 public enum RemoteRequest {
     public static let fenceI: UInt32 = 1
     public static let sfenceVMA: UInt32 = 2
+    /// The monitor wants the hart at an instruction boundary (a signal for a process VM's program).
+    public static let monitorEvent: UInt32 = 4
 }
 
 /// Flags in `Hart.pageFlags`.

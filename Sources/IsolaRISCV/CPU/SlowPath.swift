@@ -41,10 +41,10 @@ extension Hart {
             case .supervisor: cause = .environmentCallFromS
             case .machine: cause = .environmentCallFromM
             }
-            if let handler = environmentCallHandler, privilege != .machine,
-               handler.handleEnvironmentCall(hart: self, from: privilege) {
+            if let handler = environmentCallHandler, privilege != .machine {
+                // Set first so the handler can redirect the hart (a signal handler, rt_sigreturn).
                 self.pc = pc &+ 4
-                return .exit
+                if handler.handleEnvironmentCall(hart: self, from: privilege) { return .exit }
             }
             pendingCause = cause.rawValue
             pendingTval = 0

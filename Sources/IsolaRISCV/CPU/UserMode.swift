@@ -4,6 +4,9 @@ public protocol ExceptionHandler: AnyObject {
     /// Called with `hart.pc` at the faulting instruction; sets `hart.pc` to resume
     /// (a signal handler) or stops the machine.
     func handleException(hart: Hart, cause: UInt64, tval: UInt64)
+    /// Called between blocks when `RemoteRequest.monitorEvent` was posted (a host
+    /// signal arrived for the program); may set `hart.pc` to deliver it.
+    func handleMonitorEvent(hart: Hart)
 }
 
 /// Running a program in U-mode with the monitor as its kernel (the process VM).
@@ -27,5 +30,27 @@ extension Hart {
     public func flushTranslations() {
         flushTLB()
         invalidateAllDecoded()
+    }
+}
+
+/// User-visible state the process VM saves in signal frames and copies into new threads.
+extension Hart {
+    /// `fcsr`: the rounding mode above the accrued exception flags.
+    public var floatingPointControl: UInt64 {
+        get { frm << 5 | fflags }
+        set { fflags = newValue & 0x1F; frm = (newValue >> 5) & 7 }
+    }
+
+    /// Takes `other`'s registers, FP state and pc: a new thread starts as a copy of its parent.
+    public func copyUserState(from other: Hart) {
+        x.update(from: other.x, count: 32)
+        f.update(from: other.f, count: 32)
+        floatingPointControl = other.floatingPointControl
+        pc = other.pc
+    }
+
+    /// Drops the LR reservation (a signal handler runs, or returns).
+    public func clearReservation() {
+        reservationAddress = Hart.noReservation
     }
 }

@@ -1,0 +1,145 @@
+import IsolaHost
+
+/// File system calls with more to them than buffers: reads and writes straight
+/// into the program's pages, /proc/self/exe, riscv64's `struct stat`, terminals.
+extension LinuxKernel {
+    #if arch(x86_64)
+    static let host = (read: 0, write: 1, pread: 17, pwrite: 18, openat: 257, readlinkat: 267, ioctl: 16, fcntl: 72, uname: 63)
+    #else
+    static let host = (read: 63, write: 64, pread: 67, pwrite: 68, openat: 56, readlinkat: 78, ioctl: 29, fcntl: 25, uname: 160)
+    #endif
+
+    static let selfExecutable = Array("/proc/self/exe".utf8)
+
+    /// read, write, pread64, pwrite64, readv, writev: one host call per page piece, no copy.
+    func transfer(_ number: Int, _ a: [UInt64]) -> Int {
+        let fd = Int(Int32(truncatingIfNeeded: a[0]))
+        if number == 65 || number == 66 {
+            guard a[2] <= 1024, let vector = memory.read(a[1], count: Int(a[2]) * 16) else {
+                return a[2] > 1024 ? -HostSystemCall.EINVAL : LinuxKernel.efault
+            }
+            var total = 0
+            for i in 0..<Int(a[2]) {
+                let base = LinuxKernel.word(vector, 2 * i), length = LinuxKernel.word(vector, 2 * i + 1)
+                guard length > 0 else { continue }
+                let r = transfer(number == 65 ? 63 : 64, [a[0], base, length, 0, 0, 0])
+                if r < 0 { return total > 0 ? total : r }
+                total += r
+                if r < Int(length) { break }
+            }
+            return total
+        }
+        let into = number == 63 || number == 67
+        let positioned = number == 67 || number == 68
+        let hostNumber = positioned ? (into ? LinuxKernel.host.pread : LinuxKernel.host.pwrite) : (into ? LinuxKernel.host.read : LinuxKernel.host.write)
+        var total = 0
+        var failure: Int?
+        let mapped = memory.withHostPieces(a[1], count: Int(min(a[2], 1 << 30)), write: into) { piece, n in
+            let r = HostSystemCall.invoke(hostNumber, fd, Int(bitPattern: piece), n, Int(bitPattern: UInt(a[3])) + total)
+            if r < 0 { failure = r; return false }
+            total += r
+            return r == n
+        }
+        if total > 0 { return total }
+        return failure ?? (mapped ? 0 : LinuxKernel.efault)
+    }
+
+    func open(_ a: [UInt64]) -> Int {
+        guard var path = memory.bytes(ofString: a[1]) else { return LinuxKernel.efault }
+        path = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
+        return (path + [0]).withUnsafeBytes {
+            HostSystemCall.invoke(LinuxKernel.host.openat, Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: $0.baseAddress),
+                                  Int(Int32(truncatingIfNeeded: a[2])), Int(a[3] & 0o7777))
+        }
+    }
+
+    func readLink(_ a: [UInt64]) -> Int {
+        guard var path = memory.bytes(ofString: a[1]) else { return LinuxKernel.efault }
+        var target: [UInt8]
+        if path == LinuxKernel.selfExecutable {
+            target = executablePath
+        } else {
+            path = sysroot.hostPath(path)
+            target = [UInt8](repeating: 0, count: 4096)
+            let r = (path + [0]).withUnsafeBytes { p in
+                target.withUnsafeMutableBytes {
+                    HostSystemCall.invoke(LinuxKernel.host.readlinkat, Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: p.baseAddress),
+                                          Int(bitPattern: $0.baseAddress), $0.count)
+                }
+            }
+            guard r >= 0 else { return r }
+            target = Array(target[0..<r])
+        }
+        let count = min(target.count, Int(min(a[3], 4096)))
+        return memory.write(Array(target[0..<count]), at: a[2]) ? count : LinuxKernel.efault
+    }
+
+    /// newfstatat and fstat, through the host's statx.
+    func status(_ number: Int, _ a: [UInt64]) -> Int {
+        let directory = Int(Int32(truncatingIfNeeded: a[0]))
+        let (r, status): (Int, HostStatus)
+        if number == 80 {
+            (r, status) = HostStatus.statx(directory: directory, path: [], flags: HostStatus.emptyPath)
+        } else {
+            guard var path = memory.bytes(ofString: a[1]) else { return LinuxKernel.efault }
+            path = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
+            (r, status) = HostStatus.statx(directory: directory, path: path, flags: Int(a[3] & 0xFFFF))
+        }
+        guard r == 0 else { return r }
+        return memory.write(status.riscvStat, at: number == 80 ? a[1] : a[2]) ? 0 : LinuxKernel.efault
+    }
+
+    /// ioctl: the terminal requests, whose numbers and structures riscv64 shares with
+    /// x86_64 (asm-generic termbits); anything else is not a terminal's business.
+    func inputOutputControl(_ a: [UInt64]) -> Int {
+        guard let argument = TerminalControl.requests[a[1]] else { return -HostSystemCall.ENOTTY }
+        return forward(PassThrough(hostNumber: LinuxKernel.host.ioctl, arguments: [.value, .value, argument]), a)
+    }
+
+    /// fcntl: record locks carry a `struct flock` (the same 32 bytes on both); the rest are integers.
+    func fileControl(_ a: [UInt64]) -> Int {
+        let locks: Set<UInt64> = [5, 6, 7, 36, 37, 38]  // F_GETLK, F_SETLK, F_SETLKW, F_OFD_*
+        let argument: ArgumentKind = locks.contains(a[1]) ? .inputOutput(.bytes(32)) : .value
+        return forward(PassThrough(hostNumber: LinuxKernel.host.fcntl, arguments: [.value, .value, argument]), a)
+    }
+
+    /// uname: the host's, except that the machine is riscv64.
+    func unixName(_ a: [UInt64]) -> Int {
+        var name = [UInt8](repeating: 0, count: 65 * 6)
+        let r = name.withUnsafeMutableBytes { HostSystemCall.invoke(LinuxKernel.host.uname, Int(bitPattern: $0.baseAddress)) }
+        guard r == 0 else { return r }
+        let machine = Array("riscv64".utf8)
+        name.replaceSubrange(65 * 4..<65 * 5, with: machine + [UInt8](repeating: 0, count: 65 - machine.count))
+        return memory.write(name, at: a[0]) ? 0 : LinuxKernel.efault
+    }
+
+    /// The absolute, lexically normalized path a call names (for policies), if it names one.
+    func absolutePath(of number: Int, _ a: [UInt64]) -> [UInt8]? {
+        let index: Int
+        switch number {
+        case 56, 78, 79: index = 1
+        case 221: index = 0
+        default:
+            guard let arguments = SystemCallTable.entries[number]?.passThrough?.arguments,
+                  let found = arguments.firstIndex(where: { if case .path = $0 { return true }; if case .optionalPath = $0 { return true }; return false })
+            else { return nil }
+            index = found
+        }
+        guard a[index] != 0, let path = memory.bytes(ofString: a[index]) else { return nil }
+        var base: [UInt8] = []
+        if path.first != UInt8(ascii: "/") {
+            // Relative: to the directory descriptor before it (the *at calls), else the working directory.
+            let directory = index > 0 && number != 49 && number != 45 ? Int(Int32(truncatingIfNeeded: a[index - 1])) : LinuxKernel.atFDCWD
+            let link = directory == LinuxKernel.atFDCWD ? Array("/proc/self/cwd".utf8) : Array("/proc/self/fd/\(directory)".utf8)
+            var target = [UInt8](repeating: 0, count: 4096)
+            let r = (link + [0]).withUnsafeBytes { p in
+                target.withUnsafeMutableBytes {
+                    HostSystemCall.invoke(LinuxKernel.host.readlinkat, LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
+                }
+            }
+            guard r > 0 else { return nil }
+            base = Array(target[0..<r])
+        }
+        return SystemCallPolicy.normalize(base + [UInt8(ascii: "/")] + path)
+    }
+}

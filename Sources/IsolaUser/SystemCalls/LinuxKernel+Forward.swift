@@ -1,0 +1,76 @@
+import IsolaHost
+
+/// Forwarding a system call to the host: paths looked up through the sysroot,
+/// buffers copied in from the program before and out to it after, each checked
+/// against the program's mappings.
+extension LinuxKernel {
+    func forward(_ call: PassThrough, _ a: [UInt64]) -> Int {
+        var host = [Int](repeating: 0, count: 6)
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer { buffers.forEach { $0.deallocate() } }
+        /// Copies after the call: (argument, host buffer, bytes, or nil for "result × scale").
+        var copyOut: [(address: UInt64, buffer: UnsafeMutableRawPointer, count: Int, scale: Int?)] = []
+
+        func hostBuffer(_ count: Int) -> UnsafeMutableRawPointer {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+            buffer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+            buffers.append(buffer)
+            return buffer
+        }
+        func length(_ length: Length) -> Int {
+            switch length {
+            case let .bytes(n): return n
+            case let .argument(i, scale): return Int(min(a[i], 1 << 24)) * scale
+            case let .descriptorSet(i): return (Int(min(a[i], 1 << 16)) + 63) / 64 * 8
+            }
+        }
+        func stringArgument(_ address: UInt64, lookUp: Bool) -> Int? {
+            guard var bytes = memory.bytes(ofString: address) else { return nil }
+            if lookUp { bytes = sysroot.hostPath(bytes) }
+            let buffer = hostBuffer(bytes.count + 1)
+            buffer.copyMemory(from: bytes, byteCount: bytes.count)
+            return Int(bitPattern: buffer)
+        }
+
+        for (i, kind) in call.arguments.enumerated() {
+            let value = a[i]
+            switch kind {
+            case .value: host[i] = Int(bitPattern: UInt(value))
+            case .omitted: host[i] = 0
+            case .path, .string, .optionalPath:
+                if case .optionalPath = kind, value == 0 { continue }
+                guard let p = stringArgument(value, lookUp: { if case .string = kind { return false }; return true }()) else { return LinuxKernel.efault }
+                host[i] = p
+            case let .input(n), let .inputOutput(n):
+                guard value != 0 else { continue }
+                let count = length(n)
+                let buffer = hostBuffer(count)
+                guard let bytes = memory.read(value, count: count) else { return LinuxKernel.efault }
+                buffer.copyMemory(from: bytes, byteCount: count)
+                host[i] = Int(bitPattern: buffer)
+                if case .inputOutput = kind { copyOut.append((value, buffer, count, nil)) }
+            case let .output(n):
+                guard value != 0 else { continue }
+                let count = length(n)
+                guard memory.withHostPieces(value, count: count, write: true, { _, _ in true }) else { return LinuxKernel.efault }
+                let buffer = hostBuffer(count)
+                host[i] = Int(bitPattern: buffer)
+                copyOut.append((value, buffer, count, nil))
+            case let .counted(lengthArgument, scale):
+                guard value != 0 else { continue }
+                let count = Int(min(a[lengthArgument], 1 << 24)) * scale
+                let buffer = hostBuffer(count)
+                host[i] = Int(bitPattern: buffer)
+                copyOut.append((value, buffer, count, scale))
+            }
+        }
+        let result = HostSystemCall.invoke(call.hostNumber, host[0], host[1], host[2], host[3], host[4], host[5])
+        guard result >= 0 else { return result }
+        for out in copyOut {
+            let count = out.scale.map { min(result * $0, out.count) } ?? out.count
+            let bytes = [UInt8](UnsafeRawBufferPointer(start: out.buffer, count: count))
+            guard memory.write(bytes, at: out.address) else { return LinuxKernel.efault }
+        }
+        return result
+    }
+}

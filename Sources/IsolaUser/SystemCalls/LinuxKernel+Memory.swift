@@ -1,0 +1,114 @@
+import IsolaHost
+
+/// brk, mmap, munmap, mprotect and mremap over the program's page tables.
+extension LinuxKernel {
+    static let page = UserMemory.pageSize
+
+    static func pageAligned(_ n: UInt64) -> UInt64 { (n &+ page &- 1) & ~(page - 1) }
+
+    /// brk: grows (or shrinks) the heap after the program's data; answers the current break.
+    /// Called with `lock` held.
+    func programBreak(_ requested: UInt64) -> Int {
+        if requested >= breakStart && requested < breakStart + (1 << 32) {
+            let oldEnd = LinuxKernel.pageAligned(programBreak), newEnd = LinuxKernel.pageAligned(requested)
+            if newEnd > oldEnd {
+                if memory.map(oldEnd, length: newEnd - oldEnd, protection: [.read, .write]) { programBreak = requested }
+            } else {
+                memory.unmap(newEnd, length: oldEnd - newEnd)
+                programBreak = requested
+            }
+        }
+        return Int(programBreak)
+    }
+
+    /// mmap: anonymous memory anywhere or at a fixed address; file mappings are read in
+    /// (private copies: a shared mapping's writes do not reach the file).
+    func mapMemory(_ a: [UInt64]) -> Int {
+        let length = LinuxKernel.pageAligned(a[1])
+        guard a[1] > 0, length < 1 << 36 else { return -HostSystemCall.EINVAL }
+        let flags = a[3], fixed = flags & 0x10 != 0, noReplace = flags & 0x100000 != 0, anonymous = flags & 0x20 != 0
+        let address: UInt64? = lock.withLock {
+            if fixed || noReplace {
+                guard a[0] % LinuxKernel.page == 0, a[0] < UserMemory.userLimit, length <= UserMemory.userLimit - a[0] else { return nil }
+                if noReplace && stride(from: a[0], to: a[0] + length, by: Int(LinuxKernel.page)).contains(where: memory.isMapped) {
+                    return UInt64.max
+                }
+                memory.unmap(a[0], length: length)
+                return a[0]
+            }
+            guard mmapCursor > length + breakStart + (1 << 32) else { return nil }
+            mmapCursor -= length
+            return mmapCursor
+        }
+        guard let address else { return fixed ? -HostSystemCall.EINVAL : -HostSystemCall.ENOMEM }
+        guard address != .max else { return -HostSystemCall.EEXIST }
+        guard memory.map(address, length: length, protection: [.read, .write]) else { return -HostSystemCall.ENOMEM }
+        if !anonymous {
+            // The file's bytes are read in; past its end the pages stay zero.
+            let read = transfer(67, [a[4], address, a[1], a[5], 0, 0])
+            guard read >= 0 else {
+                memory.unmap(address, length: length)
+                return read
+            }
+        }
+        _ = memory.protect(address, length: length, protection: UserMemory.Protection(rawValue: (a[2] & 7) << 1))
+        if fixed { flushAllThreads() }
+        return Int(address)
+    }
+
+    /// munmap, mprotect and mremap; every thread forgets its translations afterwards.
+    func changeMapping(_ number: Int, _ a: [UInt64]) -> Int {
+        guard a[0] % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
+        let length = LinuxKernel.pageAligned(a[1])
+        var result = 0
+        switch number {
+        case 215:
+            memory.unmap(a[0], length: length)
+        case 226:
+            let protection = UserMemory.Protection(rawValue: (a[2] & 7) << 1)
+            result = memory.protect(a[0], length: length, protection: protection) ? 0 : -HostSystemCall.ENOMEM
+        default:
+            result = remap(a, oldLength: length)
+        }
+        flushAllThreads()
+        return result
+    }
+
+    /// mremap: shrinks in place, grows in place when the pages after are free, or
+    /// moves the frames elsewhere (MREMAP_MAYMOVE) or to a fixed address (MREMAP_FIXED).
+    private func remap(_ a: [UInt64], oldLength: UInt64) -> Int {
+        let newLength = LinuxKernel.pageAligned(a[2]), flags = a[3]
+        let mayMove = flags & 1 != 0, fixed = flags & 2 != 0
+        guard newLength > 0, newLength < 1 << 36, !fixed || mayMove else { return -HostSystemCall.EINVAL }
+        guard stride(from: a[0], to: a[0] + oldLength, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) else {
+            return -HostSystemCall.EFAULT
+        }
+        guard let protection = memory.protection(of: a[0]) else { return -HostSystemCall.EFAULT }
+        if !fixed {
+            if newLength <= oldLength {
+                memory.unmap(a[0] + newLength, length: oldLength - newLength)
+                return Int(a[0])
+            }
+            let tail = a[0] + oldLength
+            let free = tail + (newLength - oldLength) <= UserMemory.userLimit
+                && !stride(from: tail, to: a[0] + newLength, by: Int(LinuxKernel.page)).contains(where: memory.isMapped)
+            if free {
+                return memory.map(tail, length: newLength - oldLength, protection: protection) ? Int(a[0]) : -HostSystemCall.ENOMEM
+            }
+            guard mayMove else { return -HostSystemCall.ENOMEM }
+        }
+        let target: UInt64? = fixed ? a[4] : lock.withLock {
+            guard mmapCursor > newLength + breakStart + (1 << 32) else { return nil }
+            mmapCursor -= newLength
+            return mmapCursor
+        }
+        guard let target, target % LinuxKernel.page == 0 else { return -HostSystemCall.ENOMEM }
+        let moved = min(oldLength, newLength)
+        guard memory.move(from: a[0], length: moved, to: target) else { return -HostSystemCall.ENOMEM }
+        memory.unmap(a[0], length: oldLength)
+        if newLength > moved && !memory.map(target + moved, length: newLength - moved, protection: protection) {
+            return -HostSystemCall.ENOMEM
+        }
+        return Int(target)
+    }
+}

@@ -1,0 +1,168 @@
+import Atomics
+import IsolaCore
+import IsolaHost
+import IsolaRISCV
+
+/// clone (fork and threads), execve and futex.
+extension LinuxKernel {
+    #if arch(x86_64)
+    static let hostFutex = 202, hostGettid = 186, hostFaccessat = 269
+    #else
+    static let hostFutex = 98, hostGettid = 178, hostFaccessat = 48
+    #endif
+
+    /// clone flags (include/uapi/linux/sched.h).
+    enum CloneFlag {
+        static let vm: UInt64 = 0x100, thread: UInt64 = 0x10000, setTLS: UInt64 = 0x80000
+        static let parentSetTID: UInt64 = 0x100000, childClearTID: UInt64 = 0x200000, childSetTID: UInt64 = 0x1000000
+    }
+
+    /// clone(flags, stack, parent_tid, tls, child_tid): a thread when it shares the
+    /// address space as a thread; otherwise a process (fork, and vfork done as fork).
+    func clone(_ a: [UInt64], on thread: UserThread) -> Int {
+        let flags = a[0], stack = a[1], parentTID = a[2], tls = a[3], childTID = a[4]
+        if flags & CloneFlag.thread != 0 {
+            guard flags & CloneFlag.vm != 0 else { return -HostSystemCall.EINVAL }
+            return startThread(flags: flags, stack: stack, parentTID: parentTID, tls: tls, childTID: childTID, parent: thread)
+        }
+        let pid = memory.withLock { lock.withLock { HostSystemCall.fork() } }
+        guard pid == 0 else {
+            if pid > 0 && flags & CloneFlag.parentSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(pid)), at: parentTID) }
+            return pid
+        }
+        // The child: only this thread came across.
+        thread.tid = HostSystemCall.invoke(LinuxKernel.hostGettid)
+        threads = [thread.tid: thread]
+        if flags & CloneFlag.childSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(thread.tid)), at: childTID) }
+        if flags & CloneFlag.childClearTID != 0 { thread.clearChildTID = childTID }
+        if stack != 0 { thread.hart.x[2] = stack }
+        return 0
+    }
+
+    private func startThread(flags: UInt64, stack: UInt64, parentTID: UInt64, tls: UInt64, childTID: UInt64, parent: UserThread) -> Int {
+        let child: UserThread
+        do {
+            child = try UserThread(kernel: self, memory: memory, tid: 0)
+        } catch {
+            return -HostSystemCall.EAGAIN
+        }
+        child.hart.enterUserMode(entry: parent.hart.pc, rootPage: memory.rootPage)
+        child.hart.copyUserState(from: parent.hart)
+        child.hart.x[10] = 0
+        if stack != 0 { child.hart.x[2] = stack }
+        if flags & CloneFlag.setTLS != 0 { child.hart.x[4] = tls }
+        child.signalMask = parent.signalMask
+        let started = ManagedAtomic<Int>(0)
+        do {
+            _ = try HostThread.start(name: "isola-thread") { [self] in
+                child.attachToHostThread()
+                child.tid = HostSystemCall.invoke(LinuxKernel.hostGettid)
+                lock.withLock { threads[child.tid] = child }
+                if flags & CloneFlag.childSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(child.tid)), at: childTID) }
+                if flags & CloneFlag.childClearTID != 0 { child.clearChildTID = childTID }
+                if flags & CloneFlag.parentSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(child.tid)), at: parentTID) }
+                started.store(child.tid, ordering: .releasing)
+                child.hart.run()
+            }
+        } catch {
+            return -HostSystemCall.EAGAIN
+        }
+        while started.load(ordering: .acquiring) == 0 { _ = HostSystemCall.invoke(SystemCallTable.entries[124]?.passThrough?.hostNumber ?? 24) }
+        return started.load(ordering: .acquiring)
+    }
+
+    /// execve: checks the program (an errno if it cannot run), then re-runs the process
+    /// VM on it in this host process, so descriptors, pid and ignored signals carry over.
+    func execute(_ a: [UInt64]) -> Int {
+        guard let path = memory.bytes(ofString: a[0]), let arguments = stringArray(at: a[1]),
+              let environment = stringArray(at: a[2]) else { return LinuxKernel.efault }
+        let hostPath = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
+        let access = (hostPath + [0]).withUnsafeBytes {
+            HostSystemCall.invoke(LinuxKernel.hostFaccessat, LinuxKernel.atFDCWD, Int(bitPattern: $0.baseAddress), 1)  // X_OK
+        }
+        guard access == 0 else { return access }
+        guard let kind = ProgramFile.kind(ofHostPath: hostPath) else { return -HostSystemCall.ENOEXEC }
+        if kind == .hostNative {
+            trace?.write("execve(\"\(String(decoding: path, as: UTF8.self))\") runs a host program\n")
+            return HostSystemCall.execve(path: String(decoding: hostPath, as: UTF8.self), arguments: arguments, environment: environment)
+        }
+        let argv0 = arguments.first ?? path
+        let command = ["isola"] + execveCommand + ["--argv0=" + String(decoding: argv0, as: UTF8.self), "--"]
+        // /proc/self/exe would name Isola in the new process: pass the program itself.
+        let program = path == LinuxKernel.selfExecutable ? executablePath : path
+        let hostArguments = command.map { Array($0.utf8) } + [program] + arguments.dropFirst()
+        trace?.write("execve(\"\(String(decoding: path, as: UTF8.self))\") replaces the program\n")
+        return HostSystemCall.execve(path: "/proc/self/exe", arguments: hostArguments, environment: environment)
+    }
+
+    /// A NULL-terminated array of string pointers (argv, envp); nil on a bad pointer.
+    private func stringArray(at address: UInt64) -> [[UInt8]]? {
+        var strings: [[UInt8]] = []
+        guard address != 0 else { return strings }
+        for i in 0..<4096 {
+            guard let entry = memory.read(address &+ UInt64(i * 8), count: 8) else { return nil }
+            let pointer = LinuxKernel.word(entry, 0)
+            if pointer == 0 { return strings }
+            guard let string = memory.bytes(ofString: pointer, limit: 128 << 10) else { return nil }
+            strings.append(string)
+        }
+        return nil
+    }
+
+    /// futex: the host's own, on the host address of the program's word, so waiters
+    /// and wakers on different threads (or the kernel's clear-child-tid) meet.
+    func futex(_ a: [UInt64]) -> Int {
+        let command = a[1] & 0x7F
+        guard a[0] % 4 == 0, let word = memory.hostAddress(a[0], write: false) else { return LinuxKernel.efault }
+        var timeout: [UInt8]?
+        var second = 0
+        var value2 = Int(bitPattern: UInt(a[3]))
+        switch command {
+        case 0, 9, 6, 11, 13:  // WAIT, WAIT_BITSET, LOCK_PI, WAIT_REQUEUE_PI, LOCK_PI2: a3 is a timeout
+            if a[3] != 0 {
+                guard let t = memory.read(a[3], count: 16) else { return LinuxKernel.efault }
+                timeout = t
+            }
+            value2 = 0
+        case 3, 4, 5, 12:  // REQUEUE, CMP_REQUEUE, WAKE_OP, CMP_REQUEUE_PI: a second word
+            guard a[4] % 4 == 0, let other = memory.hostAddress(a[4], write: false) else { return LinuxKernel.efault }
+            second = Int(bitPattern: other)
+        case 1, 10, 7, 8: break  // WAKE, WAKE_BITSET, UNLOCK_PI, TRYLOCK_PI
+        default: return -HostSystemCall.ENOSYS
+        }
+        func call(_ timeoutPointer: Int) -> Int {
+            HostSystemCall.invoke(LinuxKernel.hostFutex, Int(bitPattern: word), Int(a[1]), Int(truncatingIfNeeded: a[2]),
+                                  timeout == nil ? value2 : timeoutPointer, second, Int(truncatingIfNeeded: a[5]))
+        }
+        guard let timeout else { return call(0) }
+        return timeout.withUnsafeBytes { call(Int(bitPattern: $0.baseAddress)) }
+    }
+
+    static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    }
+}
+
+extension LinuxKernel {
+    /// prctl: thread names are kept by the monitor; a few plain-integer options pass to the host.
+    func processControl(_ a: [UInt64], on thread: UserThread) -> Int {
+        switch a[0] {
+        case 15:  // PR_SET_NAME
+            guard let name = memory.bytes(ofString: a[1], limit: 64) else { return LinuxKernel.efault }
+            thread.name = Array(name.prefix(15))
+            return 0
+        case 16:  // PR_GET_NAME
+            let name = thread.name + [UInt8](repeating: 0, count: 16 - thread.name.count)
+            return memory.write(name, at: a[1]) ? 0 : LinuxKernel.efault
+        case 1, 2, 3, 4, 36, 37:  // PDEATHSIG, DUMPABLE, CHILD_SUBREAPER: integers only
+            #if arch(x86_64)
+            let host = 157
+            #else
+            let host = 167
+            #endif
+            return forward(PassThrough(hostNumber: host, arguments: [.value, a[0] == 2 || a[0] == 37 ? .output(.bytes(4)) : .value]), a)
+        default:
+            return -HostSystemCall.EINVAL
+        }
+    }
+}
