@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the process-VM test programs (*.c) into $OUT (default .build/user-tests)
-# as static riscv64 Linux executables with Debian's cross compiler; plus a
-# static-PIE variant of each. Rebuilds only what changed.
+# as static riscv64 Linux executables with Debian's cross compiler, and each
+# again dynamically linked ($name-dynamic, its libraries from the cross sysroot).
+# Rebuilds only what changed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/../../.build/user-tests}
@@ -14,6 +15,9 @@ fi
 for src in "$here"/*.c; do
     name=$(basename "$src" .c)
     if [ ! -f "$out/$name" ] || [ "$src" -nt "$out/$name" ] || [ "$here/check.h" -nt "$out/$name" ]; then
-        "$CC" -static -O2 -Wall -Werror -I"$here" -o "$out/$name" "$src"
+        "$CC" -static -O2 -Wall -Werror -I"$here" -o "$out/$name" "$src" -lm -pthread
+    fi
+    if [ ! -f "$out/$name-dynamic" ] || [ "$src" -nt "$out/$name-dynamic" ] || [ "$here/check.h" -nt "$out/$name-dynamic" ]; then
+        "$CC" -O2 -Wall -Werror -I"$here" -o "$out/$name-dynamic" "$src" -lm -pthread
     fi
 done

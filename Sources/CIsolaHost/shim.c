@@ -111,6 +111,18 @@ int isola_signal_is_ignored(int signal) {
     return sigaction(signal, NULL, &action) == 0 && action.sa_handler == SIG_IGN;
 }
 
+uint64_t isola_signal_exchange_mask(uint64_t mask) {
+    sigset_t new, old;
+    sigemptyset(&new);
+    for (int signal = 1; signal <= 64; signal++)
+        if (mask & (1ull << (signal - 1))) sigaddset(&new, signal);
+    pthread_sigmask(SIG_SETMASK, &new, &old);
+    uint64_t bits = 0;
+    for (int signal = 1; signal <= 64; signal++)
+        if (sigismember(&old, signal) == 1) bits |= 1ull << (signal - 1);
+    return bits;
+}
+
 void isola_signal_block_all(void) {
     sigset_t all;
     sigfillset(&all);

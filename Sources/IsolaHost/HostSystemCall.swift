@@ -57,6 +57,9 @@ public enum HostSignal {
     @discardableResult public static func setIgnored(_ signal: Int32) -> Int { Int(isola_signal_set_ignored(signal)) }
     public static func isIgnored(_ signal: Int32) -> Bool { isola_signal_is_ignored(signal) != 0 }
 
+    /// Sets the calling thread's signal mask (bit `n - 1` for signal `n`); answers the old one.
+    public static func exchangeMask(_ mask: UInt64) -> UInt64 { isola_signal_exchange_mask(mask) }
+
     /// Blocks every signal on the calling thread (it has no program thread left to take them).
     public static func blockAll() { isola_signal_block_all() }
 

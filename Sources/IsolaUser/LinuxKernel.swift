@@ -97,8 +97,13 @@ public final class LinuxKernel: @unchecked Sendable {
         // A host call that a signal interrupted is restarted unless a handler without
         // SA_RESTART runs (Linux's ERESTARTSYS).
         let interrupted = result == -HostSystemCall.EINTR && number != 133  // rt_sigsuspend's EINTR is its answer
-        deliverSignals(to: thread, interruptedCall: interrupted ? a[0] : nil)
+        deliverSignals(to: thread, interruptedCall: interrupted ? a[0] : nil,
+                       restartsUnderHandler: !LinuxKernel.neverRestartedUnderHandler.contains(number))
     }
+
+    /// Calls that a handler always interrupts, SA_RESTART or not (Linux's ERESTARTNOHAND
+    /// and restart blocks): waits for events and sleeps. Without a handler they restart.
+    static let neverRestartedUnderHandler: Set<Int> = [72, 73, 101, 115, 137, 22]
 
     func perform(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int {
         if let special = performSpecial(number, a, on: thread) { return special }
@@ -140,7 +145,7 @@ public final class LinuxKernel: @unchecked Sendable {
         case 99: return 0  // robust futex lists: accepted; the host cannot walk the program's pointers
         case 98: return futex(a)
         case 220: return clone(a, on: thread)
-        case 221: return execute(a)
+        case 221: return execute(a, on: thread)
         case 132, 133, 134, 135, 136, 139: return signalCall(number, a, on: thread)
         case 129, 130, 131: return sendSignal(number, a, on: thread)
         default: return nil

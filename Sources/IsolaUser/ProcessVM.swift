@@ -58,6 +58,9 @@ public final class ProcessVM {
     /// (A program with threads left running ends the host process itself.)
     public func run() -> Outcome {
         mainThread.attachToHostThread()
+        // The program inherits the signal mask (as across execve); the monitor keeps it
+        // itself and lets the host deliver everything, so blocking calls can be interrupted.
+        mainThread.signalMask = HostSignal.exchangeMask(0) & ~SignalActionTable.unblockable
         mainThread.tid = HostSystemCall.invoke(SystemCallTable.entries[178]?.passThrough?.hostNumber ?? 186)
         kernel.lock.withLock { kernel.threads[mainThread.tid] = mainThread }
         mainThread.hart.run()

@@ -75,4 +75,97 @@ import Testing
         let unknown = try CommandLineTests.isola(["exec", "--deny-syscall", "frobnicate", busybox, "true"])
         #expect(unknown.status == 2 && unknown.stderr.contains("frobnicate"))
     }
+
+    /// Programs that check themselves and print "ok": processes, pipes, threads, signals,
+    /// clocks and floating point, each linked statically and dynamically (from the sysroot).
+    @Test(arguments: ["forkexec", "pipes", "threads", "signals", "clocks", "floats"].flatMap { [$0, $0 + "-dynamic"] })
+    func selfCheckingProgram(_ name: String) throws {
+        let r = try Self.exec([Self.program(name)])
+        #expect(r.output == "ok\n", "\(name): \(r.output)")
+        #expect(r.status == 0)
+    }
+
+    @Test func aDynamicProgramFindsItsInterpreterInTheSysroot() throws {
+        let r = try Self.exec([Self.program("args-dynamic"), "first", "second arg"], environment: ["ISOLA_TEST_VALUE": "42"])
+        #expect(r.output == "ok\n" && r.status == 3, "\(r.output)")
+        let none = try CommandLineTests.isola(["exec", "--sysroot", "/nonexistent", Self.program("args-dynamic")])
+        #expect(none.status == 2 && none.stderr.contains("ld-linux-riscv64-lp64d.so.1"), "\(none.stderr)")
+    }
+
+    @Test func aSignalFromTheHostReachesTheProgramsHandler() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+        process.arguments = ["exec", Self.program("signals"), "wait"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let ready = out.fileHandleForReading.availableData
+        #expect(String(decoding: ready, as: UTF8.self) == "ready\n")
+        kill(process.processIdentifier, SIGINT)
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(String(decoding: rest, as: UTF8.self) == "interrupted\n")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    @Test func aPolicyDeniesOpensUnderAPrefixWithEACCES() throws {
+        let directory = NSTemporaryDirectory() + "isola-policy-\(UUID().uuidString)"
+        for sub in ["public", "secret"] {
+            try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: directory + "/" + sub + "/file", contents: Data())
+        }
+        FileManager.default.createFile(atPath: directory + "/secretary", contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = directory + "/policy.json"
+        try Data(#"{"rules": [{"syscall": "openat", "path": "\#(directory)/secret", "action": "deny", "errno": "EACCES"}, {"syscall": "chdir", "action": "log"}]}"#.utf8).write(to: URL(fileURLWithPath: policy))
+        let denied = try Self.exec(["--policy", policy, Self.program("policy"), directory])
+        #expect(denied.output == "isola: policy: chdir \"\(directory)\" = 0\nok\n", "\(denied.output)")
+        #expect(denied.status == 0)
+        // Without the policy the same program sees the file open, and says so.
+        let open = try Self.exec([Self.program("policy"), directory])
+        #expect(open.status == 1 && open.output.contains("EACCES"))
+
+        for (text, complaint) in [(#"{"rules": [{"syscall": "opn", "action": "deny"}]}"#, "rule 1: unknown system call \"opn\""),
+                                  (#"{"rules": [{"syscall": "openat", "action": "deny", "errno": "EWHAT"}]}"#, "rule 1: \"errno\""),
+                                  (#"{"rules": [{"syscall": "openat", "action": "allow", "mode": 1}]}"#, "rule 1: unknown field \"mode\""),
+                                  (#"{"rules": [{"syscall": "openat", "path": "relative", "action": "deny"}]}"#, "rule 1: \"path\" must be an absolute path"),
+                                  ("[1", "not a JSON object")] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: policy))
+            let r = try CommandLineTests.isola(["exec", "--policy", policy, Self.program("policy"), directory])
+            #expect(r.status == 2 && r.stderr.contains(complaint), "\(r.stderr)")
+        }
+    }
+
+    @Test func straceNamesEveryCallAndItsResult() throws {
+        let r = try Self.exec(["--strace", Self.program("forkexec")])
+        #expect(r.output.contains("ok\n"))
+        for call in ["clone(", "execve(", "wait4(", "pipe2(", "readlinkat("] {
+            #expect(r.output.contains(call), "\(call) missing")
+        }
+        #expect(r.output.contains("execve(") && r.output.contains("= -2"), "a failed execve shows ENOENT")
+    }
+
+    /// BusyBox's applets under `isola exec` print what they print under `qemu-riscv64`.
+    @Test func busyboxMatchesQemuUser() throws {
+        let busybox = try #require(GuestImages.defaultImage.map { URL(fileURLWithPath: $0.kernel).deletingLastPathComponent().appendingPathComponent("busybox").path })
+        let directory = NSTemporaryDirectory() + "isola-busybox-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/tree/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = (0..<20000).map { "line \($0) of the process vm test \($0 * 7919 % 1000)\n" }.joined()
+        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/tree/data.txt"))
+        try Data("small\n".utf8).write(to: URL(fileURLWithPath: directory + "/tree/sub/small.txt"))
+        let script = """
+            cd \(directory) && \(busybox) tar -cf - tree | \(busybox) sha256sum | cut -c1-16 && \
+            \(busybox) gzip -9 -c tree/data.txt | \(busybox) sha256sum | cut -c1-16 && \
+            \(busybox) gzip -c tree/data.txt | \(busybox) gzip -dc | \(busybox) sha256sum | cut -c1-16 && \
+            \(busybox) sh -c 'for i in 1 2 3; do echo $i; done | sort -r | tr "\n" " "; echo' && \
+            \(busybox) ls -l tree | \(busybox) sort | cut -c1-10 && \
+            \(busybox) sort -n -k2 tree/data.txt | \(busybox) tail -2
+            """
+        let isola = try LinuxBootTests.shell(script.replacingOccurrences(of: busybox, with: "\(CommandLineTests.executable) exec \(busybox)"))
+        let qemu = try LinuxBootTests.shell(script.replacingOccurrences(of: busybox, with: "qemu-riscv64 \(busybox)"))
+        #expect(qemu.status == 0 && !qemu.output.isEmpty, "\(qemu.output)")
+        #expect(isola.output == qemu.output)
+        #expect(isola.status == qemu.status)
+    }
 }

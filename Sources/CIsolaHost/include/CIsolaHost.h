@@ -51,6 +51,8 @@ int isola_signal_catch(int signal);
 int isola_signal_set_default(int signal);
 int isola_signal_set_ignored(int signal);
 int isola_signal_is_ignored(int signal);
+/* Sets the calling thread's host signal mask (bit n-1 for signal n); answers the old one. */
+uint64_t isola_signal_exchange_mask(uint64_t mask);
 /* Blocks every signal on the calling thread, so the host sends the program's to its other threads. */
 void isola_signal_block_all(void);
 /* Waits until a caught signal arrives on this thread (none lost between check and wait). */

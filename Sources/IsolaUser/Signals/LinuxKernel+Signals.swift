@@ -6,8 +6,8 @@ extension LinuxKernel {
     /// Delivers the first signal `thread` may take now: runs its handler (on the next
     /// instruction), ignores it, or ends the program. `interruptedCall` is the first
     /// argument of a host call that returned EINTR: the call is restarted unless a
-    /// handler without SA_RESTART runs.
-    func deliverSignals(to thread: UserThread, interruptedCall: UInt64?) {
+    /// handler runs that has no SA_RESTART, or the call is one no handler restarts.
+    func deliverSignals(to thread: UserThread, interruptedCall: UInt64?, restartsUnderHandler: Bool = true) {
         let hart = thread.hart
         thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
         var restart = interruptedCall != nil
@@ -29,7 +29,7 @@ extension LinuxKernel {
                 return
             }
             if restart {
-                if action.flags & SignalActionTable.restart != 0 { rewind() } else { restart = false }
+                if action.flags & SignalActionTable.restart != 0 && restartsUnderHandler { rewind() } else { restart = false }
             }
             runHandler(signal, action, info: SignalFrame.Info(signal: signal, code: SignalFrame.userCode), on: thread)
             break

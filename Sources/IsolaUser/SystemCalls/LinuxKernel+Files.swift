@@ -32,6 +32,10 @@ extension LinuxKernel {
         let into = number == 63 || number == 67
         let positioned = number == 67 || number == 68
         let hostNumber = positioned ? (into ? LinuxKernel.host.pread : LinuxKernel.host.pwrite) : (into ? LinuxKernel.host.read : LinuxKernel.host.write)
+        guard a[2] > 0 else {
+            // Nothing to move, but the descriptor is still checked.
+            return HostSystemCall.invoke(hostNumber, fd, 0, 0, Int(bitPattern: UInt(a[3])))
+        }
         var total = 0
         var failure: Int?
         let mapped = memory.withHostPieces(a[1], count: Int(min(a[2], 1 << 30)), write: into) { piece, n in

@@ -73,7 +73,7 @@ extension LinuxKernel {
 
     /// execve: checks the program (an errno if it cannot run), then re-runs the process
     /// VM on it in this host process, so descriptors, pid and ignored signals carry over.
-    func execute(_ a: [UInt64]) -> Int {
+    func execute(_ a: [UInt64], on thread: UserThread) -> Int {
         guard let path = memory.bytes(ofString: a[0]), let arguments = stringArray(at: a[1]),
               let environment = stringArray(at: a[2]) else { return LinuxKernel.efault }
         let hostPath = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
@@ -84,7 +84,10 @@ extension LinuxKernel {
         guard let kind = ProgramFile.kind(ofHostPath: hostPath) else { return -HostSystemCall.ENOEXEC }
         if kind == .hostNative {
             trace?.write("execve(\"\(String(decoding: path, as: UTF8.self))\") runs a host program\n")
-            return HostSystemCall.execve(path: String(decoding: hostPath, as: UTF8.self), arguments: arguments, environment: environment)
+            let unblocked = HostSignal.exchangeMask(thread.signalMask)
+            let r = HostSystemCall.execve(path: String(decoding: hostPath, as: UTF8.self), arguments: arguments, environment: environment)
+            _ = HostSignal.exchangeMask(unblocked)
+            return r
         }
         let argv0 = arguments.first ?? path
         let command = ["isola"] + execveCommand + ["--argv0=" + String(decoding: argv0, as: UTF8.self), "--"]
@@ -92,7 +95,11 @@ extension LinuxKernel {
         let program = path == LinuxKernel.selfExecutable ? executablePath : path
         let hostArguments = command.map { Array($0.utf8) } + [program] + arguments.dropFirst()
         trace?.write("execve(\"\(String(decoding: path, as: UTF8.self))\") replaces the program\n")
-        return HostSystemCall.execve(path: "/proc/self/exe", arguments: hostArguments, environment: environment)
+        // The new program inherits the mask, through the host's.
+        let unblocked = HostSignal.exchangeMask(thread.signalMask)
+        let r = HostSystemCall.execve(path: "/proc/self/exe", arguments: hostArguments, environment: environment)
+        _ = HostSignal.exchangeMask(unblocked)
+        return r
     }
 
     /// A NULL-terminated array of string pointers (argv, envp); nil on a bad pointer.

@@ -1,0 +1,88 @@
+/* Signal handlers with riscv64 signal frames: SIGSEGV recovered with siglongjmp
+ * (twice, so the mask is restored), si_addr and the saved pc, SIGILL, SIGFPE and
+ * SIGINT by raise and kill, a blocked signal left pending, SIGALRM ending pause.
+ * With "wait": waits for a SIGINT sent from outside. */
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include "check.h"
+
+static sigjmp_buf recover;
+static volatile void *fault_address;
+static volatile unsigned long saved_pc;
+static volatile int caught[65];
+
+static void on_fault(int signal, siginfo_t *info, void *context) {
+    ucontext_t *uc = context;
+    caught[signal]++;
+    fault_address = info->si_addr;
+    saved_pc = uc->uc_mcontext.__gregs[REG_PC];
+    siglongjmp(recover, signal);
+}
+
+static void on_signal(int signal) { caught[signal]++; }
+
+int main(int argc, char **argv) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);  /* whatever the parent blocked */
+    if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        /* For a SIGINT from outside: the host's signal reaches the program's handler. */
+        signal(SIGINT, on_signal);
+        printf("ready\n");
+        fflush(stdout);
+        while (!caught[SIGINT]) pause();
+        printf("interrupted\n");
+        return 0;
+    }
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO;
+    CHECK(sigaction(SIGSEGV, &action, NULL) == 0);
+    CHECK(sigaction(SIGILL, &action, NULL) == 0);
+    for (int round = 0; round < 2; round++) {
+        int got = sigsetjmp(recover, 1);
+        if (got == 0) {
+            *(volatile int *)0xdead000 = 1;
+            CHECK(0);
+        }
+        CHECK(got == SIGSEGV);
+        CHECK(fault_address == (void *)0xdead000);
+        CHECK(saved_pc != 0);
+    }
+    CHECK(caught[SIGSEGV] == 2);
+    if (sigsetjmp(recover, 1) == 0) {
+        __asm__ volatile(".4byte 0");  /* an illegal instruction */
+        CHECK(0);
+    }
+    CHECK(caught[SIGILL] == 1);
+    CHECK(fault_address == (void *)saved_pc);
+
+    signal(SIGFPE, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGUSR1, on_signal);
+    CHECK(raise(SIGFPE) == 0 && caught[SIGFPE] == 1);
+    CHECK(kill(getpid(), SIGINT) == 0 && caught[SIGINT] == 1);
+
+    sigset_t block, old, pending;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    CHECK(sigprocmask(SIG_BLOCK, &block, &old) == 0);
+    CHECK(raise(SIGUSR1) == 0 && caught[SIGUSR1] == 0);
+    CHECK(sigpending(&pending) == 0 && sigismember(&pending, SIGUSR1));
+    CHECK(sigprocmask(SIG_SETMASK, &old, NULL) == 0);
+    CHECK(caught[SIGUSR1] == 1);
+
+    signal(SIGALRM, on_signal);
+    alarm(1);
+    pause();
+    CHECK(caught[SIGALRM] == 1);
+
+    signal(SIGINT, SIG_IGN);
+    CHECK(raise(SIGINT) == 0 && caught[SIGINT] == 1);
+    printf("ok\n");
+    return 0;
+}
