@@ -38,6 +38,7 @@ bench: build guests images
 	Benchmarks/linux-boot.py
 	Benchmarks/disk-throughput.py
 	Benchmarks/net-throughput.py
+	Benchmarks/process-vm.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup
