@@ -58,4 +58,90 @@ void isola_signal_block_all(void);
 /* Waits until a caught signal arrives on this thread (none lost between check and wait). */
 void isola_signal_suspend(void);
 
+/* The hart's floating point on the host's SSE unit, for the common case. Each
+   function computes one RISC-V F/D operation with rounding mode `rm` (RISC-V's
+   encoding) and answers its result and RISC-V fflags, or returns -1 when the
+   software path must decide: a NaN result (RISC-V's canonical NaN differs from
+   x86's), a subnormal or inexact-zero result (x86 detects tininess before
+   rounding, RISC-V after), or round-to-max-magnitude, which SSE lacks.
+   op: 0 add, 1 sub, 2 mul, 3 div, 4 sqrt, 5 fmadd, 6 fmsub, 7 fnmsub, 8 fnmadd. */
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <xmmintrin.h>
+#include <math.h>
+
+static inline int isola_fp_flags(unsigned mxcsr) {
+    return ((mxcsr & 1) ? 0x10 : 0) | ((mxcsr & 4) ? 0x08 : 0) | ((mxcsr & 8) ? 0x04 : 0)
+        | ((mxcsr & 16) ? 0x02 : 0) | ((mxcsr & 32) ? 0x01 : 0);
+}
+
+static inline int isola_fp_rounding(unsigned rm) {
+    /* RISC-V RNE 0, RTZ 1, RDN 2, RUP 3 -> MXCSR RC nearest 0, down 1, up 2, zero 3 */
+    static const int control[4] = {0, 3, 1, 2};
+    return rm < 4 ? control[rm] : -1;
+}
+
+static inline int isola_fp_double(int op, uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint64_t *out) {
+    int rc = isola_fp_rounding(rm);
+    if (rc < 0) return -1;
+    double x, y, z, r;
+    __builtin_memcpy(&x, &a, 8); __builtin_memcpy(&y, &b, 8); __builtin_memcpy(&z, &c, 8);
+    _mm_setcsr(0x1F80u | ((unsigned)rc << 13));
+    __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(z));  /* the operation happens after the mode is set */
+    switch (op) {
+    case 0: r = x + y; break;
+    case 1: r = x - y; break;
+    case 2: r = x * y; break;
+    case 3: r = x / y; break;
+    case 4: r = __builtin_sqrt(x); break;
+    case 5: r = __builtin_fma(x, y, z); break;
+    case 6: r = __builtin_fma(x, y, -z); break;
+    case 7: r = __builtin_fma(-x, y, z); break;
+    default: r = __builtin_fma(-x, y, -z); break;
+    }
+    __asm__ volatile("" : "+x"(r));
+    unsigned status = _mm_getcsr();
+    _mm_setcsr(0x1F80u);
+    uint64_t bits;
+    __builtin_memcpy(&bits, &r, 8);
+    uint64_t exponent = (bits >> 52) & 0x7FF;
+    if (exponent == 0x7FF && (bits & 0xFFFFFFFFFFFFFull)) return -1;       /* NaN */
+    if (exponent == 0 && ((bits << 1) != 0 || (status & 32))) return -1;   /* tiny */
+    *out = bits;
+    return isola_fp_flags(status);
+}
+
+static inline int isola_fp_single(int op, uint32_t a, uint32_t b, uint32_t c, unsigned rm, uint32_t *out) {
+    int rc = isola_fp_rounding(rm);
+    if (rc < 0) return -1;
+    float x, y, z, r;
+    __builtin_memcpy(&x, &a, 4); __builtin_memcpy(&y, &b, 4); __builtin_memcpy(&z, &c, 4);
+    _mm_setcsr(0x1F80u | ((unsigned)rc << 13));
+    __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(z));  /* the operation happens after the mode is set */
+    switch (op) {
+    case 0: r = x + y; break;
+    case 1: r = x - y; break;
+    case 2: r = x * y; break;
+    case 3: r = x / y; break;
+    case 4: r = __builtin_sqrtf(x); break;
+    case 5: r = __builtin_fmaf(x, y, z); break;
+    case 6: r = __builtin_fmaf(x, y, -z); break;
+    case 7: r = __builtin_fmaf(-x, y, z); break;
+    default: r = __builtin_fmaf(-x, y, -z); break;
+    }
+    __asm__ volatile("" : "+x"(r));
+    unsigned status = _mm_getcsr();
+    _mm_setcsr(0x1F80u);
+    uint32_t bits;
+    __builtin_memcpy(&bits, &r, 4);
+    uint32_t exponent = (bits >> 23) & 0xFF;
+    if (exponent == 0xFF && (bits & 0x7FFFFF)) return -1;
+    if (exponent == 0 && ((bits << 1) != 0 || (status & 32))) return -1;
+    *out = bits;
+    return isola_fp_flags(status);
+}
+#else
+static inline int isola_fp_double(int op, uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint64_t *out) { return -1; }
+static inline int isola_fp_single(int op, uint32_t a, uint32_t b, uint32_t c, unsigned rm, uint32_t *out) { return -1; }
+#endif
+
 #endif

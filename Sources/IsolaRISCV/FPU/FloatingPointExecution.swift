@@ -1,5 +1,9 @@
+import CIsolaHost
+
 /// The F and D instructions on the hart: operand NaN-boxing, `mstatus.FS`,
-/// dynamic rounding, and `fflags` accrual around `SoftFloat`.
+/// dynamic rounding, and `fflags` accrual around `SoftFloat`. Arithmetic runs on
+/// the host's FPU when its answer is certainly RISC-V's (`isola_fp_double`), and
+/// in `SoftFloat` otherwise.
 extension Hart {
     static let boxMask: UInt64 = 0xFFFF_FFFF_0000_0000
 
@@ -19,6 +23,7 @@ extension Hart {
     func executeFloatingPoint(_ inst: DecodedInstruction) -> SlowOutcome {
         guard mstatus & MStatus.fs != 0 else { return illegal(inst) }
         let rmField = inst.rm == 7 ? UInt8(frm) : inst.rm
+        if let outcome = executeOnHostFPU(inst, rounding: rmField) { return outcome }
         let usesRounding: Bool
         switch inst.opcode {
         case .flw, .fsw, .fld, .fsd, .fsgnjS, .fsgnjnS, .fsgnjxS, .fsgnjD, .fsgnjnD, .fsgnjxD,
@@ -117,6 +122,49 @@ extension Hart {
             fflags |= sf.flags
             mstatus |= MStatus.fsDirty
         }
+        return .next
+    }
+
+    /// The arithmetic instructions through the host's FPU; nil when `SoftFloat` must do it.
+    @inline(__always)
+    private func executeOnHostFPU(_ inst: DecodedInstruction, rounding: UInt8) -> SlowOutcome? {
+        let op: Int32
+        let single: Bool
+        switch inst.opcode {
+        case .faddD: (op, single) = (0, false)
+        case .fsubD: (op, single) = (1, false)
+        case .fmulD: (op, single) = (2, false)
+        case .fdivD: (op, single) = (3, false)
+        case .fsqrtD: (op, single) = (4, false)
+        case .fmaddD: (op, single) = (5, false)
+        case .fmsubD: (op, single) = (6, false)
+        case .fnmsubD: (op, single) = (7, false)
+        case .fnmaddD: (op, single) = (8, false)
+        case .faddS: (op, single) = (0, true)
+        case .fsubS: (op, single) = (1, true)
+        case .fmulS: (op, single) = (2, true)
+        case .fdivS: (op, single) = (3, true)
+        case .fsqrtS: (op, single) = (4, true)
+        case .fmaddS: (op, single) = (5, true)
+        case .fmsubS: (op, single) = (6, true)
+        case .fnmsubS: (op, single) = (7, true)
+        case .fnmaddS: (op, single) = (8, true)
+        default: return nil
+        }
+        let flags: Int32
+        if single {
+            var out: UInt32 = 0
+            flags = isola_fp_single(op, UInt32(truncatingIfNeeded: singleOperand(inst.rs1)), UInt32(truncatingIfNeeded: singleOperand(inst.rs2)),
+                                    UInt32(truncatingIfNeeded: singleOperand(inst.rs3)), UInt32(rounding), &out)
+            guard flags >= 0 else { return nil }
+            writeFloat(inst.rd, UInt64(out), single: true)
+        } else {
+            var out: UInt64 = 0
+            flags = isola_fp_double(op, f[Int(inst.rs1)], f[Int(inst.rs2)], f[Int(inst.rs3)], UInt32(rounding), &out)
+            guard flags >= 0 else { return nil }
+            writeFloat(inst.rd, out, single: false)
+        }
+        fflags |= UInt64(flags)
         return .next
     }
 }
