@@ -59,3 +59,9 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     // Zbs
     case bclr, bclri, bext, bexti, binv, binvi, bset, bseti
 }
+
+extension Opcode {
+    /// The F and D instructions (declared in one run, `flw` to `fclassD`).
+    @inline(__always)
+    var isFloatingPoint: Bool { (Opcode.flw.rawValue...Opcode.fclassD.rawValue).contains(rawValue) }
+}

@@ -83,8 +83,9 @@ extension Hart {
             return executeAtomic(inst)
 
         default:
+            if inst.opcode.isFloatingPoint { return executeFloatingPoint(inst) }
             if let outcome = executeBitManipulation(inst) { return outcome }
-            return executeFloatingPoint(inst)
+            return illegal(inst)
         }
         return .next
     }

@@ -22,6 +22,16 @@ extension Hart {
 
     func executeFloatingPoint(_ inst: DecodedInstruction) -> SlowOutcome {
         guard mstatus & MStatus.fs != 0 else { return illegal(inst) }
+        switch inst.opcode {
+        case .fld:
+            guard let v = load(x[Int(inst.rs1)] &+ UInt64(bitPattern: inst.imm), UInt64.self) else { return .trap }
+            writeFloat(inst.rd, v, single: false)
+            return .next
+        case .fsd:
+            return store(x[Int(inst.rs1)] &+ UInt64(bitPattern: inst.imm), f[Int(inst.rs2)]) ? .next : .trap
+        default:
+            break
+        }
         let rmField = inst.rm == 7 ? UInt8(frm) : inst.rm
         if let outcome = executeOnHostFPU(inst, rounding: rmField) { return outcome }
         let usesRounding: Bool
@@ -155,12 +165,12 @@ extension Hart {
         if single {
             var out: UInt32 = 0
             flags = isola_fp_single(op, UInt32(truncatingIfNeeded: singleOperand(inst.rs1)), UInt32(truncatingIfNeeded: singleOperand(inst.rs2)),
-                                    UInt32(truncatingIfNeeded: singleOperand(inst.rs3)), UInt32(rounding), &out)
+                                    UInt32(truncatingIfNeeded: singleOperand(inst.rs3)), UInt32(rounding), UInt32(fflags), &out)
             guard flags >= 0 else { return nil }
             writeFloat(inst.rd, UInt64(out), single: true)
         } else {
             var out: UInt64 = 0
-            flags = isola_fp_double(op, f[Int(inst.rs1)], f[Int(inst.rs2)], f[Int(inst.rs3)], UInt32(rounding), &out)
+            flags = isola_fp_double(op, f[Int(inst.rs1)], f[Int(inst.rs2)], f[Int(inst.rs3)], UInt32(rounding), UInt32(fflags), &out)
             guard flags >= 0 else { return nil }
             writeFloat(inst.rd, out, single: false)
         }
