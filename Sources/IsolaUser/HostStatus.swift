@@ -6,7 +6,7 @@ struct HostStatus {
     /// The raw 256-byte `struct statx`.
     let bytes: [UInt8]
 
-    static let statxHostNumber = SystemCallTable.entries[291]?.passThrough?.hostNumber ?? 332
+    static let statxHostNumber = SystemCallTable.host(291)
     /// STATX_BASIC_STATS.
     static let basicStats = 0x7FF
     static let emptyPath = 0x1000

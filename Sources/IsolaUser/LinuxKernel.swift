@@ -19,7 +19,7 @@ public final class LinuxKernel: @unchecked Sendable {
     var programBreak: UInt64
     let breakStart: UInt64
     /// Anonymous mappings are placed downwards from here (below the stack).
-    var mmapCursor: UInt64 = ProgramLoader.stackTop - (1 << 30)
+    var mmapCursor: UInt64 = LinuxKernel.mmapTop
     /// The program's live threads by thread id.
     var threads: [Int: UserThread] = [:]
     let signalActions = SignalActionTable()

@@ -61,7 +61,7 @@ public final class ProcessVM {
         // The program inherits the signal mask (as across execve); the monitor keeps it
         // itself and lets the host deliver everything, so blocking calls can be interrupted.
         mainThread.signalMask = HostSignal.exchangeMask(0) & ~SignalActionTable.unblockable
-        mainThread.tid = HostSystemCall.invoke(SystemCallTable.entries[178]?.passThrough?.hostNumber ?? 186)
+        mainThread.tid = HostSystemCall.invoke(SystemCallTable.host(178))
         kernel.lock.withLock { kernel.threads[mainThread.tid] = mainThread }
         mainThread.hart.run()
         if kernel.exitStatus == nil && kernel.terminatingSignal == nil {
@@ -81,7 +81,7 @@ public final class ProcessVM {
         let link = Array("/proc/self/cwd".utf8) + [0]
         let r = link.withUnsafeBytes { p in
             buffer.withUnsafeMutableBytes {
-                HostSystemCall.invoke(LinuxKernel.host.readlinkat, LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
+                HostSystemCall.invoke(SystemCallTable.host(78), LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
             }
         }
         guard r > 0 else { return path }

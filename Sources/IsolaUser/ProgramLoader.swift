@@ -87,7 +87,7 @@ public struct ProgramLoader {
 
     /// The host's user and group ids (getuid 174 … getegid 177), which the program shares.
     static func identity(_ number: Int) -> UInt64 {
-        UInt64(SystemCallTable.entries[number]?.passThrough.map { HostSystemCall.invoke($0.hostNumber) } ?? 0)
+        UInt64(max(0, HostSystemCall.invoke(SystemCallTable.host(number))))
     }
 
     /// Maps an image's PT_LOAD segments at `bias` with their protections; answers the end of the last.

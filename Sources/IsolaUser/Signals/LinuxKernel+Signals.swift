@@ -187,7 +187,7 @@ extension LinuxKernel {
     func sendSignal(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int? {
         let signal = Int32(truncatingIfNeeded: a[number == 131 ? 2 : 1])
         guard SignalActionTable.keptOffHost.contains(signal) else { return nil }
-        let pid = HostSystemCall.invoke(SystemCallTable.entries[172]?.passThrough?.hostNumber ?? 39)
+        let pid = HostSystemCall.invoke(SystemCallTable.host(172))
         let target: UserThread?
         switch number {
         case 129:

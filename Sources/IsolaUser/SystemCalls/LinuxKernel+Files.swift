@@ -3,12 +3,6 @@ import IsolaHost
 /// File system calls with more to them than buffers: reads and writes straight
 /// into the program's pages, /proc/self/exe, riscv64's `struct stat`, terminals.
 extension LinuxKernel {
-    #if arch(x86_64)
-    static let host = (read: 0, write: 1, pread: 17, pwrite: 18, openat: 257, readlinkat: 267, ioctl: 16, fcntl: 72, uname: 63)
-    #else
-    static let host = (read: 63, write: 64, pread: 67, pwrite: 68, openat: 56, readlinkat: 78, ioctl: 29, fcntl: 25, uname: 160)
-    #endif
-
     static let selfExecutable = Array("/proc/self/exe".utf8)
 
     /// read, write, pread64, pwrite64, readv, writev: one host call per page piece, no copy.
@@ -30,8 +24,7 @@ extension LinuxKernel {
             return total
         }
         let into = number == 63 || number == 67
-        let positioned = number == 67 || number == 68
-        let hostNumber = positioned ? (into ? LinuxKernel.host.pread : LinuxKernel.host.pwrite) : (into ? LinuxKernel.host.read : LinuxKernel.host.write)
+        let hostNumber = SystemCallTable.host(number)
         guard a[2] > 0 else {
             // Nothing to move, but the descriptor is still checked.
             return HostSystemCall.invoke(hostNumber, fd, 0, 0, Int(bitPattern: UInt(a[3])))
@@ -52,7 +45,7 @@ extension LinuxKernel {
         guard var path = memory.bytes(ofString: a[1]) else { return LinuxKernel.efault }
         path = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
         return (path + [0]).withUnsafeBytes {
-            HostSystemCall.invoke(LinuxKernel.host.openat, Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: $0.baseAddress),
+            HostSystemCall.invoke(SystemCallTable.host(56), Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: $0.baseAddress),
                                   Int(Int32(truncatingIfNeeded: a[2])), Int(a[3] & 0o7777))
         }
     }
@@ -67,7 +60,7 @@ extension LinuxKernel {
             target = [UInt8](repeating: 0, count: 4096)
             let r = (path + [0]).withUnsafeBytes { p in
                 target.withUnsafeMutableBytes {
-                    HostSystemCall.invoke(LinuxKernel.host.readlinkat, Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: p.baseAddress),
+                    HostSystemCall.invoke(SystemCallTable.host(78), Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: p.baseAddress),
                                           Int(bitPattern: $0.baseAddress), $0.count)
                 }
             }
@@ -97,20 +90,20 @@ extension LinuxKernel {
     /// x86_64 (asm-generic termbits); anything else is not a terminal's business.
     func inputOutputControl(_ a: [UInt64]) -> Int {
         guard let argument = TerminalControl.requests[a[1]] else { return -HostSystemCall.ENOTTY }
-        return forward(PassThrough(hostNumber: LinuxKernel.host.ioctl, arguments: [.value, .value, argument]), a)
+        return forward(PassThrough(hostNumber: SystemCallTable.host(29), arguments: [.value, .value, argument]), a)
     }
 
     /// fcntl: record locks carry a `struct flock` (the same 32 bytes on both); the rest are integers.
     func fileControl(_ a: [UInt64]) -> Int {
         let locks: Set<UInt64> = [5, 6, 7, 36, 37, 38]  // F_GETLK, F_SETLK, F_SETLKW, F_OFD_*
         let argument: ArgumentKind = locks.contains(a[1]) ? .inputOutput(.bytes(32)) : .value
-        return forward(PassThrough(hostNumber: LinuxKernel.host.fcntl, arguments: [.value, .value, argument]), a)
+        return forward(PassThrough(hostNumber: SystemCallTable.host(25), arguments: [.value, .value, argument]), a)
     }
 
     /// uname: the host's, except that the machine is riscv64.
     func unixName(_ a: [UInt64]) -> Int {
         var name = [UInt8](repeating: 0, count: 65 * 6)
-        let r = name.withUnsafeMutableBytes { HostSystemCall.invoke(LinuxKernel.host.uname, Int(bitPattern: $0.baseAddress)) }
+        let r = name.withUnsafeMutableBytes { HostSystemCall.invoke(SystemCallTable.host(160), Int(bitPattern: $0.baseAddress)) }
         guard r == 0 else { return r }
         let machine = Array("riscv64".utf8)
         name.replaceSubrange(65 * 4..<65 * 5, with: machine + [UInt8](repeating: 0, count: 65 - machine.count))
@@ -138,7 +131,7 @@ extension LinuxKernel {
             var target = [UInt8](repeating: 0, count: 4096)
             let r = (link + [0]).withUnsafeBytes { p in
                 target.withUnsafeMutableBytes {
-                    HostSystemCall.invoke(LinuxKernel.host.readlinkat, LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
+                    HostSystemCall.invoke(SystemCallTable.host(78), LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
                 }
             }
             guard r > 0 else { return nil }

@@ -3,6 +3,8 @@ import IsolaHost
 /// brk, mmap, munmap, mprotect and mremap over the program's page tables.
 extension LinuxKernel {
     static let page = UserMemory.pageSize
+    /// Where mappings the kernel places start, going down: 1 GiB below the stack.
+    static let mmapTop = ProgramLoader.stackTop - (1 << 30)
 
     static func pageAligned(_ n: UInt64) -> UInt64 { (n &+ page &- 1) & ~(page - 1) }
 
@@ -36,9 +38,7 @@ extension LinuxKernel {
                 memory.unmap(a[0], length: length)
                 return a[0]
             }
-            guard mmapCursor > length + breakStart + (1 << 32) else { return nil }
-            mmapCursor -= length
-            return mmapCursor
+            return freeRange(length)
         }
         guard let address else { return fixed ? -HostSystemCall.EINVAL : -HostSystemCall.ENOMEM }
         guard address != .max else { return -HostSystemCall.EEXIST }
@@ -97,11 +97,7 @@ extension LinuxKernel {
             }
             guard mayMove else { return -HostSystemCall.ENOMEM }
         }
-        let target: UInt64? = fixed ? a[4] : lock.withLock {
-            guard mmapCursor > newLength + breakStart + (1 << 32) else { return nil }
-            mmapCursor -= newLength
-            return mmapCursor
-        }
+        let target: UInt64? = fixed ? a[4] : lock.withLock { freeRange(newLength) }
         guard let target, target % LinuxKernel.page == 0 else { return -HostSystemCall.ENOMEM }
         let moved = min(oldLength, newLength)
         guard memory.move(from: a[0], length: moved, to: target) else { return -HostSystemCall.ENOMEM }
@@ -110,5 +106,28 @@ extension LinuxKernel {
             return -HostSystemCall.ENOMEM
         }
         return Int(target)
+    }
+
+    /// A free range of `length` bytes for a mapping the program let the kernel place
+    /// (`lock` held): downwards from the cursor, stepping below anything mapped in
+    /// the way, and once more from the top when the cursor has run down to the heap.
+    func freeRange(_ length: UInt64) -> UInt64? {
+        let floor = breakStart + (1 << 32)
+        for start in [mmapCursor, LinuxKernel.mmapTop] {
+            var candidate = start
+            search: while candidate >= floor + length {
+                var page = candidate - LinuxKernel.page
+                while page >= candidate - length {
+                    if memory.isMapped(page) {
+                        candidate = page
+                        continue search
+                    }
+                    page -= LinuxKernel.page
+                }
+                mmapCursor = candidate - length
+                return mmapCursor
+            }
+        }
+        return nil
     }
 }

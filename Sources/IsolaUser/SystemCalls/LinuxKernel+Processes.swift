@@ -5,12 +5,6 @@ import IsolaRISCV
 
 /// clone (fork and threads), execve and futex.
 extension LinuxKernel {
-    #if arch(x86_64)
-    static let hostFutex = 202, hostGettid = 186, hostFaccessat = 269
-    #else
-    static let hostFutex = 98, hostGettid = 178, hostFaccessat = 48
-    #endif
-
     /// clone flags (include/uapi/linux/sched.h).
     enum CloneFlag {
         static let vm: UInt64 = 0x100, thread: UInt64 = 0x10000, setTLS: UInt64 = 0x80000
@@ -31,7 +25,7 @@ extension LinuxKernel {
             return pid
         }
         // The child: only this thread came across.
-        thread.tid = HostSystemCall.invoke(LinuxKernel.hostGettid)
+        thread.tid = HostSystemCall.invoke(SystemCallTable.host(178))
         threads = [thread.tid: thread]
         if flags & CloneFlag.childSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(thread.tid)), at: childTID) }
         if flags & CloneFlag.childClearTID != 0 { thread.clearChildTID = childTID }
@@ -56,7 +50,7 @@ extension LinuxKernel {
         do {
             _ = try HostThread.start(name: "isola-thread") { [self] in
                 child.attachToHostThread()
-                child.tid = HostSystemCall.invoke(LinuxKernel.hostGettid)
+                child.tid = HostSystemCall.invoke(SystemCallTable.host(178))
                 lock.withLock { threads[child.tid] = child }
                 if flags & CloneFlag.childSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(child.tid)), at: childTID) }
                 if flags & CloneFlag.childClearTID != 0 { child.clearChildTID = childTID }
@@ -67,7 +61,7 @@ extension LinuxKernel {
         } catch {
             return -HostSystemCall.EAGAIN
         }
-        while started.load(ordering: .acquiring) == 0 { _ = HostSystemCall.invoke(SystemCallTable.entries[124]?.passThrough?.hostNumber ?? 24) }
+        while started.load(ordering: .acquiring) == 0 { _ = HostSystemCall.invoke(SystemCallTable.host(124)) }
         return started.load(ordering: .acquiring)
     }
 
@@ -78,7 +72,7 @@ extension LinuxKernel {
               let environment = stringArray(at: a[2]) else { return LinuxKernel.efault }
         let hostPath = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
         let access = (hostPath + [0]).withUnsafeBytes {
-            HostSystemCall.invoke(LinuxKernel.hostFaccessat, LinuxKernel.atFDCWD, Int(bitPattern: $0.baseAddress), 1)  // X_OK
+            HostSystemCall.invoke(SystemCallTable.host(48), LinuxKernel.atFDCWD, Int(bitPattern: $0.baseAddress), 1)  // X_OK
         }
         guard access == 0 else { return access }
         guard let kind = ProgramFile.kind(ofHostPath: hostPath) else { return -HostSystemCall.ENOEXEC }
@@ -138,7 +132,7 @@ extension LinuxKernel {
         default: return -HostSystemCall.ENOSYS
         }
         func call(_ timeoutPointer: Int) -> Int {
-            HostSystemCall.invoke(LinuxKernel.hostFutex, Int(bitPattern: word), Int(a[1]), Int(truncatingIfNeeded: a[2]),
+            HostSystemCall.invoke(SystemCallTable.host(98), Int(bitPattern: word), Int(a[1]), Int(truncatingIfNeeded: a[2]),
                                   timeout == nil ? value2 : timeoutPointer, second, Int(truncatingIfNeeded: a[5]))
         }
         guard let timeout else { return call(0) }
@@ -162,12 +156,7 @@ extension LinuxKernel {
             let name = thread.name + [UInt8](repeating: 0, count: 16 - thread.name.count)
             return memory.write(name, at: a[1]) ? 0 : LinuxKernel.efault
         case 1, 2, 3, 4, 36, 37:  // PDEATHSIG, DUMPABLE, CHILD_SUBREAPER: integers only
-            #if arch(x86_64)
-            let host = 157
-            #else
-            let host = 167
-            #endif
-            return forward(PassThrough(hostNumber: host, arguments: [.value, a[0] == 2 || a[0] == 37 ? .output(.bytes(4)) : .value]), a)
+            return forward(PassThrough(hostNumber: SystemCallTable.host(167), arguments: [.value, a[0] == 2 || a[0] == 37 ? .output(.bytes(4)) : .value]), a)
         default:
             return -HostSystemCall.EINVAL
         }
