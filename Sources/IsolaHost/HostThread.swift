@@ -38,6 +38,14 @@ public final class HostThread: @unchecked Sendable {
         return thread
     }
 
+    /// Lets the thread's resources go when it ends, without a join (a process VM
+    /// program's threads end on their own, and may be many).
+    public func detach() {
+        guard let handle else { return }
+        pthread_detach(handle)
+        self.handle = nil
+    }
+
     public func join() {
         guard let handle else { return }
         pthread_join(handle, nil)

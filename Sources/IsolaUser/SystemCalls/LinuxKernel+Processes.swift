@@ -19,7 +19,8 @@ extension LinuxKernel {
             guard flags & CloneFlag.vm != 0 else { return -HostSystemCall.EINVAL }
             return startThread(flags: flags, stack: stack, parentTID: parentTID, tls: tls, childTID: childTID, parent: thread)
         }
-        let pid = memory.withLock { lock.withLock { HostSystemCall.fork() } }
+        // The kernel lock, then the tables' (the order brk and mmap take them), so neither is held mid-change.
+        let pid = lock.withLock { memory.withLock { HostSystemCall.fork() } }
         guard pid == 0 else {
             if pid > 0 && flags & CloneFlag.parentSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(pid)), at: parentTID) }
             return pid
@@ -48,7 +49,7 @@ extension LinuxKernel {
         child.signalMask = parent.signalMask
         let started = ManagedAtomic<Int>(0)
         do {
-            _ = try HostThread.start(name: "isola-thread") { [self] in
+            try HostThread.start(name: "isola-thread") { [self] in
                 child.attachToHostThread()
                 child.tid = HostSystemCall.invoke(SystemCallTable.host(178))
                 lock.withLock { threads[child.tid] = child }
@@ -57,7 +58,7 @@ extension LinuxKernel {
                 if flags & CloneFlag.parentSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(child.tid)), at: parentTID) }
                 started.store(child.tid, ordering: .releasing)
                 child.hart.run()
-            }
+            }.detach()
         } catch {
             return -HostSystemCall.EAGAIN
         }
