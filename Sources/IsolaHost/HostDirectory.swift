@@ -29,6 +29,16 @@ public enum HostDirectory {
         #endif
     }
 
+    /// Makes a directory; fails (naming it) if it exists.
+    public static func create(_ path: String) throws {
+        guard mkdir(path, 0o755) == 0 else { throw HostError.io(operation: "mkdir", path: path, errno: errno) }
+    }
+
+    /// Removes an empty directory (undoing a half-made one).
+    public static func remove(_ path: String) {
+        _ = rmdir(path)
+    }
+
     /// The process's working directory.
     public static var current: String? {
         var buffer = [CChar](repeating: 0, count: 4096)

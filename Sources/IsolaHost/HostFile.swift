@@ -41,6 +41,41 @@ public enum HostFile {
         return Array(bytes[0..<n])
     }
 
+    /// Replaces `path` with `bytes` so that a crash leaves either the old file or the
+    /// new one, never a mix: written to a temporary file beside it, synced, renamed.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw HostError.io(operation: "open", path: temporary, errno: errno) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let failure = errno
+                close(fd)
+                unlink(temporary)
+                throw HostError.io(operation: "write", path: temporary, errno: failure)
+            }
+            done += n
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw HostError.io(operation: "fsync", path: temporary, errno: failure)
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw HostError.io(operation: "rename", path: path, errno: failure)
+        }
+    }
+
+    /// Removes a file if it is there.
+    public static func remove(_ path: String) {
+        _ = unlink(path)
+    }
+
     /// Whether a path exists (of any type).
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0

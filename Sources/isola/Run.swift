@@ -23,32 +23,10 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Linux kernel Image (arch/riscv/boot/Image).")
-    var kernel: String?
+    @Argument(help: ArgumentHelp("A VM bundle to boot: NAME (NAME.isola here) or a path to a .isola directory made by 'isola create'. Without it, the options below describe the VM.", valueName: "vm"))
+    var vm: String?
 
-    @Option(name: .long, help: "Initial ramdisk for the kernel.")
-    var initrd: String?
-
-    @Option(name: .long, help: "Kernel command line.")
-    var append: String?
-
-    @Option(name: .long, help: "M-mode firmware (e.g. OpenSBI fw_jump.bin) or a bare-metal program (ELF or raw binary).")
-    var bios: String?
-
-    @Option(name: .long, help: "Guest RAM size, e.g. 256M or 1G.")
-    var memory: String = "256M"
-
-    @Option(name: .long, help: "Number of harts (any number, whatever the host has).")
-    var cpus: Int = 1
-
-    @Option(name: .long, help: ArgumentHelp("A disk image as a virtio-blk disk (repeatable): raw or qcow2 (probed unless format= names it); readonly shares it between VMs.", valueName: "path[,readonly][,format=raw|qcow2]"))
-    var disk: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it; tap:IFNAME attaches to a host TAP interface.", valueName: "switch:name|tap:ifname"))
-    var net: [String] = []
-
-    @Option(name: .long, help: "The VM's name, from which MAC addresses are derived.")
-    var name: String = "isola"
+    @OptionGroup var machine: MachineOptions
 
     @Option(name: .long, help: "Where guest console output goes: stdio, none or file:PATH.")
     var console: String = "stdio"
@@ -65,8 +43,6 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
     var verbose = false
 
-    static let defaultBootArguments = "console=ttyS0 earlycon=sbi quiet"
-
     func run() throws {
         do {
             try runMachine()
@@ -76,27 +52,6 @@ struct Run: ParsableCommand {
             Terminal.restore()
             HostOutput.standardError.write("isola: \(error)\n")
             throw ExitCode(2)
-        }
-    }
-
-    private func bootSource() throws -> BootSource {
-        let arguments = append ?? Self.defaultBootArguments
-        switch (kernel, bios) {
-        case let (kernel?, bios?):
-            return .firmwareWithLinux(firmware: bios, kernel: kernel, initrd: initrd, bootArguments: arguments)
-        case let (kernel?, nil):
-            return .linux(kernel: kernel, initrd: initrd, bootArguments: arguments)
-        case let (nil, bios?):
-            guard initrd == nil && append == nil else {
-                throw ValidationError("--initrd and --append need --kernel")
-            }
-            return .firmware(path: bios)
-        case (nil, nil):
-            guard let image = GuestImages.defaultImage else {
-                throw CoreError.invalidConfiguration(
-                    field: "kernel", reason: "no --kernel given and no default image in \(GuestImages.cacheDirectory)/images; run 'isola images build'")
-            }
-            return .linux(kernel: image.kernel, initrd: initrd ?? image.initramfs, bootArguments: arguments)
         }
     }
 
@@ -113,14 +68,19 @@ struct Run: ParsableCommand {
     }
 
     private func runMachine() throws {
-        var configuration = RISCVMachine.Configuration()
-        configuration.memoryInBytes = try MemorySize.parse(memory)
-        configuration.hartCount = cpus
-        configuration.disks = try disk.map { try RISCVMachine.Configuration.Disk(argument: $0) }
-        configuration.networks = try net.map { try RISCVMachine.Configuration.Network(argument: $0) }
-        configuration.name = name
+        let configuration: RISCVMachine.Configuration
+        let boot: BootSource
+        if let vm {
+            guard machine.isEmpty else {
+                throw ValidationError("a VM bundle brings its own configuration: give either \(vm) or machine options, not both")
+            }
+            (configuration, boot) = try VMBundle.open(VMBundle.path(naming: vm)).machine()
+        } else {
+            let file = try machine.configurationFile(name: machine.name ?? "isola")
+            (configuration, boot) = (try file.machineConfiguration(relativeTo: HostDirectory.current ?? "."),
+                                     try file.bootSource(relativeTo: HostDirectory.current ?? "."))
+        }
         try configuration.validate()
-        let boot = try bootSource()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "isola.vmm")
         logger.logLevel = verbose ? .info : .warning

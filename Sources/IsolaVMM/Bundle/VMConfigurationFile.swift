@@ -1,0 +1,148 @@
+import FoundationEssentials
+import IsolaCore
+import IsolaDevices
+import IsolaRISCV
+
+/// The whole configuration of a VM as its bundle's `config.json` holds it:
+/// versioned, and checked on load with errors that name the field at fault.
+/// Relative paths are relative to the bundle, so a copied bundle keeps working.
+public struct VMConfigurationFile: Codable, Equatable, Sendable {
+    public static let currentVersion = 1
+
+    public struct Disk: Codable, Equatable, Sendable {
+        public var path: String
+        public var readonly: Bool?
+        /// "raw" or "qcow2"; probed when absent.
+        public var format: String?
+
+        public init(path: String, readonly: Bool? = nil, format: String? = nil) {
+            self.path = path
+            self.readonly = readonly
+            self.format = format
+        }
+    }
+
+    public var version: Int
+    /// The VM's name: its MAC addresses derive from it. A copied bundle takes its new directory's name.
+    public var name: String
+    /// Guest RAM, e.g. "256M".
+    public var memory: String
+    public var cpus: Int
+    public var kernel: String?
+    public var initrd: String?
+    public var append: String?
+    public var bios: String?
+    public var disks: [Disk]
+    /// `switch:NAME[,mac=..]` or `tap:IFNAME`, as `--net` takes them.
+    public var networks: [String]
+
+    public init(name: String, memory: String = "256M", cpus: Int = 1, kernel: String? = nil, initrd: String? = nil,
+                append: String? = nil, bios: String? = nil, disks: [Disk] = [], networks: [String] = []) {
+        version = VMConfigurationFile.currentVersion
+        self.name = name
+        self.memory = memory
+        self.cpus = cpus
+        self.kernel = kernel
+        self.initrd = initrd
+        self.append = append
+        self.bios = bios
+        self.disks = disks
+        self.networks = networks
+    }
+
+    /// Reads and checks a configuration; `source` names the file in errors.
+    public static func decode(_ bytes: [UInt8], source: String) throws(CoreError) -> VMConfigurationFile {
+        let file: VMConfigurationFile
+        do {
+            file = try JSONDecoder().decode(VMConfigurationFile.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .invalidConfiguration(field: fieldName(context.codingPath + [key]), reason: "missing in \(source)")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw .invalidConfiguration(field: fieldName(context.codingPath), reason: "in \(source) must be \(describe(type))")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw .invalidConfiguration(field: fieldName(context.codingPath), reason: "in \(source) must be \(describe(type)), not null")
+        } catch {
+            throw .invalidConfiguration(field: "config", reason: "\(source) is not a JSON object")
+        }
+        try file.check(source: source)
+        return file
+    }
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(self)).map { Array($0) } ?? []) + [UInt8(ascii: "\n")]
+    }
+
+    /// The field-level checks a JSON decoder cannot make.
+    public func check(source: String) throws(CoreError) {
+        guard version == VMConfigurationFile.currentVersion else {
+            throw .invalidConfiguration(field: "version", reason: "\(version) in \(source); this Isola reads version \(VMConfigurationFile.currentVersion)")
+        }
+        guard !name.isEmpty, !name.contains("/") else {
+            throw .invalidConfiguration(field: "name", reason: "'\(name)' in \(source): must be non-empty, without '/'")
+        }
+        let machine = try machineConfiguration(relativeTo: "/")
+        try machine.validate()
+        for (i, disk) in disks.enumerated() where disk.path.isEmpty {
+            throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
+        }
+    }
+
+    /// The board this file describes; relative disk paths resolve against `directory`.
+    public func machineConfiguration(relativeTo directory: String) throws(CoreError) -> RISCVMachine.Configuration {
+        var configuration = RISCVMachine.Configuration()
+        do {
+            configuration.memoryInBytes = try MemorySize.parse(memory)
+        } catch {
+            throw .invalidConfiguration(field: "memory", reason: "'\(memory)': expected a size such as 256M or 1G")
+        }
+        configuration.hartCount = cpus
+        configuration.name = name
+        configuration.disks = []
+        for (i, disk) in disks.enumerated() {
+            var format: DiskImageFormat?
+            if let name = disk.format {
+                guard let known = DiskImageFormat(rawValue: name) else {
+                    throw .invalidConfiguration(field: "disks[\(i)].format", reason: "'\(name)': expected raw or qcow2")
+                }
+                format = known
+            }
+            configuration.disks.append(.init(path: VMConfigurationFile.resolve(disk.path, in: directory),
+                                             readOnly: disk.readonly ?? false, format: format))
+        }
+        configuration.networks = []
+        for (i, network) in networks.enumerated() {
+            do {
+                configuration.networks.append(try .init(argument: network))
+            } catch {
+                throw .invalidConfiguration(field: "networks[\(i)]", reason: "\(error)")
+            }
+        }
+        return configuration
+    }
+
+    /// What the VM boots, with relative paths resolved against `directory`.
+    public func bootSource(relativeTo directory: String) throws(CoreError) -> BootSource {
+        func path(_ p: String?) -> String? { p.map { VMConfigurationFile.resolve($0, in: directory) } }
+        return try BootSource.resolve(kernel: path(kernel), initrd: path(initrd), append: append, bios: path(bios))
+    }
+
+    static func resolve(_ path: String, in directory: String) -> String {
+        path.hasPrefix("/") ? path : directory + "/" + path
+    }
+
+    private static func fieldName(_ path: [any CodingKey]) -> String {
+        let joined = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return joined.hasPrefix(".") ? String(joined.dropFirst()) : joined
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        default: return "a \(type)"
+        }
+    }
+}
