@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CIsolaHost
 
 /// The host's monotonic clock, which guest time (`mtime`) follows.
@@ -6,5 +9,11 @@ public enum HostClock {
     @inline(__always)
     public static func monotonicNanoseconds() -> UInt64 {
         isola_monotonic_ns()
+    }
+
+    /// Sleeps the calling thread (for waits that poll, like a pause taking hold).
+    public static func sleep(nanoseconds: UInt64) {
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        _ = nanosleep(&request, nil)
     }
 }

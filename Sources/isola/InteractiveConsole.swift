@@ -73,12 +73,17 @@ final class InteractiveConsole: @unchecked Sendable {
                     } else {
                         out.write("usage: balloon MIB\r\n")
                     }
+                case "stop":
+                    out.write(vm.machine.context.pause() ? "paused: every hart stopped, guest time frozen\r\n" : "the harts did not all stop; still running\r\n")
+                case "info status":
+                    out.write(vm.machine.context.isPaused ? "paused\r\n" : "running\r\n")
                 case "quit", "q":
                     return .quit
                 case "cont", "c", "":
+                    vm.machine.context.resume()
                     return .resume
                 case "help", "?":
-                    out.write("info registers   show every hart's registers\r\ninfo balloon     the balloon's target and size\r\nballoon MIB      ask the guest to give MIB of RAM back to the host\r\ncont             back to the console\r\nquit             stop the VM\r\n")
+                    out.write("info registers   show every hart's registers\r\ninfo balloon     the balloon's target and size\r\nballoon MIB      ask the guest to give MIB of RAM back to the host\r\nstop             pause the VM: harts stop, guest time freezes\r\ninfo status      running or paused\r\ncont             resume (if paused) and go back to the console\r\nquit             stop the VM\r\n")
                 default:
                     out.write("unknown command '\(command)' (try help)\r\n")
                 }

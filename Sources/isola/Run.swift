@@ -16,7 +16,7 @@ struct Run: ParsableCommand {
         an ELF by its physical addresses, anything else as a raw binary at 0x80000000.
 
         Console: on a terminal, Ctrl-A X quits and Ctrl-A C opens the monitor prompt \
-        ('info registers', 'quit'); Ctrl-A Ctrl-A sends Ctrl-A.
+        ('info registers', 'stop' to pause and 'cont' to resume, 'quit'); Ctrl-A Ctrl-A sends Ctrl-A.
 
         Exit status: 0 after the guest powers off, the guest's code after a test-finisher \
         or HTIF failure, 1 after a crash the monitor detects, 2 for bad arguments or images.

@@ -12,7 +12,12 @@ extension Hart {
     /// Runs until the machine stops (poweroff, reset, crash or an external stop).
     public func run() {
         let stop = machine.stopRequested
+        let pause = machine.pauseRequested
         while !stop.load(ordering: .relaxed) {
+            if pause.load(ordering: .relaxed) {
+                waitWhilePaused()
+                continue
+            }
             if hsmState.load(ordering: .acquiring) != HartState.started.rawValue {
                 if !serveHartStateChange() { parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds) }
                 continue
@@ -33,6 +38,15 @@ extension Hart {
                 executeBlock(budget: Hart.blockBudget)
             }
         }
+    }
+
+    /// Waits, counted in `pausedHarts`, until the monitor resumes or stops the machine.
+    private func waitWhilePaused() {
+        machine.pausedHarts.wrappingIncrement(ordering: .acquiringAndReleasing)
+        while machine.pauseRequested.load(ordering: .acquiring) && !machine.stopRequested.load(ordering: .acquiring) {
+            parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds)
+        }
+        machine.pausedHarts.wrappingDecrement(ordering: .acquiringAndReleasing)
     }
 
     /// Starts a hart that `sbi_hart_start` asked to start; returns false while it stays stopped.

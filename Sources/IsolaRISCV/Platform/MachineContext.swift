@@ -17,6 +17,12 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
 
     /// Set when the guest asked to power off or reset; harts stop at the next block boundary.
     public let stopRequested = ManagedAtomic<Bool>(false)
+    /// Set while the monitor holds the machine paused; harts wait at their next block boundary.
+    public let pauseRequested = ManagedAtomic<Bool>(false)
+    /// How many harts are waiting in a pause.
+    public let pausedHarts = ManagedAtomic<Int>(0)
+    /// `mtime` when the pause began: guest time does not pass while the machine is paused.
+    private var pausedAtMtime: UInt64 = 0
     private let powerLock = HostMutex()
     private var _powerRequest: PowerRequest?
 
@@ -37,6 +43,38 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
             if _powerRequest == nil { _powerRequest = request }
         }
         stopRequested.store(true, ordering: .releasing)
+        for hart in clint.harts { hart.kick() }
+    }
+
+    /// Whether every hart is waiting in a pause.
+    public var isPaused: Bool {
+        pauseRequested.load(ordering: .acquiring) && pausedHarts.load(ordering: .acquiring) == clint.harts.count
+    }
+
+    /// Stops every hart at an instruction boundary and freezes guest time. Answers
+    /// false (and resumes) if the harts do not all stop within `timeoutNanoseconds`.
+    @discardableResult
+    public func pause(timeoutNanoseconds: UInt64 = 5_000_000_000) -> Bool {
+        guard !pauseRequested.exchange(true, ordering: .acquiringAndReleasing) else { return isPaused }
+        for hart in clint.harts { hart.kick() }
+        let deadline = HostClock.monotonicNanoseconds() &+ timeoutNanoseconds
+        while pausedHarts.load(ordering: .acquiring) < clint.harts.count && !stopRequested.load(ordering: .acquiring) {
+            guard HostClock.monotonicNanoseconds() < deadline else {
+                pauseRequested.store(false, ordering: .releasing)
+                for hart in clint.harts { hart.kick() }
+                return false
+            }
+            HostClock.sleep(nanoseconds: 200_000)
+        }
+        pausedAtMtime = clock.mtime
+        return true
+    }
+
+    /// Lets the harts go on; guest time continues from where the pause froze it.
+    public func resume() {
+        guard pauseRequested.load(ordering: .acquiring) else { return }
+        clock.offset = clock.offset &+ pausedAtMtime &- clock.mtime
+        pauseRequested.store(false, ordering: .releasing)
         for hart in clint.harts { hart.kick() }
     }
 
