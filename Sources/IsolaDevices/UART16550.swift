@@ -3,7 +3,7 @@ import IsolaHost
 
 /// A National Semiconductor 16550A UART, the console every RISC-V firmware and
 /// kernel knows (`ns16550a` in the device tree). Registers are one byte apart.
-public final class UART16550: MMIODevice, @unchecked Sendable {
+public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
     // Sendable: registers are guarded by `lock`; the host console's input thread and vCPU threads share it.
     private let lock = HostMutex()
     private let output: ByteSink
@@ -118,5 +118,31 @@ public final class UART16550: MMIODevice, @unchecked Sendable {
         let rx = ier & 0x01 != 0 && !receiveBuffer.isEmpty
         let tx = ier & 0x02 != 0 && thrEmptyPending
         interrupt.setLevel(rx || tx)
+    }
+
+    /// Registers and the bytes the guest has not read yet (version 1).
+    public func saveState(into out: inout SnapshotWriter) {
+        lock.withLock {
+            out.write(UInt32(1))
+            for register in [ier, lcr, mcr, scr, dll, dlm, fcr] { out.write(register) }
+            out.write(thrEmptyPending)
+            out.write(receiveBuffer, lengthPrefixed: true)
+        }
+    }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "UART")
+        var registers: [UInt8] = []
+        for _ in 0..<7 { registers.append(try input.read(UInt8.self)) }
+        let pending = try input.readBool()
+        let count = Int(try input.read(UInt32.self))
+        guard count <= 1 << 20 else { throw .invalid(what: input.what, reason: "\(count) bytes waiting in the UART") }
+        let buffer = try input.readBytes(count: count)
+        lock.withLock {
+            (ier, lcr, mcr, scr, dll, dlm, fcr) = (registers[0], registers[1], registers[2], registers[3], registers[4], registers[5], registers[6])
+            thrEmptyPending = pending
+            receiveBuffer = buffer
+            updateInterrupt()
+        }
     }
 }

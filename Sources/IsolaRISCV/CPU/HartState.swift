@@ -4,7 +4,7 @@ import IsolaCore
 /// privilege, every CSR, the PMP, the LR reservation, the supervisor timer and
 /// the HSM state. Interrupt lines driven by devices are not here: the devices
 /// restore them. Caches (TLB, decode cache) are rebuilt, not saved.
-extension Hart {
+extension Hart: SnapshotState {
     /// The layout version of `saveState`; `restoreState` refuses any other.
     public static let stateVersion: UInt32 = 1
 
@@ -28,10 +28,7 @@ extension Hart {
 
     /// Puts the hart in the saved state; nothing changes if the bytes are refused.
     public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
-        let version = try input.read(UInt32.self)
-        guard version == Hart.stateVersion else {
-            throw .invalid(what: input.what, reason: "hart state version \(version); this Isola reads \(Hart.stateVersion)")
-        }
+        try input.expectVersion(Hart.stateVersion, of: "hart")
         let xs = try input.readArray(UInt64.self, expected: 32)
         let fs = try input.readArray(UInt64.self, expected: 32)
         let savedPC = try input.read(UInt64.self)

@@ -3,7 +3,7 @@ import IsolaCore
 
 /// The core-local interruptor (SiFive CLINT layout, ACLINT MSWI + MTIMER):
 /// `msip` per hart at 0x0, `mtimecmp` per hart at 0x4000, `mtime` at 0xBFF8.
-public final class CLINT: MMIODevice {
+public final class CLINT: MMIODevice, SnapshotState {
     public static let size: UInt64 = 0x10000
     let clock: GuestClock
     /// `mtimecmp` per hart; read by each hart when it checks for interrupts.
@@ -70,5 +70,22 @@ public final class CLINT: MMIODevice {
         default:
             break
         }
+    }
+
+    /// Each hart's `mtimecmp` and `msip` (version 1). `mtime` itself is the guest
+    /// clock's, which the snapshot keeps apart.
+    public func saveState(into out: inout SnapshotWriter) {
+        out.write(UInt32(1))
+        out.write((0..<hartCount).map { mtimecmp[$0] })
+        out.write(harts.map { UInt8($0.interruptLines.load(ordering: .acquiring) & InterruptBits.msip != 0 ? 1 : 0) })
+    }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "CLINT")
+        let compares = try input.readArray(UInt64.self, expected: hartCount)
+        let software = try input.readArray(UInt8.self, expected: harts.count)
+        guard software.allSatisfy({ $0 <= 1 }) else { throw .invalid(what: input.what, reason: "an msip other than 0 or 1") }
+        for (i, value) in compares.enumerated() { mtimecmp[i] = value }
+        for (hart, msip) in zip(harts, software) { hart.setInterruptLine(InterruptBits.msip, asserted: msip == 1) }
     }
 }

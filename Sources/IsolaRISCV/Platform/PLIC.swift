@@ -5,7 +5,7 @@ import IsolaHost
 /// SiFive layout): level-triggered sources with gateways, per-source priority,
 /// and two contexts per hart (M-mode external and S-mode external, as on
 /// QEMU's `virt`). Devices raise lines from any thread; a lock orders them.
-public final class PLIC: MMIODevice, @unchecked Sendable {
+public final class PLIC: MMIODevice, SnapshotState, @unchecked Sendable {
     // Sendable: every field below is guarded by `lock`.
     public static let size: UInt64 = 0x60_0000
     /// Sources 1...sourceCount-1; source 0 does not exist.
@@ -143,6 +143,45 @@ public final class PLIC: MMIODevice, @unchecked Sendable {
             let current = hart.interruptLines.load(ordering: .relaxed)
             if (current & InterruptBits.meip != 0) != m { hart.setInterruptLine(InterruptBits.meip, asserted: m) }
             if (current & InterruptBits.seip != 0) != s { hart.setInterruptLine(InterruptBits.seip, asserted: s) }
+        }
+    }
+
+    private static func mask(_ bits: [Bool]) -> UInt64 {
+        bits.enumerated().reduce(UInt64(0)) { $0 | ($1.element ? 1 << UInt64($1.offset) : 0) }
+    }
+
+    private static func bits(_ mask: UInt64) -> [Bool] {
+        (0..<sourceCount).map { mask & (1 << UInt64($0)) != 0 }
+    }
+
+    /// Priorities, source levels, pending and claimed sources, and each context's
+    /// enables and threshold (version 1); restoring re-drives the harts' lines.
+    public func saveState(into out: inout SnapshotWriter) {
+        lock.withLock {
+            out.write(UInt32(1))
+            out.write(priority)
+            out.write(PLIC.mask(level))
+            out.write(PLIC.mask(pending))
+            out.write(PLIC.mask(inFlight))
+            out.write(enable.map(PLIC.mask))
+            out.write(threshold)
+        }
+    }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "PLIC")
+        let priorities = try input.readArray(UInt32.self, expected: PLIC.sourceCount)
+        let levels = try input.read(UInt64.self), pendings = try input.read(UInt64.self), claimed = try input.read(UInt64.self)
+        let enables = try input.readArray(UInt64.self, expected: enable.count)
+        let thresholds = try input.readArray(UInt32.self, expected: threshold.count)
+        lock.withLock {
+            priority = priorities
+            level = PLIC.bits(levels)
+            pending = PLIC.bits(pendings)
+            inFlight = PLIC.bits(claimed)
+            enable = enables.map(PLIC.bits)
+            threshold = thresholds
+            updateOutputs()
         }
     }
 }
