@@ -98,111 +98,60 @@ static inline int isola_fp_rounding(unsigned rm) {
     return rm < 4 ? control[rm] : -1;
 }
 
-static inline int isola_fp_double(int op, uint64_t a, uint64_t b, uint64_t c, unsigned rm, unsigned accrued, uint64_t *out) {
-    int rc = isola_fp_rounding(rm);
-    if (rc < 0) return -1;
-    double x, y, z, r;
-    __builtin_memcpy(&x, &a, 8); __builtin_memcpy(&y, &b, 8); __builtin_memcpy(&z, &c, 8);
-    if (rc == 0 && (accrued & 1)) {
-        /* The host rounds to nearest outside these functions. */
-        double q;
-        switch (op) {
-        case 0: q = x + y; break;
-        case 1: q = x - y; break;
-        case 2: q = x * y; break;
-        case 3: q = x / y; break;
-        case 4: q = __builtin_sqrt(x); break;
-        case 5: q = __builtin_fma(x, y, z); break;
-        case 6: q = __builtin_fma(x, y, -z); break;
-        case 7: q = __builtin_fma(-x, y, z); break;
-        default: q = __builtin_fma(-x, y, -z); break;
-        }
-        uint64_t qbits;
-        __builtin_memcpy(&qbits, &q, sizeof qbits);
-        uint64_t qexponent = (qbits >> 52) & 0x7FF;
-        if (qexponent != 0 && qexponent != 0x7FF) {
-            *out = qbits;
-            return 0;
-        }
-    }
-    isola_fp_prepare(rc, accrued);
-    __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(z));  /* the operation happens after the mode is set */
-    switch (op) {
-    case 0: r = x + y; break;
-    case 1: r = x - y; break;
-    case 2: r = x * y; break;
-    case 3: r = x / y; break;
-    case 4: r = __builtin_sqrt(x); break;
-    case 5: r = __builtin_fma(x, y, z); break;
-    case 6: r = __builtin_fma(x, y, -z); break;
-    case 7: r = __builtin_fma(-x, y, z); break;
-    default: r = __builtin_fma(-x, y, -z); break;
-    }
-    __asm__ volatile("" : "+x"(r));
-    unsigned status = _mm_getcsr();
-    if (rc != 0) _mm_setcsr(0x1F80u | (status & 0x3Fu));  /* host code rounds to nearest */
-    uint64_t bits;
-    __builtin_memcpy(&bits, &r, 8);
-    uint64_t exponent = (bits >> 52) & 0x7FF;
-    if (exponent == 0x7FF && (bits & 0xFFFFFFFFFFFFFull)) return -1;       /* NaN */
-    if (exponent == 0 && ((bits << 1) != 0 || (status & 32))) return -1;   /* tiny */
-    if (status & 16) return -1;  /* underflow by x86's before-rounding rule: RISC-V's may differ */
-    *out = bits;
-    return isola_fp_flags(status);
+/* One operation (see `op` above) in the host's current rounding mode. */
+#define ISOLA_FP_APPLY(T, SQRT, FMA)                                                   \
+static inline __attribute__((always_inline)) T isola_fp_apply_##T(int op, T x, T y, T z) { \
+    switch (op) {                                                                      \
+    case 0: return x + y;                                                              \
+    case 1: return x - y;                                                              \
+    case 2: return x * y;                                                              \
+    case 3: return x / y;                                                              \
+    case 4: return SQRT(x);                                                            \
+    case 5: return FMA(x, y, z);                                                       \
+    case 6: return FMA(x, y, -z);                                                      \
+    case 7: return FMA(-x, y, z);                                                      \
+    default: return FMA(-x, y, -z);                                                    \
+    }                                                                                  \
 }
+ISOLA_FP_APPLY(double, __builtin_sqrt, __builtin_fma)
+ISOLA_FP_APPLY(float, __builtin_sqrtf, __builtin_fmaf)
 
-static inline int isola_fp_single(int op, uint32_t a, uint32_t b, uint32_t c, unsigned rm, unsigned accrued, uint32_t *out) {
-    int rc = isola_fp_rounding(rm);
-    if (rc < 0) return -1;
-    float x, y, z, r;
-    __builtin_memcpy(&x, &a, 4); __builtin_memcpy(&y, &b, 4); __builtin_memcpy(&z, &c, 4);
-    if (rc == 0 && (accrued & 1)) {
-        /* The host rounds to nearest outside these functions. */
-        float q;
-        switch (op) {
-        case 0: q = x + y; break;
-        case 1: q = x - y; break;
-        case 2: q = x * y; break;
-        case 3: q = x / y; break;
-        case 4: q = __builtin_sqrtf(x); break;
-        case 5: q = __builtin_fmaf(x, y, z); break;
-        case 6: q = __builtin_fmaf(x, y, -z); break;
-        case 7: q = __builtin_fmaf(-x, y, z); break;
-        default: q = __builtin_fmaf(-x, y, -z); break;
-        }
-        uint32_t qbits;
-        __builtin_memcpy(&qbits, &q, sizeof qbits);
-        uint32_t qexponent = (qbits >> 23) & 0xFF;
-        if (qexponent != 0 && qexponent != 0xFF) {
-            *out = qbits;
-            return 0;
-        }
-    }
-    isola_fp_prepare(rc, accrued);
-    __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(z));  /* the operation happens after the mode is set */
-    switch (op) {
-    case 0: r = x + y; break;
-    case 1: r = x - y; break;
-    case 2: r = x * y; break;
-    case 3: r = x / y; break;
-    case 4: r = __builtin_sqrtf(x); break;
-    case 5: r = __builtin_fmaf(x, y, z); break;
-    case 6: r = __builtin_fmaf(x, y, -z); break;
-    case 7: r = __builtin_fmaf(-x, y, z); break;
-    default: r = __builtin_fmaf(-x, y, -z); break;
-    }
-    __asm__ volatile("" : "+x"(r));
-    unsigned status = _mm_getcsr();
-    if (rc != 0) _mm_setcsr(0x1F80u | (status & 0x3Fu));  /* host code rounds to nearest */
-    uint32_t bits;
-    __builtin_memcpy(&bits, &r, 4);
-    uint32_t exponent = (bits >> 23) & 0xFF;
-    if (exponent == 0xFF && (bits & 0x7FFFFF)) return -1;
-    if (exponent == 0 && ((bits << 1) != 0 || (status & 32))) return -1;
-    if (status & 16) return -1;
-    *out = bits;
-    return isola_fp_flags(status);
+/* isola_fp_double and isola_fp_single: the same steps on each format's bits, inlined
+   whole into the hart (a call costs about as much as the arithmetic). */
+#define ISOLA_FP_FUNCTION(NAME, T, BITS, EXPONENT_SHIFT, EXPONENT_MAX, FRACTION)          \
+static inline __attribute__((always_inline)) int NAME(int op, BITS a, BITS b, BITS c, unsigned rm, unsigned accrued, BITS *out) { \
+    int rc = isola_fp_rounding(rm);                                                    \
+    if (rc < 0) return -1;                                                             \
+    T x, y, z;                                                                         \
+    __builtin_memcpy(&x, &a, sizeof x); __builtin_memcpy(&y, &b, sizeof y); __builtin_memcpy(&z, &c, sizeof z); \
+    if (rc == 0 && (accrued & 1)) {                                                    \
+        /* The host rounds to nearest outside these functions. */                      \
+        T q = isola_fp_apply_##T(op, x, y, z);                                         \
+        BITS qbits;                                                                    \
+        __builtin_memcpy(&qbits, &q, sizeof qbits);                                    \
+        BITS qexponent = (qbits >> EXPONENT_SHIFT) & EXPONENT_MAX;                     \
+        if (qexponent != 0 && qexponent != EXPONENT_MAX) {                             \
+            *out = qbits;                                                              \
+            return 0;                                                                  \
+        }                                                                              \
+    }                                                                                  \
+    isola_fp_prepare(rc, accrued);                                                     \
+    __asm__ volatile("" : "+x"(x), "+x"(y), "+x"(z));  /* the operation happens after the mode is set */ \
+    T r = isola_fp_apply_##T(op, x, y, z);                                             \
+    __asm__ volatile("" : "+x"(r));                                                    \
+    unsigned status = _mm_getcsr();                                                    \
+    if (rc != 0) _mm_setcsr(0x1F80u | (status & 0x3Fu));  /* host code rounds to nearest */ \
+    BITS bits;                                                                         \
+    __builtin_memcpy(&bits, &r, sizeof bits);                                          \
+    BITS exponent = (bits >> EXPONENT_SHIFT) & EXPONENT_MAX;                           \
+    if (exponent == EXPONENT_MAX && (bits & FRACTION)) return -1;        /* NaN */     \
+    if (exponent == 0 && ((BITS)(bits << 1) != 0 || (status & 32))) return -1;  /* tiny */ \
+    if (status & 16) return -1;  /* underflow by x86's before-rounding rule: RISC-V's may differ */ \
+    *out = bits;                                                                       \
+    return isola_fp_flags(status);                                                     \
 }
+ISOLA_FP_FUNCTION(isola_fp_double, double, uint64_t, 52, 0x7FF, 0xFFFFFFFFFFFFFull)
+ISOLA_FP_FUNCTION(isola_fp_single, float, uint32_t, 23, 0xFF, 0x7FFFFF)
 #else
 static inline int isola_fp_double(int op, uint64_t a, uint64_t b, uint64_t c, unsigned rm, unsigned accrued, uint64_t *out) { return -1; }
 static inline int isola_fp_single(int op, uint32_t a, uint32_t b, uint32_t c, unsigned rm, unsigned accrued, uint32_t *out) { return -1; }
