@@ -68,10 +68,14 @@ public final class LinuxKernel: @unchecked Sendable {
         var note = ""
         var result: Int
         var decision = SystemCallPolicy.Action.allow
+        // The path a policy sees, taken before the call runs (a chdir changes what a relative one means).
+        var path: [UInt8]?
         if denied.contains(number) {
             decision = .deny(errno: HostSystemCall.EPERM)
         } else if let policy {
-            decision = policy.decide(SystemCallTable.name(number), path: policy.needsPaths ? absolutePath(of: number, a) : nil)
+            if policy.needsPaths { path = absolutePath(of: number, a) }
+            decision = policy.decide(SystemCallTable.name(number), path: path)
+            if decision == .log && !policy.needsPaths { path = absolutePath(of: number, a) }
         }
         switch decision {
         case let .deny(errno):
@@ -81,8 +85,8 @@ public final class LinuxKernel: @unchecked Sendable {
             result = perform(number, a, on: thread)
         }
         if case .log = decision {
-            let path = absolutePath(of: number, a).map { " \"\(String(decoding: $0, as: UTF8.self))\"" } ?? ""
-            HostOutput.standardError.write("isola: policy: \(SystemCallTable.name(number))\(path) = \(result == LinuxKernel.registersSet ? 0 : result)\n")
+            let shownPath = path.map { " \"\(String(decoding: $0, as: UTF8.self))\"" } ?? ""
+            HostOutput.standardError.write("isola: policy: \(SystemCallTable.name(number))\(shownPath) = \(result == LinuxKernel.registersSet ? 0 : result)\n")
         }
         if let trace {
             let arguments = a.prefix(3).map { "0x" + String($0, radix: 16) }.joined(separator: ", ")

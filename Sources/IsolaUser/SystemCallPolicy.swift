@@ -27,7 +27,7 @@ public struct SystemCallPolicy: Sendable {
 
     public let rules: [Rule]
     /// Whether any rule looks at paths (otherwise calls are matched by name alone).
-    var needsPaths: Bool { rules.contains { $0.pathPrefix != nil } }
+    let needsPaths: Bool
 
     /// The first matching rule's action, or allow.
     func decide(_ name: String, path: [UInt8]?) -> Action {
@@ -56,7 +56,10 @@ public struct SystemCallPolicy: Sendable {
         return parts.isEmpty ? [UInt8(ascii: "/")] : parts.flatMap { [UInt8(ascii: "/")] + $0 }
     }
 
-    public init(rules: [Rule]) { self.rules = rules }
+    public init(rules: [Rule]) {
+        self.rules = rules
+        needsPaths = rules.contains { $0.pathPrefix != nil }
+    }
 
     /// Reads a policy file; the error names the file, the rule and the field at fault.
     public init(file: String) throws(PolicyError) {
@@ -102,7 +105,7 @@ public struct SystemCallPolicy: Sendable {
             if fields["errno"] != nil && action != .deny(errno: errno) { throw fail("\"errno\" goes only with \"action\": \"deny\"") }
             rules.append(Rule(systemCall: name, pathPrefix: prefix, action: action))
         }
-        self.rules = rules
+        self.init(rules: rules)
     }
 
     private struct Document: Decodable {
