@@ -77,14 +77,7 @@ public final class ProcessVM {
     /// /proc/self/exe's answer: the program's absolute path.
     static func absolute(_ path: [UInt8]) -> [UInt8] {
         guard path.first != UInt8(ascii: "/") else { return path }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let link = Array("/proc/self/cwd".utf8) + [0]
-        let r = link.withUnsafeBytes { p in
-            buffer.withUnsafeMutableBytes {
-                HostSystemCall.invoke(SystemCallTable.host(78), LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
-            }
-        }
-        guard r > 0 else { return path }
-        return SystemCallPolicy.normalize(Array(buffer[0..<r]) + [UInt8(ascii: "/")] + path)
+        guard case let .success(directory) = LinuxKernel.hostLink(Array("/proc/self/cwd".utf8)), !directory.isEmpty else { return path }
+        return SystemCallPolicy.normalize(directory + [UInt8(ascii: "/")] + path)
     }
 }

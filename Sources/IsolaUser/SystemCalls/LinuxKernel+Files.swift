@@ -56,16 +56,10 @@ extension LinuxKernel {
         if path == LinuxKernel.selfExecutable {
             target = executablePath
         } else {
-            path = sysroot.hostPath(path)
-            target = [UInt8](repeating: 0, count: 4096)
-            let r = (path + [0]).withUnsafeBytes { p in
-                target.withUnsafeMutableBytes {
-                    HostSystemCall.invoke(SystemCallTable.host(78), Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: p.baseAddress),
-                                          Int(bitPattern: $0.baseAddress), $0.count)
-                }
+            switch LinuxKernel.hostLink(sysroot.hostPath(path), directory: Int(Int32(truncatingIfNeeded: a[0]))) {
+            case let .success(bytes): target = bytes
+            case let .failure(error): return error.result
             }
-            guard r >= 0 else { return r }
-            target = Array(target[0..<r])
         }
         let count = min(target.count, Int(min(a[3], 4096)))
         return memory.write(Array(target[0..<count]), at: a[2]) ? count : LinuxKernel.efault
@@ -128,15 +122,23 @@ extension LinuxKernel {
             // Relative: to the directory descriptor before it (the *at calls), else the working directory.
             let directory = index > 0 && number != 49 && number != 45 ? Int(Int32(truncatingIfNeeded: a[index - 1])) : LinuxKernel.atFDCWD
             let link = directory == LinuxKernel.atFDCWD ? Array("/proc/self/cwd".utf8) : Array("/proc/self/fd/\(directory)".utf8)
-            var target = [UInt8](repeating: 0, count: 4096)
-            let r = (link + [0]).withUnsafeBytes { p in
-                target.withUnsafeMutableBytes {
-                    HostSystemCall.invoke(SystemCallTable.host(78), LinuxKernel.atFDCWD, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
-                }
-            }
-            guard r > 0 else { return nil }
-            base = Array(target[0..<r])
+            guard case let .success(target) = LinuxKernel.hostLink(link), !target.isEmpty else { return nil }
+            base = target
         }
         return SystemCallPolicy.normalize(base + [UInt8(ascii: "/")] + path)
+    }
+
+    /// A host errno as a system call's result.
+    struct HostErrno: Error { let result: Int }
+
+    /// Where a host symbolic link points (readlinkat), relative to `directory`.
+    static func hostLink(_ path: [UInt8], directory: Int = atFDCWD) -> Result<[UInt8], HostErrno> {
+        var target = [UInt8](repeating: 0, count: 4096)
+        let r = (path + [0]).withUnsafeBytes { p in
+            target.withUnsafeMutableBytes {
+                HostSystemCall.invoke(SystemCallTable.host(78), directory, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)
+            }
+        }
+        return r >= 0 ? .success(Array(target[0..<r])) : .failure(HostErrno(result: r))
     }
 }
