@@ -136,3 +136,48 @@ void isola_signal_suspend(void) {
     if (__atomic_load_n(&pending_signals, __ATOMIC_SEQ_CST) == 0) sigsuspend(&old);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
+
+/* Each lane folds one 8-byte word per round: multiply, rotate, multiply, so every
+   input bit reaches every output bit; the lanes are independent, so the CPU keeps
+   four rounds in flight. The constants are odd 64-bit primes. */
+#define ISOLA_K1 0x9E3779B185EBCA87ULL
+#define ISOLA_K2 0xC2B2AE3D27D4EB4FULL
+#define ISOLA_K3 0x165667B19E3779F9ULL
+
+static inline uint64_t isola_rotl(uint64_t v, int n) { return (v << n) | (v >> (64 - n)); }
+static inline uint64_t isola_round(uint64_t acc, uint64_t word) {
+    return isola_rotl(acc + word * ISOLA_K2, 31) * ISOLA_K1;
+}
+static inline uint64_t isola_load64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+uint64_t isola_checksum64(const void *data, size_t length, uint64_t seed) {
+    const unsigned char *p = data, *end = p + length;
+    uint64_t a = seed + ISOLA_K1 + ISOLA_K2, b = seed + ISOLA_K2, c = seed, d = seed - ISOLA_K1;
+    while (end - p >= 32) {
+        a = isola_round(a, isola_load64(p));
+        b = isola_round(b, isola_load64(p + 8));
+        c = isola_round(c, isola_load64(p + 16));
+        d = isola_round(d, isola_load64(p + 24));
+        p += 32;
+    }
+    uint64_t h = isola_rotl(a, 1) + isola_rotl(b, 7) + isola_rotl(c, 12) + isola_rotl(d, 18);
+    h = (h ^ isola_round(0, a)) * ISOLA_K1 + ISOLA_K3;
+    h = (h ^ isola_round(0, b)) * ISOLA_K1 + ISOLA_K3;
+    h = (h ^ isola_round(0, c)) * ISOLA_K1 + ISOLA_K3;
+    h = (h ^ isola_round(0, d)) * ISOLA_K1 + ISOLA_K3;
+    h += (uint64_t)length;
+    while (end - p >= 8) { h = isola_rotl(h ^ isola_round(0, isola_load64(p)), 27) * ISOLA_K1 + ISOLA_K3; p += 8; }
+    while (p < end) { h = isola_rotl(h ^ (*p * ISOLA_K3), 11) * ISOLA_K1; p++; }
+    h ^= h >> 33; h *= ISOLA_K2; h ^= h >> 29; h *= ISOLA_K3; h ^= h >> 32;
+    return h;
+}
+
+int isola_is_zero(const void *data, size_t length) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < length; i += 64) {
+        uint64_t any = 0;
+        for (int j = 0; j < 64; j += 8) any |= isola_load64(p + i + j);
+        if (any) return 0;
+    }
+    return 1;
+}

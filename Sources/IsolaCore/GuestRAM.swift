@@ -11,7 +11,7 @@ public final class GuestRAM: @unchecked Sendable {
     public let basePhysicalAddress: UInt64
     public let size: UInt64
     public let host: UnsafeMutableRawPointer
-    private let mapping: MemoryMapping
+    let mapping: MemoryMapping
 
     public init(basePhysicalAddress: UInt64, size: UInt64) throws {
         precondition(size > 0 && size % 4096 == 0, "RAM size must be a positive multiple of 4 KiB")

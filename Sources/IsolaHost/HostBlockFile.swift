@@ -24,6 +24,8 @@ public final class HostBlockFile: @unchecked Sendable {
     /// The file's length when it was opened (a disk's size is fixed while it runs).
     public let byteCount: UInt64
     private let fd: Int32
+    /// For mapping the file (MemoryMapping.mapPrivately).
+    var descriptor: Int32 { fd }
 
     public convenience init(path: String, readOnly: Bool) throws {
         try self.init(path: path, flags: (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, readOnly: readOnly)

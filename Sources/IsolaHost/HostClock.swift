@@ -11,6 +11,14 @@ public enum HostClock {
         isola_monotonic_ns()
     }
 
+    /// Nanoseconds since the Unix epoch (wall-clock time, which can jump): how much
+    /// real time passed between saving a snapshot and restoring it.
+    public static func realtimeNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+    }
+
     /// Sleeps the calling thread (for waits that poll, like a pause taking hold).
     public static func sleep(nanoseconds: UInt64) {
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))

@@ -39,6 +39,21 @@ public enum HostDirectory {
         _ = rmdir(path)
     }
 
+    /// Removes a directory and everything in it (a half-made VM bundle), without
+    /// following symbolic links out of it.
+    public static func removeTree(_ path: String) {
+        for name in entries(path) {
+            let child = path + "/" + name
+            var st = stat()
+            if lstat(child, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                removeTree(child)
+            } else {
+                _ = unlink(child)
+            }
+        }
+        _ = rmdir(path)
+    }
+
     /// The process's working directory.
     public static var current: String? {
         var buffer = [CChar](repeating: 0, count: 4096)

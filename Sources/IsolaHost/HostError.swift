@@ -18,6 +18,9 @@ public enum HostError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// EADDRINUSE: a socket someone already listens on.
+    public static let addressInUse: Int32 = EADDRINUSE
+
     /// EIO, for failures whose own errno was not kept (a short write, a failed positioned write).
     public static let inputOutputError: Int32 = EIO
 

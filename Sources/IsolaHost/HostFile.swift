@@ -71,6 +71,11 @@ public enum HostFile {
         }
     }
 
+    /// Renames a file, replacing `to` (atomic within one file system).
+    public static func move(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else { throw HostError.io(operation: "rename", path: to, errno: errno) }
+    }
+
     /// Removes a file if it is there.
     public static func remove(_ path: String) {
         _ = unlink(path)

@@ -11,6 +11,8 @@ public final class MemoryMapping: @unchecked Sendable {
     // owner's business (guest RAM is shared by harts on purpose).
     public let base: UnsafeMutableRawPointer
     public let byteCount: Int
+    /// Whether some range is a private mapping of a file (a restored snapshot's pages).
+    private var hasFilePages = false
 
     public init(byteCount: Int) throws {
         precondition(byteCount > 0, "mapping must not be empty")
@@ -26,7 +28,25 @@ public final class MemoryMapping: @unchecked Sendable {
     public func discard(offset: Int, length: Int) {
         // SAFETY: the range is checked to lie inside this mapping.
         precondition(offset >= 0 && length >= 0 && offset + length <= byteCount)
-        _ = madvise(base + offset, length, MADV_DONTNEED)
+        if hasFilePages {
+            // MADV_DONTNEED on a private file mapping would bring the file's bytes back,
+            // not zeros: replace the range with fresh anonymous memory instead.
+            _ = mmap(base + offset, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0)
+        } else {
+            _ = madvise(base + offset, length, MADV_DONTNEED)
+        }
+    }
+
+    /// Maps `length` bytes of `file` at `fileOffset` over `[offset, offset + length)`,
+    /// copy-on-write: the pages are shared with the page cache (and with every other
+    /// mapping of the same file) until written, and writes never reach the file.
+    public func mapPrivately(_ file: HostBlockFile, fileOffset: UInt64, at offset: Int, length: Int) throws {
+        // SAFETY: the range is checked to lie inside this mapping, so MAP_FIXED replaces only our own pages.
+        precondition(offset >= 0 && length > 0 && offset + length <= byteCount && offset % 4096 == 0 && fileOffset % 4096 == 0)
+        let p = mmap(base + offset, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
+                     file.descriptor, off_t(fileOffset))
+        guard let p, p != MAP_FAILED else { throw HostError.io(operation: "map", path: file.path, errno: errno) }
+        hasFilePages = true
     }
 
     deinit {

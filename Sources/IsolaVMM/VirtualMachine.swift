@@ -44,11 +44,26 @@ public final class VirtualMachine {
         return logger
     }
 
-    public init(configuration: RISCVMachine.Configuration, boot: BootSource, console: ByteSink,
-                logger: Logger = VirtualMachine.quietLogger) throws {
+    /// Wraps a made machine; the convenience initializers load it or restore it.
+    init(machine: RISCVMachine, boot: BootSource, logger: Logger) {
+        self.machine = machine
         self.boot = boot
         self.logger = logger
-        machine = try RISCVMachine(configuration: configuration, console: console)
+        for (slot, transport) in machine.virtioTransports.enumerated() {
+            let deviceID = transport.device.deviceID
+            transport.onError = { [logger] error in
+                logger.warning("virtio device needs reset", metadata: ["slot": "\(slot)", "device": "\(deviceID)", "reason": "\(error)"])
+            }
+        }
+        let bootLogger = logger
+        machine.bootTimer.onBoot = { nanoseconds in
+            bootLogger.info("guest reached init", metadata: ["boot_ms": "\(Double(nanoseconds / 100_000) / 10)"])
+        }
+    }
+
+    public convenience init(configuration: RISCVMachine.Configuration, boot: BootSource, console: ByteSink,
+                            logger: Logger = VirtualMachine.quietLogger) throws {
+        self.init(machine: try RISCVMachine(configuration: configuration, console: console), boot: boot, logger: logger)
         switch boot {
         case let .firmware(path):
             let loaded = try machine.loadFirmware(path: path)
@@ -65,16 +80,6 @@ public final class VirtualMachine {
             try machine.loadFirmwareAndLinux(firmwarePath: firmware, kernelPath: kernel, initrdPath: initrd,
                                              bootArguments: bootArguments)
             logger.info("firmware and kernel loaded", metadata: ["firmware": "\(firmware)", "kernel": "\(kernel)"])
-        }
-        for (slot, transport) in machine.virtioTransports.enumerated() {
-            let deviceID = transport.device.deviceID
-            transport.onError = { [logger] error in
-                logger.warning("virtio device needs reset", metadata: ["slot": "\(slot)", "device": "\(deviceID)", "reason": "\(error)"])
-            }
-        }
-        let bootLogger = logger
-        machine.bootTimer.onBoot = { nanoseconds in
-            bootLogger.info("guest reached init", metadata: ["boot_ms": "\(Double(nanoseconds / 100_000) / 10)"])
         }
         logger.info("machine created", metadata: [
             "harts": "\(configuration.hartCount)", "memory": "\(configuration.memoryInBytes >> 20) MiB",

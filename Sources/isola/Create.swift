@@ -20,7 +20,7 @@ struct Create: ParsableCommand {
     @OptionGroup var machine: MachineOptions
 
     func run() throws {
-        try Disk.reportingErrors {
+        try reportingErrors {
             guard machine.name == nil else {
                 throw ValidationError("the bundle's name is its directory's: leave out --name")
             }

@@ -9,18 +9,6 @@ struct Disk: ParsableCommand {
         subcommands: [Create.self, Info.self]
     )
 
-    /// Runs a body, turning any failure into one `isola: ...` line and exit status 2.
-    static func reportingErrors(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            HostOutput.standardError.write("isola: \(error)\n")
-            throw ExitCode(2)
-        }
-    }
-
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a disk image; with --backing, a qcow2 overlay whose unwritten clusters read from the base.",
@@ -47,7 +35,7 @@ struct Disk: ParsableCommand {
         var path: String
 
         func run() throws {
-            try Disk.reportingErrors {
+            try reportingErrors {
                 let bytes = try size.map { try MemorySize.parse($0) }
                 guard let kind = DiskImageFormat(rawValue: format) else {
                     throw CoreError.invalidConfiguration(field: "format", reason: "'\(format)': expected qcow2 or raw")
@@ -83,7 +71,7 @@ struct Disk: ParsableCommand {
         var path: String
 
         func run() throws {
-            try Disk.reportingErrors {
+            try reportingErrors {
                 var image = try DiskImageFormat.open(path: path, readOnly: true)
                 var name = path
                 while true {

@@ -36,6 +36,12 @@ static inline ssize_t isola_getrandom(void *buffer, size_t length) {
 #endif
 }
 
+/* Snapshots: a 64-bit checksum of a byte range, four independent lanes so it runs
+   near memory speed (a restore verifies every saved guest page before it runs). */
+uint64_t isola_checksum64(const void *data, size_t length, uint64_t seed);
+/* Whether `length` bytes (a multiple of 64) are all zero: a snapshot skips zero pages. */
+int isola_is_zero(const void *data, size_t length);
+
 /* The process VM: the host kernel's system calls by number (a result or minus an errno). */
 long isola_syscall6(long number, long a, long b, long c, long d, long e, long f);
 /* fork(2) through glibc, so its at-fork handlers keep malloc usable in the child. */

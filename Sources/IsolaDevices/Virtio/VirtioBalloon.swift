@@ -13,9 +13,9 @@ public final class VirtioBalloon: VirtioDevice, @unchecked Sendable {
     public let queueSizes: [UInt16] = [128, 128]
     public static let pageSize: UInt64 = 4096
 
-    private let ram: GuestRAM
-    private let targetPages = ManagedAtomic<UInt32>(0)
-    private let actualPages = ManagedAtomic<UInt32>(0)
+    let ram: GuestRAM
+    let targetPages = ManagedAtomic<UInt32>(0)
+    let actualPages = ManagedAtomic<UInt32>(0)
     /// Pages the driver has given back to the host and not yet reclaimed.
     public private(set) var inflatedPages = ManagedAtomic<Int>(0)
 
@@ -69,5 +69,27 @@ public final class VirtioBalloon: VirtioDevice, @unchecked Sendable {
         }
         try virtqueue.publishAvailableEvent()
         if interrupt { transport.signalUsedBuffers() }
+    }
+}
+
+/// The target the monitor set, the size the driver reported, and how many pages are
+/// out of the guest (their RAM is zero, and zero pages are not saved).
+extension VirtioBalloon: SnapshotState {
+    public func saveState(into out: inout SnapshotWriter) {
+        out.write(UInt32(1))
+        out.write(target)
+        out.write(actual)
+        out.write(UInt64(max(0, inflatedPages.load(ordering: .relaxed))))
+    }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "virtio-balloon")
+        let (savedTarget, savedActual, inflated) = (try input.read(UInt32.self), try input.read(UInt32.self), try input.read(UInt64.self))
+        guard inflated <= ram.size / VirtioBalloon.pageSize else {
+            throw .invalid(what: input.what, reason: "\(inflated) pages in the balloon, more than RAM holds")
+        }
+        targetPages.store(savedTarget, ordering: .relaxed)
+        actualPages.store(savedActual, ordering: .relaxed)
+        inflatedPages.store(Int(inflated), ordering: .relaxed)
     }
 }

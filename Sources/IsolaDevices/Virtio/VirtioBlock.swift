@@ -23,7 +23,7 @@ public final class VirtioBlock: VirtioDevice {
     static let typeDiscard: UInt32 = 11, typeWriteZeroes: UInt32 = 13
     static let statusOK: UInt8 = 0, statusIOError: UInt8 = 1, statusUnsupported: UInt8 = 2
 
-    private let disk: DiskImage
+    private var disk: DiskImage
     private let ram: GuestRAM
     /// The serial the guest reads with GET_ID (at most 20 bytes).
     public let serial: String
@@ -34,6 +34,17 @@ public final class VirtioBlock: VirtioDevice {
         self.ram = ram
         self.serial = String(serial.prefix(20))
     }
+
+    /// Switches the device to another image of the same size: a snapshot freezes the
+    /// image it was writing and goes on with an overlay on it. Only while the
+    /// transport is quiesced (no request in flight) and the harts are paused.
+    public func replaceDisk(_ image: DiskImage) {
+        precondition(image.byteCount == disk.byteCount && image.readOnly == disk.readOnly, "a replacement disk must look the same to the guest")
+        disk = image
+    }
+
+    /// The image the device reads and writes.
+    public var image: DiskImage { disk }
 
     public var deviceFeatures: UInt64 {
         VirtioBlock.featureFlush | VirtioBlock.featureBlockSize | VirtioBlock.featureSegmentMax
@@ -157,6 +168,24 @@ public final class VirtioBlock: VirtioDevice {
             return finish(VirtioBlock.statusOK)
         default:
             return finish(VirtioBlock.statusUnsupported)
+        }
+    }
+}
+
+/// No requests are in flight when a snapshot is taken; what the device keeps is the
+/// disk, which the snapshot layers separately. The capacity is saved to refuse a
+/// restore onto a disk of another size, which the guest's driver would not expect.
+extension VirtioBlock: SnapshotState {
+    public func saveState(into out: inout SnapshotWriter) {
+        out.write(UInt32(1))
+        out.write(capacitySectors)
+    }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "virtio-blk")
+        let saved = try input.read(UInt64.self)
+        guard saved == capacitySectors else {
+            throw .invalid(what: input.what, reason: "\(serial) had \(saved) sectors when saved; its disk now has \(capacitySectors)")
         }
     }
 }

@@ -13,8 +13,8 @@ public final class VirtioConsole: VirtioDevice, @unchecked Sendable {
     static let receiveQueue = 0, transmitQueue = 1
 
     private let output: ByteSink
-    private let lock = HostMutex()
-    private var pendingInput: [UInt8] = []
+    let lock = HostMutex()
+    var pendingInput: [UInt8] = []
     /// The transport, to re-examine the receive queue when input arrives.
     public weak var transport: VirtioMMIOTransport?
 
@@ -58,5 +58,19 @@ public final class VirtioConsole: VirtioDevice, @unchecked Sendable {
         }
         try virtqueue.publishAvailableEvent()
         if interrupt { transport.signalUsedBuffers() }
+    }
+}
+
+/// Typed input the guest has not read yet is kept.
+extension VirtioConsole: SnapshotState {
+    public func saveState(into out: inout SnapshotWriter) {
+        out.write(UInt32(1))
+        out.write(lock.withLock { pendingInput })
+    }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "virtio-console")
+        let bytes = try input.readArray(UInt8.self)
+        lock.withLock { pendingInput = bytes }
     }
 }

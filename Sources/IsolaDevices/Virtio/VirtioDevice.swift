@@ -1,7 +1,9 @@
 import IsolaCore
 
-/// What a virtio device type supplies to the virtio-mmio transport.
-public protocol VirtioDevice: AnyObject {
+/// What a virtio device type supplies to the virtio-mmio transport. Its snapshot
+/// state is its own (the transport saves the queues); it is saved only while the
+/// transport is quiesced, so nothing is in flight.
+public protocol VirtioDevice: AnyObject, SnapshotState {
     /// The virtio device ID (virtio 1.2, 5): 2 block, 4 entropy, ...
     var deviceID: UInt32 { get }
     /// Device-specific feature bits; the transport adds VERSION_1, EVENT_IDX and INDIRECT_DESC.

@@ -31,3 +31,11 @@ public final class VirtioEntropy: VirtioDevice {
         if interrupt { transport.signalUsedBuffers() }
     }
 }
+
+extension VirtioEntropy: SnapshotState {
+    public func saveState(into out: inout SnapshotWriter) { out.write(UInt32(1)) }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "virtio-rng")
+    }
+}

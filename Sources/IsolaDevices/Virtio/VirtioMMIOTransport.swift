@@ -10,21 +10,23 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
     // Sendable: registers are accessed by vCPU threads under `lock`.
     public let device: VirtioDevice
     private let ram: GuestRAM
-    private let interrupt: InterruptLine
-    private let lock = HostMutex()
+    let interrupt: InterruptLine
+    let lock = HostMutex()
     /// Held while a device processes queues and while a reset changes them, so the two never interleave.
     private let processing = HostMutex()
     /// Runs queue processing off the vCPU thread (nil: process synchronously, for tests).
     private var worker: IOWorker?
+    /// Set (under `processing`) while the VM is paused for a snapshot: queues are left alone.
+    private var quiescent = false
 
     public private(set) var queues: [Virtqueue]
-    private var deviceFeaturesSelect: UInt32 = 0
-    private var driverFeaturesSelect: UInt32 = 0
-    public private(set) var driverFeatures: UInt64 = 0
-    private var queueSelect: UInt32 = 0
-    public private(set) var status: UInt32 = 0
-    private var interruptStatus: UInt32 = 0
-    private var configGeneration: UInt32 = 0
+    var deviceFeaturesSelect: UInt32 = 0
+    var driverFeaturesSelect: UInt32 = 0
+    public internal(set) var driverFeatures: UInt64 = 0
+    var queueSelect: UInt32 = 0
+    public internal(set) var status: UInt32 = 0
+    var interruptStatus: UInt32 = 0
+    var configGeneration: UInt32 = 0
     /// Why the device last entered NEEDS_RESET.
     public private(set) var lastError: VirtqueueError?
     /// Called with the reason when the device needs a reset (the VMM logs it).
@@ -174,10 +176,25 @@ public final class VirtioMMIOTransport: MMIODevice, @unchecked Sendable {
         }
     }
 
+    /// Waits for any queue processing in flight to finish and holds off new work, so
+    /// the device touches neither guest memory nor its backend until `reexamineQueues`.
+    /// Notifications meanwhile are not lost: `reexamineQueues` looks at every queue.
+    public func quiesce() {
+        processing.withLock { quiescent = true }
+    }
+
+    /// Ends a quiesce and looks at every ready queue as if the driver had just notified
+    /// it. After a restore this is what keeps a queue from stalling: with EVENT_IDX the
+    /// saved driver may be waiting for a notification it believes it already sent.
+    public func reexamineQueues() {
+        processing.withLock { quiescent = false }
+        for (index, queue) in queues.enumerated() where queue.ready { notify(queue: index) }
+    }
+
     private func processNow(queue: Int) {
         processing.withLock {
             let q = queues[queue]
-            guard q.ready, status & VirtioStatus.needsReset == 0 else { return }
+            guard q.ready, !quiescent, status & VirtioStatus.needsReset == 0 else { return }
             do throws(VirtqueueError) {
                 try device.process(queue: queue, virtqueue: q, transport: self)
             } catch {

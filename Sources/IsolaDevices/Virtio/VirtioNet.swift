@@ -104,3 +104,13 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
         if interrupt { transport.signalUsedBuffers() }
     }
 }
+
+/// Frames received while paused and not yet given to the guest are not saved: they
+/// are lost, as on a wire, and the guest's TCP resends them.
+extension VirtioNet: SnapshotState {
+    public func saveState(into out: inout SnapshotWriter) { out.write(UInt32(1)) }
+
+    public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
+        try input.expectVersion(1, of: "virtio-net")
+    }
+}

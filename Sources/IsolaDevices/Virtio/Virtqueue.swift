@@ -20,9 +20,9 @@ public final class Virtqueue {
     public var availableRing: UInt64 = 0
     public var usedRing: UInt64 = 0
     /// The next available-ring entry the device will take.
-    public private(set) var lastAvailable: UInt16 = 0
+    public internal(set) var lastAvailable: UInt16 = 0
     /// The used index the device has published.
-    public private(set) var usedIndex: UInt16 = 0
+    public internal(set) var usedIndex: UInt16 = 0
     /// VIRTIO_F_EVENT_IDX negotiated: use used_event/avail_event instead of the flags.
     public var eventIndex = false
 

@@ -22,7 +22,7 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
     /// How many harts are waiting in a pause.
     public let pausedHarts = ManagedAtomic<Int>(0)
     /// `mtime` when the pause began: guest time does not pass while the machine is paused.
-    private var pausedAtMtime: UInt64 = 0
+    public private(set) var pausedAtMtime: UInt64 = 0
     private let powerLock = HostMutex()
     private var _powerRequest: PowerRequest?
 

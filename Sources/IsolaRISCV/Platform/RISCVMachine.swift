@@ -225,14 +225,19 @@ public final class RISCVMachine {
     @discardableResult
     public func loadLinux(kernelPath: String, initrdPath: String?, bootArguments: String) throws -> LinuxLayout {
         let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments)
+        installBuiltInSBI()
+        harts[0].bootSupervisor(entry: layout.kernel, arguments: (0, layout.deviceTree))
+        return layout
+    }
+
+    /// Puts the built-in SBI in M-mode's place: every hart's ecalls from S-mode reach it.
+    func installBuiltInSBI() {
         let sbi = SupervisorBinaryInterface(machine: context, console: console)
         sbi.input = { [uart] in uart.takeReceivedByteForFirmware() }
         self.sbi = sbi
         for hart in harts {
             hart.prepareForSupervisorBoot(sbi: sbi)
         }
-        harts[0].bootSupervisor(entry: layout.kernel, arguments: (0, layout.deviceTree))
-        return layout
     }
 
     /// Loads real M-mode firmware (OpenSBI's `fw_jump`) with a kernel at 0x80200000, where
@@ -325,6 +330,8 @@ public final class RISCVMachine {
                 transport.stopIOThread()
             }
         }
+        // A restored machine's devices look at their queues at once (nothing, on a fresh boot).
+        for transport in virtioTransports { transport.reexamineQueues() }
         var threads: [HostThread] = []
         for hart in harts {
             threads.append(try HostThread.start(name: "hart\(hart.hartID)") { hart.run() })

@@ -128,6 +128,21 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         return try BootSource.resolve(kernel: path(kernel), initrd: path(initrd), append: append, bios: path(bios))
     }
 
+    /// The same configuration naming exactly what `boot` loads (the default image's
+    /// files, when none were given), so a lone snapshot says what it was booted from.
+    public func resolvingBoot(_ boot: BootSource) -> VMConfigurationFile {
+        var file = self
+        switch boot {
+        case let .firmware(path):
+            file.bios = path
+        case let .linux(kernel, initrd, arguments):
+            (file.kernel, file.initrd, file.append) = (kernel, initrd, arguments)
+        case let .firmwareWithLinux(firmware, kernel, initrd, arguments):
+            (file.bios, file.kernel, file.initrd, file.append) = (firmware, kernel, initrd, arguments)
+        }
+        return file
+    }
+
     static func resolve(_ path: String, in directory: String) -> String {
         path.hasPrefix("/") ? path : directory + "/" + path
     }

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A Unix-domain stream socket: a listener that a running VM's monitor answers on,
+/// or a connection to one (a command line tool talking to it).
+public final class UnixStreamSocket: @unchecked Sendable {
+    // Sendable: a descriptor used by one thread at a time (the acceptor, or one client).
+    public let path: String
+    private let fd: Int32
+    private let listening: Bool
+
+    private init(fd: Int32, path: String, listening: Bool) {
+        self.fd = fd
+        self.path = path
+        self.listening = listening
+    }
+
+    private static func withAddress<T>(_ path: String, operation: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
+        var address = try UnixDatagramSocket.address(path)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+    }
+
+    /// Listens at `path`, only for this user (mode 0600). A socket file left by a
+    /// process that is gone is replaced; one that a live process answers is refused.
+    public static func listen(at path: String) throws -> UnixStreamSocket {
+        if (try? connect(to: path)) != nil { throw HostError.io(operation: "listen", path: path, errno: EADDRINUSE) }
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
+        let old = umask(0o077)
+        let rc = try withAddress(path, operation: "bind") { bind(fd, $0, $1) }
+        umask(old)
+        guard rc == 0, Glibc.listen(fd, 8) == 0 else {
+            let code = errno
+            close(fd)
+            throw HostError.io(operation: "bind", path: path, errno: code)
+        }
+        return UnixStreamSocket(fd: fd, path: path, listening: true)
+    }
+
+    /// Connects to a listener at `path`.
+    public static func connect(to path: String) throws -> UnixStreamSocket {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
+        let rc = try withAddress(path, operation: "connect") { Glibc.connect(fd, $0, $1) }
+        guard rc == 0 else {
+            let code = errno
+            close(fd)
+            throw HostError.io(operation: "connect", path: path, errno: code)
+        }
+        return UnixStreamSocket(fd: fd, path: path, listening: false)
+    }
+
+    /// Waits for the next connection; nil once the listener is shut down.
+    public func accept() -> UnixStreamSocket? {
+        while true {
+            let client = Glibc.accept(fd, nil, nil)
+            if client >= 0 {
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                return UnixStreamSocket(fd: client, path: path, listening: false)
+            }
+            if errno == EINTR || errno == ECONNABORTED { continue }
+            return nil
+        }
+    }
+
+    /// Reads until a newline (not included) or the end; nil at the end with nothing read.
+    public func readLine(maximum: Int = 4096) -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while line.count < maximum {
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            guard n == 1 else { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == 10 { break }
+            line.append(byte)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Reads everything until the peer closes.
+    public func readToEnd() -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return bytes }
+            bytes += chunk[0..<n]
+        }
+    }
+
+    /// Writes all of `text`; false if the peer went away.
+    @discardableResult
+    public func write(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            bytes = bytes.dropFirst(n)
+        }
+        return true
+    }
+
+    /// Ends a listener's `accept` (from another thread) or a connection.
+    public func shutDown() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    deinit {
+        close(fd)
+        if listening { unlink(path) }
+    }
+}

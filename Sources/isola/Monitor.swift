@@ -1,0 +1,101 @@
+import IsolaCore
+import IsolaHost
+import IsolaVMM
+
+/// The monitor's commands, the same from the console (Ctrl-A C) and from the
+/// bundle's monitor socket (`isola snapshot`); one command runs at a time.
+final class Monitor: @unchecked Sendable {
+    // Sendable: commands run one at a time under `lock`; the VM's calls are thread-safe.
+    let vm: VirtualMachine
+    /// The bundle the VM runs from: `savevm TAG` writes into its snapshots/.
+    let bundle: VMBundle?
+    /// The configuration a lone snapshot file records (a VM run without a bundle).
+    let configuration: VMConfigurationFile
+    private let lock = HostMutex()
+
+    enum Outcome { case stay, resume, quit }
+
+    init(vm: VirtualMachine, bundle: VMBundle?, configuration: VMConfigurationFile) {
+        self.vm = vm
+        self.bundle = bundle
+        self.configuration = configuration
+    }
+
+    static let help = """
+        info registers   show every hart's registers
+        info balloon     the balloon's target and size
+        balloon MIB      ask the guest to give MIB of RAM back to the host
+        stop             pause the VM: harts stop, guest time freezes
+        info status      running or paused
+        savevm TAG       save a snapshot (in a bundle: snapshots/TAG.snap; else TAG is a path);
+                         the VM goes on as it was, running or paused
+        cont             resume (if paused) and go back to the console
+        quit             stop the VM
+        """
+
+    /// Runs one command line; answers its output (lines ending in "\n") and what follows.
+    func execute(_ line: String) -> (output: String, outcome: Outcome) {
+        lock.withLock { run(line.trimmingSpaces) }
+    }
+
+    private func run(_ command: String) -> (output: String, outcome: Outcome) {
+        let context = vm.machine.context
+        switch command {
+        case "info registers", "info r":
+            return (vm.registerDump() + "\n", .stay)
+        case "info balloon":
+            guard let (b, _) = vm.machine.balloon else { return ("no balloon device\n", .stay) }
+            return ("balloon: target \(UInt64(b.target) * 4 / 1024) MiB, guest reports \(UInt64(b.actual) * 4 / 1024) MiB, returned to the host \(b.inflatedPages.load(ordering: .relaxed) * 4 / 1024) MiB\n", .stay)
+        case let c where c.hasPrefix("balloon "):
+            guard let mib = UInt64(c.dropFirst(8)), vm.setBalloonTarget(bytes: mib << 20) else { return ("usage: balloon MIB\n", .stay) }
+            return ("balloon target set to \(mib) MiB\n", .stay)
+        case "stop":
+            return (context.pause() ? "paused: every hart stopped, guest time frozen\n" : "the harts did not all stop; still running\n", .stay)
+        case "info status":
+            return (context.isPaused ? "paused\n" : "running\n", .stay)
+        case let c where c == "savevm" || c.hasPrefix("savevm "):
+            return (saveSnapshot(String(c.dropFirst(6)).trimmingSpaces), .stay)
+        case "quit", "q":
+            return ("", .quit)
+        case "cont", "c", "":
+            context.resume()
+            return ("", .resume)
+        case "help", "?":
+            return (Monitor.help + "\n", .stay)
+        default:
+            return ("unknown command '\(command)' (try help)\n", .stay)
+        }
+    }
+
+    private func saveSnapshot(_ tag: String) -> String {
+        guard !tag.isEmpty else { return "usage: savevm TAG\n" }
+        let wasPaused = vm.machine.context.isPaused
+        defer { if !wasPaused { vm.machine.context.resume() } }
+        let start = HostClock.monotonicNanoseconds()
+        do {
+            let path: String, summary: SnapshotFile.Summary
+            if let bundle {
+                (path, summary) = try bundle.saveSnapshot(of: vm, tag: tag)
+            } else {
+                guard !configuration.disks.contains(where: { $0.readonly != true }) else {
+                    return "error: this VM writes disks and runs without a bundle, so its disks cannot be frozen with it; use 'isola create'\n"
+                }
+                path = tag
+                summary = try vm.saveSnapshot(to: tag, configuration: configuration.encoded())
+            }
+            let milliseconds = Double((HostClock.monotonicNanoseconds() - start) / 100_000) / 10
+            return "saved \(path): \(summary.fileBytes >> 20) MiB (\(summary.savedPages) pages, \(summary.runCount) runs) in \(milliseconds) ms\n"
+        } catch {
+            return "error: \(error)\n"
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" || s.first == "\r" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" || s.last == "\r" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import IsolaCore
+import IsolaHost
+import IsolaVMM
+import Logging
+
+/// How a VM's run looks from the terminal, the same for `run` and `restore`.
+struct SessionOptions: ParsableArguments {
+    @Option(name: .long, help: "Where guest console output goes: stdio, none or file:PATH.")
+    var console: String = "stdio"
+
+    @Flag(name: .long, help: "Print instructions retired, time, MIPS and the guest's boot time to stderr on exit.")
+    var stats = false
+
+    @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
+    var verbose = false
+
+    func consoleOutput() throws -> ConsoleOutput {
+        let output: HostOutput
+        switch console {
+        case "stdio": output = .standardOutput
+        case "none": output = .discard
+        default:
+            guard console.hasPrefix("file:"), console.count > 5 else {
+                throw CoreError.invalidConfiguration(field: "console", reason: "'\(console)': expected stdio, none or file:PATH")
+            }
+            output = try .file(String(console.dropFirst(5)))
+        }
+        return ConsoleOutput(output: output)
+    }
+
+    func logger() -> Logger {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "isola.vmm")
+        logger.logLevel = verbose ? .info : .warning
+        return logger
+    }
+
+    /// Runs `vm` with the console connected and the monitor on the console (and, for a
+    /// bundle, on its socket) until it ends; exits with the guest's status.
+    func run(_ vm: VirtualMachine, output: ConsoleOutput, bundle: VMBundle?, file: VMConfigurationFile) throws -> Never {
+        let monitor = Monitor(vm: vm, bundle: bundle, configuration: file)
+        let server = try bundle.map { try MonitorServer(monitor: monitor, bundle: $0) }
+        try output.startPeriodicFlush()
+        let console = InteractiveConsole(monitor: monitor)
+        try console.start()
+        let result = try vm.run()
+        server?.stop()
+        console.finish()
+        report(result)
+        throw ExitCode(result.exitStatus)
+    }
+
+    private func report(_ result: VirtualMachine.Result) {
+        switch result.outcome {
+        case let .crashed(reason): HostOutput.standardError.write("isola: guest crashed: \(reason)\n")
+        case .reset: HostOutput.standardError.write("isola: guest asked for a reset; stopped\n")
+        default: break
+        }
+        if stats {
+            let mips = Double(result.instructionsRetired) / result.seconds / 1e6
+            var line = "isola: \(result.instructionsRetired) instructions in \(format3(result.seconds)) s, \(format1(mips)) MIPS"
+            if let boot = result.bootNanoseconds { line += ", boot to init \(format1(Double(boot) / 1e6)) ms" }
+            HostOutput.standardError.write(line + "\n")
+        }
+    }
+}
+
+/// Runs a command's body, turning any error but an exit into a one-line message and status 2.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        Terminal.restore()
+        HostOutput.standardError.write("isola: \(error)\n")
+        throw ExitCode(2)
+    }
+}
+
+func format3(_ v: Double) -> String { String((v * 1000).rounded() / 1000) }
+func format1(_ v: Double) -> String { String((v * 10).rounded() / 10) }
