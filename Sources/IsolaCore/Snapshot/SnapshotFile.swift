@@ -11,6 +11,7 @@ import IsolaHost
 /// restore maps the pages copy-on-write (`MAP_PRIVATE`) instead of reading them, and
 /// many clones of one snapshot share them in the host's page cache.
 ///
+/// The layout is fixed and padding must be zero, so every byte is covered by a check:
 /// `open` checks everything but the memory pages; `restoreMemory` maps the pages and
 /// verifies each run's checksum before the caller runs anything.
 public struct SnapshotFile {
@@ -141,7 +142,10 @@ public struct SnapshotFile {
         guard version == formatVersion else { throw refuse("snapshot format version \(version); this Isola reads \(formatVersion)") }
         let count = Int(try prefix.read(UInt32.self))
         guard count == Section.allCases.count else { throw refuse("\(count) sections; a version-1 snapshot has \(Section.allCases.count)") }
-        let headerBytes = try read(0, UInt64(16 + count * entrySize + 8))
+        let headerLength = 16 + count * entrySize + 8
+        let headerPage = try read(0, headerSize)
+        let headerBytes = Array(headerPage.prefix(headerLength))
+        guard headerPage[headerLength...].allSatisfy({ $0 == 0 }) else { throw refuse("bytes after the header's table") }
         var header = SnapshotReader(headerBytes, what: path)
         _ = try header.readBytes(count: 16)
         var entries: [Section: (offset: UInt64, length: UInt64, checksum: UInt64)] = [:]
@@ -155,21 +159,27 @@ public struct SnapshotFile {
         guard try header.read(UInt64.self) == HostChecksum.checksum64(Array(headerBytes.dropLast(8))) else {
             throw refuse("bad checksum in the header")
         }
+        // The layout is fixed, so every byte of the file is covered by some check.
+        var expectedOffset = headerSize
         func section(_ kind: Section) throws(SnapshotError) -> [UInt8] {
             // Every section was filled in above.
             let entry = entries[kind] ?? (0, 0, 0)
-            guard entry.offset >= headerSize else { throw refuse("the \(kind) section overlaps the header") }
+            guard entry.offset == expectedOffset else { throw refuse("the \(kind) section is not where it belongs") }
             guard entry.length <= 1 << 30 else { throw refuse("the \(kind) section claims \(entry.length) bytes") }
             let bytes = try read(entry.offset, entry.length)
             guard HostChecksum.checksum64(bytes) == entry.checksum else { throw refuse("bad checksum in the \(kind) section") }
+            expectedOffset += entry.length
             return bytes
         }
         let configuration = try section(.configuration)
         let machineState = try section(.machine)
         let (ramSize, runs) = try decodeRuns(try section(.memoryRuns), path: path)
         let memory = entries[.memory] ?? (0, 0, 0)
-        guard memory.offset >= headerSize, memory.offset % PageRun.pageSize == 0 else {
-            throw refuse("the memory section is not page-aligned")
+        guard memory.offset == (expectedOffset + PageRun.pageSize - 1) / PageRun.pageSize * PageRun.pageSize else {
+            throw refuse("the memory section is not on the page after the others")
+        }
+        guard try read(expectedOffset, memory.offset - expectedOffset).allSatisfy({ $0 == 0 }) else {
+            throw refuse("bytes between the sections")
         }
         guard memory.length == runs.reduce(0, { $0 + $1.byteCount }) else {
             throw refuse("the memory section's length does not match its runs")
@@ -177,6 +187,9 @@ public struct SnapshotFile {
         guard memory.checksum == memoryChecksum(runs) else { throw refuse("bad checksum in the memory section") }
         guard memory.length <= file.byteCount, memory.offset <= file.byteCount - memory.length else {
             throw refuse("truncated: \(file.byteCount) bytes, memory ends at \(memory.offset &+ memory.length)")
+        }
+        guard file.byteCount == memory.offset + memory.length else {
+            throw refuse("\(file.byteCount - memory.offset - memory.length) bytes after the memory section")
         }
         return SnapshotFile(path: path, configuration: configuration, machineState: machineState, ramSize: ramSize,
                             runs: runs, memoryOffset: memory.offset, file: file)
