@@ -23,13 +23,18 @@ import Testing
         private let done = DispatchSemaphore(value: 0)
         private(set) var result: VirtualMachine.Result?
 
-        init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = [],
+        convenience init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = [],
              networks: [RISCVMachine.Configuration.Network] = [], name: String = "isola") throws {
             var configuration = RISCVMachine.Configuration(memoryInBytes: memory, hartCount: harts)
             configuration.disks = disks
             configuration.networks = networks
             configuration.name = name
-            vm = try VirtualMachine(configuration: configuration, boot: boot, console: console)
+            try self.init { try VirtualMachine(configuration: configuration, boot: boot, console: $0) }
+        }
+
+        /// Runs the VM `make` builds around the captured console (a bundle's, a restored one).
+        init(_ make: (ConsoleOutput) throws -> VirtualMachine) throws {
+            vm = try make(console)
             DispatchQueue.global().async {
                 self.result = try? self.vm.run()
                 self.done.signal()

@@ -1,3 +1,4 @@
+import Atomics
 import IsolaCore
 import IsolaDevices
 import IsolaHost
@@ -125,6 +126,8 @@ public final class RISCVMachine {
 
     public let configuration: Configuration
     public let context: MachineContext
+    /// Numbers this process's switch ports.
+    private static let portSerial = ManagedAtomic<Int>(0)
     public let harts: [Hart]
     public let uart: UART16550
     public let plic: PLIC
@@ -161,7 +164,8 @@ public final class RISCVMachine {
             let mac = network.mac.flatMap(MACAddress.init(parsing:)) ?? MACAddress.derived(from: "\(configuration.name)/eth\(i)")
             switch network.backend {
             case let .virtualSwitch(name):
-                let port = try SwitchPort(switchName: name, portName: "\(HostEnvironment.processID)-\(mac.description.replacingColons)")
+                // Unique per machine, also for several machines of one name in one process.
+                let port = try SwitchPort(switchName: name, portName: "\(HostEnvironment.processID)-\(RISCVMachine.portSerial.wrappingIncrementThenLoad(ordering: .relaxed))-\(mac.description.replacingColons)")
                 devices.append(VirtioNet(mac: mac, backend: port))
             case let .tap(interface):
                 devices.append(VirtioNet(mac: mac, backend: try TapBackend(interface: interface)))
