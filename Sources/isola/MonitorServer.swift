@@ -31,8 +31,11 @@ final class MonitorServer: @unchecked Sendable {
         }
     }
 
+    /// Stops answering and removes the socket (the process exits without deinitializers,
+    /// and a socket left in the bundle would be copied with it).
     func stop() {
         listener.shutDown()
+        HostFile.remove(listener.path)
     }
 
     /// Sends one command to the VM running from `bundle`; answers the monitor's output.

@@ -41,11 +41,11 @@ struct SessionOptions: ParsableArguments {
     func run(_ vm: VirtualMachine, output: ConsoleOutput, bundle: VMBundle?, file: VMConfigurationFile) throws -> Never {
         let monitor = Monitor(vm: vm, bundle: bundle, configuration: file)
         let server = try bundle.map { try MonitorServer(monitor: monitor, bundle: $0) }
+        defer { server?.stop() }
         try output.startPeriodicFlush()
         let console = InteractiveConsole(monitor: monitor)
         try console.start()
         let result = try vm.run()
-        server?.stop()
         console.finish()
         report(result)
         throw ExitCode(result.exitStatus)

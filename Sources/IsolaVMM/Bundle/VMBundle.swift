@@ -17,13 +17,13 @@ public struct VMBundle: Sendable {
 
     var configurationPath: String { directory + "/" + VMBundle.configurationName }
 
-    /// The bundle a command line names: a path to a `.isola` directory, or a VM name
-    /// whose bundle is `NAME.isola` in `parent`.
+    /// The bundle a command line names: a path to a `.isola` directory, a VM name whose
+    /// bundle is `NAME.isola` in `parent`, or a path to one without the suffix.
     public static func path(naming name: String, in parent: String = ".") -> String {
         var trimmed = name
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        if trimmed.hasSuffix(suffix) || trimmed.contains("/") { return trimmed }
-        return parent + "/" + trimmed + suffix
+        if trimmed.hasSuffix(suffix) { return trimmed }
+        return (trimmed.contains("/") ? trimmed : parent + "/" + trimmed) + suffix
     }
 
     /// The VM name a bundle directory stands for: its last component without `.isola`.

@@ -1,3 +1,4 @@
+import Foundation
 import IsolaCore
 import IsolaRISCV
 import Testing
@@ -29,6 +30,17 @@ import Testing
         #expect(copy.context.clock.mtime < 10_000_000)
         // Everything but the wall-clock stamp saves the same again.
         #expect(Self.saved(copy).count == bytes.count)
+    }
+
+    @Test func clockSyncJumpsByTheRealTimeSinceTheSave() throws {
+        let bytes = Self.saved(try Self.machine())
+        usleep(1_200_000)
+        let resumed = try Self.machine(), synced = try Self.machine()
+        var a = SnapshotReader(bytes, what: "machine"), b = SnapshotReader(bytes, what: "machine")
+        try resumed.restoreState(from: &a, clock: .resume)
+        try synced.restoreState(from: &b, clock: .sync)
+        #expect(resumed.context.clock.mtime < 5_000_000, "resume: guest time went on while the snapshot lay on disk")
+        #expect(synced.context.clock.mtime >= 11_000_000, "sync: guest time did not catch up with the 1.2 s since the save")
     }
 
     @Test func anotherBoardIsRefused() throws {
