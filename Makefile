@@ -39,6 +39,7 @@ bench: build guests images
 	Benchmarks/disk-throughput.py
 	Benchmarks/net-throughput.py
 	Benchmarks/process-vm.py
+	Benchmarks/snapshot.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup

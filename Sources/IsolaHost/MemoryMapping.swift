@@ -43,9 +43,12 @@ public final class MemoryMapping: @unchecked Sendable {
     public func mapPrivately(_ file: HostBlockFile, fileOffset: UInt64, at offset: Int, length: Int) throws {
         // SAFETY: the range is checked to lie inside this mapping, so MAP_FIXED replaces only our own pages.
         precondition(offset >= 0 && length > 0 && offset + length <= byteCount && offset % 4096 == 0 && fileOffset % 4096 == 0)
-        let p = mmap(base + offset, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
+        // Read-only and populated first: the page-cache pages are mapped in one call, shared,
+        // instead of faulting in one by one; writable afterwards, so a guest write copies its page.
+        let p = mmap(base + offset, length, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE | MAP_POPULATE,
                      file.descriptor, off_t(fileOffset))
         guard let p, p != MAP_FAILED else { throw HostError.io(operation: "map", path: file.path, errno: errno) }
+        guard mprotect(p, length, PROT_READ | PROT_WRITE) == 0 else { throw HostError.io(operation: "mprotect", path: file.path, errno: errno) }
         hasFilePages = true
     }
 
