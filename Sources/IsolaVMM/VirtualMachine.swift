@@ -98,6 +98,27 @@ public final class VirtualMachine {
                       bootNanoseconds: machine.bootTimer.bootNanoseconds)
     }
 
+    /// Pauses the VM: every hart stops at an instruction boundary, guest time freezes,
+    /// and every device finishes the I/O in flight and starts nothing new (frames that
+    /// arrive wait, notifications are held), so guest memory does not change. False if
+    /// the harts did not all stop (the VM then runs on).
+    @discardableResult
+    public func pause() -> Bool {
+        guard machine.context.pause() else { return false }
+        for transport in machine.virtioTransports { transport.quiesce() }
+        return true
+    }
+
+    /// Resumes a paused VM: the devices look at their queues for what was held, then
+    /// the harts go on.
+    public func resume() {
+        guard machine.context.pauseRequested.load(ordering: .acquiring) else { return }
+        for transport in machine.virtioTransports { transport.reexamineQueues() }
+        machine.context.resume()
+    }
+
+    public var isPaused: Bool { machine.context.isPaused }
+
     /// Stops every hart at its next block boundary.
     public func stop() {
         machine.context.stop()

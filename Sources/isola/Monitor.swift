@@ -25,7 +25,7 @@ final class Monitor: @unchecked Sendable {
         info registers   show every hart's registers
         info balloon     the balloon's target and size
         balloon MIB      ask the guest to give MIB of RAM back to the host
-        stop             pause the VM: harts stop, guest time freezes
+        stop             pause the VM: harts stop, devices quiesce, guest time freezes
         info status      running or paused
         savevm TAG       save a snapshot (in a bundle: snapshots/TAG.snap; else TAG is a path);
                          the VM goes on as it was, running or paused
@@ -39,7 +39,6 @@ final class Monitor: @unchecked Sendable {
     }
 
     private func run(_ command: String) -> (output: String, outcome: Outcome) {
-        let context = vm.machine.context
         switch command {
         case "info registers", "info r":
             return (vm.registerDump() + "\n", .stay)
@@ -50,15 +49,15 @@ final class Monitor: @unchecked Sendable {
             guard let mib = UInt64(c.dropFirst(8)), vm.setBalloonTarget(bytes: mib << 20) else { return ("usage: balloon MIB\n", .stay) }
             return ("balloon target set to \(mib) MiB\n", .stay)
         case "stop":
-            return (context.pause() ? "paused: every hart stopped, guest time frozen\n" : "the harts did not all stop; still running\n", .stay)
+            return (vm.pause() ? "paused: every hart stopped, devices quiesced, guest time frozen\n" : "the harts did not all stop; still running\n", .stay)
         case "info status":
-            return (context.isPaused ? "paused\n" : "running\n", .stay)
+            return (vm.isPaused ? "paused\n" : "running\n", .stay)
         case let c where c == "savevm" || c.hasPrefix("savevm "):
             return (saveSnapshot(String(c.dropFirst(6)).trimmingSpaces), .stay)
         case "quit", "q":
             return ("", .quit)
         case "cont", "c", "":
-            context.resume()
+            vm.resume()
             return ("", .resume)
         case "help", "?":
             return (Monitor.help + "\n", .stay)
@@ -69,8 +68,8 @@ final class Monitor: @unchecked Sendable {
 
     private func saveSnapshot(_ tag: String) -> String {
         guard !tag.isEmpty else { return "usage: savevm TAG\n" }
-        let wasPaused = vm.machine.context.isPaused
-        defer { if !wasPaused { vm.machine.context.resume() } }
+        let wasPaused = vm.isPaused
+        defer { if !wasPaused { vm.resume() } }
         let start = HostClock.monotonicNanoseconds()
         do {
             let path: String, summary: SnapshotFile.Summary

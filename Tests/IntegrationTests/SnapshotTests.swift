@@ -78,7 +78,7 @@ import Testing
         #expect(original.waitFor("count=8"))
         let (path, saved) = try Self.snapshot(original, bundle, tag: "s1")
         // The original goes on (its disk moves past the snapshot's), then stops.
-        original.vm.machine.context.resume()
+        original.vm.resume()
         #expect(original.waitFor("count=\(saved + 10)"))
         original.vm.stop()
         _ = original.finish()

@@ -62,7 +62,8 @@ public struct SnapshotRestore {
             if let mismatch = bundle.configuration.restoreMismatch(saved) {
                 throw CoreError.invalidConfiguration(field: mismatch.field, reason: "\(mismatch.reason): the snapshot does not fit \(directory)")
             }
-            var (configuration, boot) = try bundle.machine()
+            let (machineConfiguration, boot) = try bundle.machine()
+            var configuration = machineConfiguration
             var moves: [(String, String)] = []
             do {
                 for (index, path) in try bundle.writableDisks() {

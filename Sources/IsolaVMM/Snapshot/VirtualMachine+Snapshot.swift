@@ -20,16 +20,14 @@ extension VirtualMachine {
         logger.info("machine restored", metadata: ["snapshot": "\(snapshot.path)", "pages": "\(snapshot.runs.reduce(0) { $0 + $1.pageCount })"])
     }
 
-    /// Pauses the VM (if it is not paused), quiesces its devices, writes the snapshot,
-    /// then runs `afterSaving` (a bundle freezes its disks there) while still paused.
-    /// The devices go on afterwards; the harts stay paused — the caller resumes or stops.
+    /// Pauses the VM (harts and devices, if it is not paused), writes the snapshot, then
+    /// runs `afterSaving` (a bundle freezes its disks there) while still paused. The VM
+    /// stays paused: the caller resumes or stops it.
     public func saveSnapshot(to path: String, configuration: [UInt8],
                              afterSaving: () throws -> Void = {}) throws -> SnapshotFile.Summary {
         let context = machine.context
-        guard context.pause() else { throw CoreError.invalidConfiguration(field: "snapshot", reason: "the harts did not all stop") }
+        guard pause() else { throw CoreError.invalidConfiguration(field: "snapshot", reason: "the harts did not all stop") }
         if let refusal = machine.snapshotRefusal { throw CoreError.invalidConfiguration(field: "snapshot", reason: refusal) }
-        for transport in machine.virtioTransports { transport.quiesce() }
-        defer { for transport in machine.virtioTransports { transport.reexamineQueues() } }
         var state = SnapshotWriter()
         machine.saveState(into: &state)
         let summary = try SnapshotFile.write(to: path, configuration: configuration, machineState: state.bytes, ram: context.ram)
