@@ -18,7 +18,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
         self.listening = listening
     }
 
-    private static func withAddress<T>(_ path: String, operation: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
+    private static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
         var address = try UnixDatagramSocket.address(path)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
@@ -33,7 +33,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
         let old = umask(0o077)
-        let rc = try withAddress(path, operation: "bind") { bind(fd, $0, $1) }
+        let rc = try withAddress(path) { bind(fd, $0, $1) }
         umask(old)
         guard rc == 0, Glibc.listen(fd, 8) == 0 else {
             let code = errno
@@ -47,7 +47,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     public static func connect(to path: String) throws -> UnixStreamSocket {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
-        let rc = try withAddress(path, operation: "connect") { Glibc.connect(fd, $0, $1) }
+        let rc = try withAddress(path) { Glibc.connect(fd, $0, $1) }
         guard rc == 0 else {
             let code = errno
             close(fd)

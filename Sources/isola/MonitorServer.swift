@@ -1,3 +1,4 @@
+import ArgumentParser
 import IsolaHost
 import IsolaVMM
 
@@ -18,7 +19,7 @@ final class MonitorServer: @unchecked Sendable {
         do {
             listener = try UnixStreamSocket.listen(at: path)
         } catch HostError.io(_, _, let code) where code == HostError.addressInUse {
-            throw ValidationErrorText("\(bundle.directory) is already running (its monitor answers at \(path))")
+            throw ValidationError("\(bundle.directory) is already running (its monitor answers at \(path))")
         }
         _ = try HostThread.start(name: "monitor-socket") { [listener] in
             while let client = listener.accept() {
@@ -45,15 +46,9 @@ final class MonitorServer: @unchecked Sendable {
         do {
             connection = try UnixStreamSocket.connect(to: path)
         } catch {
-            throw ValidationErrorText("\(bundle.directory) is not running (no monitor at \(path))")
+            throw ValidationError("\(bundle.directory) is not running (no monitor at \(path))")
         }
         connection.write(command + "\n")
         return String(decoding: connection.readToEnd(), as: UTF8.self)
     }
-}
-
-/// An error whose text is the whole message.
-struct ValidationErrorText: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -5,14 +5,7 @@ import Testing
 @Suite struct VirtioConsoleTests {
     @Test func transmitAndReceive() throws {
         let sink = Collector()
-        var console: VirtioConsole?
-        let d = try VirtioTestDriver { _ in
-            let c = VirtioConsole(output: sink)
-            console = c
-            return c
-        }
-        let device = try #require(console)
-        device.transport = d.transport
+        let (d, device) = try VirtioTestDriver.console(output: sink)
         // Queue 0 is receiveq: the driver posts a writable buffer; input fills it.
         d.descriptor(0, address: 0x8000_4000, length: 16, flags: 2)
         d.post(head: 0)
@@ -38,14 +31,7 @@ import Testing
 
     /// A zero-length writable buffer ahead of a real one must not crash the monitor.
     @Test func zeroLengthBuffersAreSkipped() throws {
-        var console: VirtioConsole?
-        let d = try VirtioTestDriver { _ in
-            let c = VirtioConsole(output: Collector())
-            console = c
-            return c
-        }
-        let device = try #require(console)
-        device.transport = d.transport
+        let (d, device) = try VirtioTestDriver.console(output: Collector())
         d.descriptor(0, address: 0x8000_4000, length: 0, flags: 2 | 1, next: 1)
         d.descriptor(1, address: 0x8000_5000, length: 8, flags: 2)
         d.post(head: 0)

@@ -6,20 +6,8 @@ import Testing
 /// device, quiescing holds work off without losing it, and a restored queue with a
 /// request the device had not yet taken is served once the queues are re-examined.
 @Suite struct VirtioMMIOTransportStateTests {
-    func consoleDriver(_ sink: Collector) throws -> (VirtioTestDriver, VirtioConsole) {
-        var console: VirtioConsole?
-        let d = try VirtioTestDriver { _ in
-            let c = VirtioConsole(output: sink)
-            console = c
-            return c
-        }
-        let device = try #require(console)
-        device.transport = d.transport
-        return (d, device)
-    }
-
     @Test func aQuiescedDeviceLeavesItsQueuesAloneUntilReexamined() throws {
-        let (d, device) = try consoleDriver(Collector())
+        let (d, device) = try VirtioTestDriver.console(output: Collector())
         d.descriptor(0, address: 0x8000_4000, length: 16, flags: 2)
         d.post(head: 0)
         d.transport.quiesce()
@@ -31,7 +19,7 @@ import Testing
     }
 
     @Test func stateRoundTripsAndAPendingRequestIsServedAfterRestore() throws {
-        let (d, device) = try consoleDriver(Collector())
+        let (d, device) = try VirtioTestDriver.console(output: Collector())
         // One buffer used, then typed input waiting with no buffer posted.
         d.descriptor(0, address: 0x8000_4000, length: 16, flags: 2)
         d.post(head: 0)
@@ -42,7 +30,7 @@ import Testing
         d.transport.saveState(into: &out)
 
         // A second machine: the same RAM contents, state restored, then the guest posts a buffer.
-        let (e, restored) = try consoleDriver(Collector())
+        let (e, restored) = try VirtioTestDriver.console(output: Collector())
         e.store(0x070, 0)  // reset: the restore must bring every register back, not the set-up
         try e.ram.write(d.ram.read(at: VirtioTestDriver.ramBase, length: 0x10000) ?? [], at: VirtioTestDriver.ramBase)
         var input = SnapshotReader(out.bytes, what: "transport")
@@ -63,7 +51,7 @@ import Testing
     /// quiesced is in the snapshot but was never taken: after the restore the driver
     /// will not notify again, so only re-examining the queues serves it.
     @Test func aRequestNotifiedWhileQuiescedIsServedByReexamining() throws {
-        let (d, device) = try consoleDriver(Collector())
+        let (d, device) = try VirtioTestDriver.console(output: Collector())
         device.receive(Array("xy".utf8))
         d.transport.quiesce()
         d.descriptor(0, address: 0x8000_4000, length: 16, flags: 2)
@@ -72,7 +60,7 @@ import Testing
         var out = SnapshotWriter()
         d.transport.saveState(into: &out)
 
-        let (e, _) = try consoleDriver(Collector())
+        let (e, _) = try VirtioTestDriver.console(output: Collector())
         try e.ram.write(d.ram.read(at: VirtioTestDriver.ramBase, length: 0x10000) ?? [], at: VirtioTestDriver.ramBase)
         var input = SnapshotReader(out.bytes, what: "transport")
         try e.transport.restoreState(from: &input)
@@ -83,7 +71,7 @@ import Testing
     }
 
     @Test func stateForAnotherDeviceOrLayoutIsRefusedAndChangesNothing() throws {
-        let (d, _) = try consoleDriver(Collector())
+        let (d, _) = try VirtioTestDriver.console(output: Collector())
         var out = SnapshotWriter()
         d.transport.saveState(into: &out)
         let entropy = try VirtioTestDriver { VirtioEntropy(ram: $0) }
@@ -93,7 +81,7 @@ import Testing
         #expect(entropy.transport.status == before)
         // Every truncation is refused.
         for length in 0..<out.bytes.count {
-            let (e, _) = try consoleDriver(Collector())
+            let (e, _) = try VirtioTestDriver.console(output: Collector())
             var cut = SnapshotReader(Array(out.bytes.prefix(length)), what: "transport")
             #expect(throws: SnapshotError.self) { try e.transport.restoreState(from: &cut) }
         }

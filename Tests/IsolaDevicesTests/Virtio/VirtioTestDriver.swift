@@ -30,6 +30,19 @@ final class VirtioTestDriver {
         store(0x070, 1 | 2 | 8 | 4)  // DRIVER_OK
     }
 
+    /// A driver for a virtio-console writing to `sink`, the console wired to its transport.
+    static func console(output sink: ByteSink) throws -> (VirtioTestDriver, VirtioConsole) {
+        var console: VirtioConsole?
+        let d = try VirtioTestDriver { _ in
+            let c = VirtioConsole(output: sink)
+            console = c
+            return c
+        }
+        guard let device = console else { throw VirtioTestDriverError.noDevice }
+        device.transport = d.transport
+        return (d, device)
+    }
+
     func store(_ offset: UInt64, _ value: UInt64) { transport.write(offset: offset, size: 4, value: value) }
     func load(_ offset: UInt64) -> UInt64 { transport.read(offset: offset, size: 4) }
 
@@ -57,3 +70,5 @@ final class VirtioTestDriver {
     }
     var needsReset: Bool { load(0x070) & 64 != 0 }
 }
+
+enum VirtioTestDriverError: Error { case noDevice }
