@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// Release builds of the modules on the emulation hot path trade runtime checks
@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+        // The control API's HTTP server; without its default traits it needs neither
+        // swift-configuration nor the whole of Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CIsolaHost"),
@@ -43,9 +48,15 @@ let package = Package(
             "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "IsolaHypervisor", dependencies: ["IsolaVMM", "IsolaCore"]),
+        .target(name: "IsolaHypervisor", dependencies: [
+            "IsolaVMM", "IsolaCore", "IsolaHost",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "isola", dependencies: [
-            "IsolaVMM", "IsolaRISCV", "IsolaUser", "IsolaCore", "IsolaHost", "IsolaDevices",
+            "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaUser", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

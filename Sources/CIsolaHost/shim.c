@@ -12,6 +12,8 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #endif
+#include <sched.h>
+#include <sys/prctl.h>
 #include "CIsolaHost.h"
 
 int isola_tap_open(const char *name) {
@@ -180,4 +182,29 @@ int isola_is_zero(const void *data, size_t length) {
         if (any) return 0;
     }
     return 1;
+}
+
+int isola_set_affinity(int tid, const int *cpus, int count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return -EINVAL;
+        CPU_SET(cpus[i], &set);
+    }
+    return sched_setaffinity(tid, sizeof set, &set) == 0 ? 0 : -errno;
+}
+
+int isola_get_affinity(int tid, int *cpus, int max) {
+    cpu_set_t set;
+    if (sched_getaffinity(tid, sizeof set, &set) != 0) return -errno;
+    int count = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && count < max; cpu++)
+        if (CPU_ISSET(cpu, &set)) cpus[count++] = cpu;
+    return count;
+}
+
+int isola_die_with_parent(void) {
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -errno;
+    return getppid() == parent && parent != 1 ? 0 : -1;
 }

@@ -10,6 +10,9 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
     private let interrupt: InterruptLine
 
     private var receiveBuffer: [UInt8] = []
+    /// How many bytes precede each break condition in `receiveBuffer` (a break reads as
+    /// a zero byte with LSR.BI set).
+    private var breakPositions: [Int] = []
     private var ier: UInt8 = 0
     private var lcr: UInt8 = 0
     private var mcr: UInt8 = 0
@@ -39,11 +42,29 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
         }
     }
 
+    /// A break on the line, as a terminal's "send break" makes one: the guest reads a
+    /// zero byte with LSR.BI set, after the bytes already queued. Linux takes the byte
+    /// that follows a break as a magic SysRq key.
+    public func receiveBreak() {
+        lock.withLock {
+            breakPositions.append(receiveBuffer.count)
+            receiveBuffer.append(0)
+            updateInterrupt()
+        }
+    }
+
+    /// Drops the first queued byte, keeping the breaks' positions in step.
+    private func popReceived() -> UInt8 {
+        if breakPositions.first == 0 { breakPositions.removeFirst() }
+        for i in breakPositions.indices { breakPositions[i] -= 1 }
+        return receiveBuffer.removeFirst()
+    }
+
     /// One typed byte for firmware that reads the console without the UART (SBI getchar).
     public func takeReceivedByteForFirmware() -> UInt8? {
         lock.withLock {
             guard !receiveBuffer.isEmpty else { return nil }
-            let b = receiveBuffer.removeFirst()
+            let b = popReceived()
             updateInterrupt()
             return b
         }
@@ -62,7 +83,7 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
         case Self.rbrThr:
             if dlab { return UInt64(dll) }
             guard !receiveBuffer.isEmpty else { return 0 }
-            let b = receiveBuffer.removeFirst()
+            let b = popReceived()
             updateInterrupt()
             return UInt64(b)
         case Self.ier:
@@ -80,7 +101,7 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
         case Self.mcr: return UInt64(mcr)
         case Self.lsr:
             // Transmitter always empty: output is handed to the host at once.
-            return UInt64(0x60 | (receiveBuffer.isEmpty ? 0 : 0x01))
+            return UInt64(0x60 | (receiveBuffer.isEmpty ? 0 : 0x01) | (breakPositions.first == 0 ? 0x10 : 0))
         case Self.msr:
             // Loopback off: report carrier, data-set and clear-to-send ready.
             return 0xB0
@@ -105,7 +126,7 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
             updateInterrupt()
         case Self.iirFcr:
             fcr = v
-            if v & 0x02 != 0 { receiveBuffer.removeAll() }
+            if v & 0x02 != 0 { receiveBuffer.removeAll(); breakPositions.removeAll() }
             updateInterrupt()
         case Self.lcr: lcr = v
         case Self.mcr: mcr = v & 0x1F
@@ -142,6 +163,7 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
             (ier, lcr, mcr, scr, dll, dlm, fcr) = (registers[0], registers[1], registers[2], registers[3], registers[4], registers[5], registers[6])
             thrEmptyPending = pending
             receiveBuffer = buffer
+            breakPositions = []  // a break still unread when the snapshot was taken reads as a plain zero byte
             updateInterrupt()
         }
     }

@@ -26,14 +26,14 @@ public enum HostEnvironment {
 
 /// Runs host programs for the few tools that drive scripts (`isola images build`).
 public enum HostProcess {
-    /// Ends Isola by `signal` with its default action, so the shell sees what it would
-    /// see of the program itself (a process VM's program killed by SIGSEGV).
     /// Ends Isola at once with `status`, whatever its other threads are doing (a
     /// process VM's program called exit_group from one of its threads).
     public static func exitImmediately(_ status: Int32) -> Never {
         _exit(status)
     }
 
+    /// Ends Isola by `signal` with its default action, so the shell sees what it would
+    /// see of the program itself (a process VM's program killed by SIGSEGV).
     public static func terminate(bySignal number: Int32) -> Never {
         signal(number, SIG_DFL)
         raise(number)

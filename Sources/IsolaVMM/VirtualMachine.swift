@@ -36,6 +36,8 @@ public final class VirtualMachine {
     public let machine: RISCVMachine
     public let boot: BootSource
     public var logger: Logger
+    /// Holds the harts to the VM's CPU cap (started when a cap is first set).
+    public private(set) lazy var bandwidth = CPUBandwidthController(context: machine.context, harts: machine.harts.count)
 
     /// A logger for the monitor that says only what goes wrong, unless asked for more.
     public static var quietLogger: Logger {
@@ -127,6 +129,21 @@ public final class VirtualMachine {
     /// Bytes typed on the host console, for the guest's UART.
     public func type(_ bytes: [UInt8]) {
         machine.uart.receive(bytes)
+    }
+
+    /// Asks the guest to shut down as cleanly as it can without an agent: magic SysRq
+    /// over the console (a break, then a key), `s` (sync), `u` (remount read-only), `o`
+    /// (power off, which ends in SBI SRST). A guest without SysRq ignores it; the
+    /// caller forces a stop after its own timeout.
+    public func requestPowerdown() {
+        let uart = machine.uart
+        (try? HostThread.start(name: "powerdown") {
+            for key in "suo".utf8 {
+                uart.receiveBreak()
+                uart.receive([key])
+                HostClock.sleep(nanoseconds: 200_000_000)  // each SysRq action runs as deferred work
+            }
+        })?.detach()
     }
 
     /// Asks the guest to give `bytes` of its RAM back to the host (0 deflates completely).

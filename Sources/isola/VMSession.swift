@@ -29,7 +29,9 @@ struct SessionOptions: ParsableArguments {
         return ConsoleOutput(output: output)
     }
 
-    func logger() -> Logger {
+    func logger() -> Logger { SessionOptions.makeLogger(verbose: verbose) }
+
+    static func makeLogger(verbose: Bool) -> Logger {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "isola.vmm")
         logger.logLevel = verbose ? .info : .warning

@@ -163,4 +163,19 @@ static inline int isola_fp_double(int op, uint64_t a, uint64_t b, uint64_t c, un
 static inline int isola_fp_single(int op, uint32_t a, uint32_t b, uint32_t c, unsigned rm, unsigned accrued, uint32_t *out) { return -1; }
 #endif
 
+/* The hypervisor's workers. */
+/* sched_setaffinity(2) of thread or process `tid` (0: the caller) to the listed host CPUs; 0 or -errno. */
+int isola_set_affinity(int tid, const int *cpus, int count);
+/* The CPUs `tid` (0: the caller) may run on, written to `cpus` (at most `max`); their count or -errno. */
+int isola_get_affinity(int tid, int *cpus, int max);
+/* Makes the kernel send SIGKILL to the caller when its parent exits (PR_SET_PDEATHSIG);
+   answers -1 if the parent is already gone. */
+int isola_die_with_parent(void);
+/* Nanoseconds of CPU time used by every thread of this process (CLOCK_PROCESS_CPUTIME_ID). */
+static inline uint64_t isola_process_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 #endif

@@ -13,9 +13,14 @@ extension Hart {
     public func run() {
         let stop = machine.stopRequested
         let pause = machine.pauseRequested
+        let throttle = machine.throttled
         while !stop.load(ordering: .relaxed) {
             if pause.load(ordering: .relaxed) {
                 waitWhilePaused()
+                continue
+            }
+            if throttle.load(ordering: .relaxed) {
+                waitWhileThrottled()
                 continue
             }
             if hsmState.load(ordering: .acquiring) != HartState.started.rawValue {
@@ -47,6 +52,15 @@ extension Hart {
             parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds)
         }
         machine.pausedHarts.wrappingDecrement(ordering: .acquiringAndReleasing)
+    }
+
+    /// Waits until the CPU-bandwidth controller gives the VM time again (or the machine
+    /// pauses or stops).
+    private func waitWhileThrottled() {
+        while machine.throttled.load(ordering: .acquiring) && !machine.pauseRequested.load(ordering: .acquiring)
+                && !machine.stopRequested.load(ordering: .acquiring) {
+            parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds)
+        }
     }
 
     /// Starts a hart that `sbi_hart_start` asked to start; returns false while it stays stopped.

@@ -19,6 +19,9 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
     public let stopRequested = ManagedAtomic<Bool>(false)
     /// Set while the monitor holds the machine paused; harts wait at their next block boundary.
     public let pauseRequested = ManagedAtomic<Bool>(false)
+    /// Set while the VM has used up its CPU time for the current period (a cap);
+    /// harts wait at their next block boundary, guest time runs on.
+    public let throttled = ManagedAtomic<Bool>(false)
     /// How many harts are waiting in a pause.
     public let pausedHarts = ManagedAtomic<Int>(0)
     /// `mtime` when the pause began: guest time does not pass while the machine is paused.
@@ -75,6 +78,18 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
         guard pauseRequested.load(ordering: .acquiring) else { return }
         clock.offset = clock.offset &+ pausedAtMtime &- clock.mtime
         pauseRequested.store(false, ordering: .releasing)
+        for hart in clint.harts { hart.kick() }
+    }
+
+    /// Holds every hart at its next block boundary until `unthrottle`: the guest has
+    /// had its share of host CPU for this period. Unlike a pause, devices run on and
+    /// guest time passes, as it would for a guest whose host is busy.
+    public func throttle() {
+        throttled.store(true, ordering: .releasing)
+    }
+
+    public func unthrottle() {
+        guard throttled.exchange(false, ordering: .acquiringAndReleasing) else { return }
         for hart in clint.harts { hart.kick() }
     }
 

@@ -35,6 +35,13 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
     public var disks: [Disk]
     /// `switch:NAME[,mac=..]` or `tap:IFNAME`, as `--net` takes them.
     public var networks: [String]
+    /// The VM's share of the host's CPUs under the hypervisor (absent: the default share).
+    public var cpu: CPUShare?
+    /// What the hypervisor does when the VM ends on its own: "never" restart it,
+    /// "on-failure" (a crash), or "always" (also after the guest powers off).
+    public var restart: String?
+
+    public static let restartPolicies = ["never", "on-failure", "always"]
 
     public init(name: String, memory: String = "256M", cpus: Int = 1, kernel: String? = nil, initrd: String? = nil,
                 append: String? = nil, bios: String? = nil, disks: [Disk] = [], networks: [String] = []) {
@@ -86,6 +93,10 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         try machine.validate()
         for (i, disk) in disks.enumerated() where disk.path.isEmpty {
             throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
+        }
+        try cpu?.validate()
+        if let restart, !VMConfigurationFile.restartPolicies.contains(restart) {
+            throw .invalidConfiguration(field: "restart", reason: "'\(restart)' in \(source): expected never, on-failure or always")
         }
     }
 

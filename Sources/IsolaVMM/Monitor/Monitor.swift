@@ -1,40 +1,47 @@
+import FoundationEssentials
 import IsolaCore
 import IsolaHost
-import IsolaVMM
+import IsolaRISCV
 
-/// The monitor's commands, the same from the console (Ctrl-A C) and from the
-/// bundle's monitor socket (`isola snapshot`); one command runs at a time.
-final class Monitor: @unchecked Sendable {
+/// The monitor's commands, the same from the console (Ctrl-A C), from the bundle's
+/// monitor socket (`isola snapshot`) and from the hypervisor that runs the VM in a
+/// worker; one command runs at a time.
+public final class Monitor: @unchecked Sendable {
     // Sendable: commands run one at a time under `lock`; the VM's calls are thread-safe.
-    let vm: VirtualMachine
+    public let vm: VirtualMachine
     /// The bundle the VM runs from: `savevm TAG` writes into its snapshots/.
-    let bundle: VMBundle?
+    public let bundle: VMBundle?
     /// The configuration a lone snapshot file records (a VM run without a bundle).
-    let configuration: VMConfigurationFile
+    public let configuration: VMConfigurationFile
     private let lock = HostMutex()
+    private var share = CPUShare()
 
-    enum Outcome { case stay, resume, quit }
+    public enum Outcome: Sendable { case stay, resume, quit }
 
-    init(vm: VirtualMachine, bundle: VMBundle?, configuration: VMConfigurationFile) {
+    public init(vm: VirtualMachine, bundle: VMBundle?, configuration: VMConfigurationFile) {
         self.vm = vm
         self.bundle = bundle
         self.configuration = configuration
     }
 
-    static let help = """
+    public static let help = """
         info registers   show every hart's registers
         info balloon     the balloon's target and size
         balloon MIB      ask the guest to give MIB of RAM back to the host
         stop             pause the VM: harts stop, devices quiesce, guest time freezes
         info status      running or paused
+        info json        the VM's state and counters as one JSON line
         savevm TAG       save a snapshot (in a bundle: snapshots/TAG.snap; else TAG is a path);
                          the VM goes on as it was, running or paused
+        cpu JSON         set the CPU weight and cap, e.g. cpu {"weight":200,"cap":50}
+        pin CPUS         run the VM's threads on these host CPUs only, e.g. pin 1,2
+        powerdown        ask the guest to shut down (sync, remount read-only, power off)
         cont             resume (if paused) and go back to the console
         quit             stop the VM
         """
 
     /// Runs one command line; answers its output (lines ending in "\n") and what follows.
-    func execute(_ line: String) -> (output: String, outcome: Outcome) {
+    public func execute(_ line: String) -> (output: String, outcome: Outcome) {
         lock.withLock { run(line.trimmingSpaces) }
     }
 
@@ -52,8 +59,17 @@ final class Monitor: @unchecked Sendable {
             return (vm.pause() ? "paused: every hart stopped, devices quiesced, guest time frozen\n" : "the harts did not all stop; still running\n", .stay)
         case "info status":
             return (vm.isPaused ? "paused\n" : "running\n", .stay)
+        case "info json":
+            return (status().encodedLine(), .stay)
         case let c where c == "savevm" || c.hasPrefix("savevm "):
             return (saveSnapshot(String(c.dropFirst(6)).trimmingSpaces), .stay)
+        case let c where c.hasPrefix("cpu "):
+            return (setShare(String(c.dropFirst(4))), .stay)
+        case let c where c.hasPrefix("pin "):
+            return (pin(String(c.dropFirst(4))), .stay)
+        case "powerdown":
+            vm.requestPowerdown()
+            return ("asked the guest to power down\n", .stay)
         case "quit", "q":
             return ("", .quit)
         case "cont", "c", "":
@@ -63,6 +79,47 @@ final class Monitor: @unchecked Sendable {
             return (Monitor.help + "\n", .stay)
         default:
             return ("unknown command '\(command)' (try help)\n", .stay)
+        }
+    }
+
+    private func status() -> VMStatus {
+        let machine = vm.machine
+        let balloon = machine.balloon?.device
+        return VMStatus(
+            paused: vm.isPaused, harts: machine.harts.count,
+            hartsOnline: machine.harts.filter { $0.hsmState.load(ordering: .relaxed) == HartState.started.rawValue }.count,
+            instructionsRetired: machine.instructionsRetired, memoryBytes: machine.context.ram.size,
+            balloonTargetBytes: UInt64(balloon?.target ?? 0) * 4096, balloonActualBytes: UInt64(balloon?.actual ?? 0) * 4096,
+            cpuWeight: share.weight, cpuCap: share.cap, throttledPeriods: vm.bandwidth.throttledPeriods,
+            hostCPUs: (try? HostScheduling.affinity(of: 0)) ?? [])
+    }
+
+    private func setShare(_ json: String) -> String {
+        struct Change: Decodable { var weight: Int?; var cap: Int?; var uncapped: Bool? }
+        guard let change = try? JSONDecoder().decode(Change.self, from: Data(json.utf8)) else {
+            return "error: usage: cpu {\"weight\":W,\"cap\":PERCENT} (\"uncapped\":true removes the cap)\n"
+        }
+        var next = share
+        if let weight = change.weight { next.weight = weight }
+        if let cap = change.cap { next.cap = cap }
+        if change.uncapped == true { next.cap = nil }
+        do {
+            try vm.apply(next)
+            share = next
+            return "cpu: weight \(share.weight), cap \(share.cap.map { "\($0)%" } ?? "none")\n"
+        } catch {
+            return "error: \(error)\n"
+        }
+    }
+
+    private func pin(_ list: String) -> String {
+        let cpus = list.split(separator: ",").compactMap { Int(String($0).trimmingSpaces) }
+        guard !cpus.isEmpty, cpus.count == list.split(separator: ",").count else { return "error: usage: pin CPU[,CPU...]\n" }
+        do {
+            try vm.pin(to: cpus)
+            return "pinned to host CPUs \(cpus.map(String.init).joined(separator: ","))\n"
+        } catch {
+            return "error: \(error)\n"
         }
     }
 
@@ -91,7 +148,7 @@ final class Monitor: @unchecked Sendable {
 }
 
 extension String {
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         var s = Substring(self)
         while s.first == " " || s.first == "\t" || s.first == "\r" { s.removeFirst() }
         while s.last == " " || s.last == "\t" || s.last == "\r" { s.removeLast() }
