@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "IsolaHypervisor", dependencies: [
             "IsolaVMM", "IsolaCore", "IsolaHost",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -30,8 +30,8 @@ public enum HostDirectory {
     }
 
     /// Makes a directory; fails (naming it) if it exists.
-    public static func create(_ path: String) throws {
-        guard mkdir(path, 0o755) == 0 else { throw HostError.io(operation: "mkdir", path: path, errno: errno) }
+    public static func create(_ path: String, mode: UInt32 = 0o755) throws {
+        guard mkdir(path, mode_t(mode)) == 0 else { throw HostError.io(operation: "mkdir", path: path, errno: errno) }
     }
 
     /// Removes an empty directory (undoing a half-made one).

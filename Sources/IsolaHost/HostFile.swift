@@ -82,6 +82,11 @@ public enum HostFile {
     }
 
     /// Whether a path exists (of any type).
+    /// Sets a file's permission bits (a socket only its owner may use: 0o600).
+    public static func setMode(_ path: String, _ mode: UInt32) {
+        chmod(path, mode_t(mode))
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

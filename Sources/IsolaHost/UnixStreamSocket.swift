@@ -83,6 +83,17 @@ public final class UnixStreamSocket: @unchecked Sendable {
         return String(decoding: line, as: UTF8.self)
     }
 
+    /// Reads what has arrived (waiting for at least a byte); nil once the peer has closed.
+    public func readSome(maximum: Int = 65536) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: maximum)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            return Array(chunk[0..<n])
+        }
+    }
+
     /// Reads everything until the peer closes.
     public func readToEnd() -> [UInt8] {
         var bytes: [UInt8] = []
@@ -98,7 +109,13 @@ public final class UnixStreamSocket: @unchecked Sendable {
     /// Writes all of `text`; false if the peer went away.
     @discardableResult
     public func write(_ text: String) -> Bool {
-        var bytes = Array(text.utf8)[...]
+        write(bytes: Array(text.utf8))
+    }
+
+    /// Writes all of `bytes`; false if the peer went away.
+    @discardableResult
+    public func write(bytes all: [UInt8]) -> Bool {
+        var bytes = all[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }

@@ -12,7 +12,7 @@ struct Isola: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isola",
         abstract: "A virtualization system: RISC-V virtual machines emulated in Swift.",
-        subcommands: [Run.self, Create.self, Snapshot.self, Restore.self, Exec.self, Disk.self, Images.self, WorkerCommand.self]
+        subcommands: [Run.self, Create.self, Snapshot.self, Restore.self, Exec.self, Disk.self, Images.self, Serve.self, VMCommand.self, WorkerCommand.self]
     )
 
     /// Like ParsableCommand's `main`, but usage errors exit with status 2 (not 64),

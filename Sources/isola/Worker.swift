@@ -19,7 +19,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .long, help: "Guest time after a restore: resume or sync.")
     var clock: String = "resume"
 
-    @Option(name: .long, help: "Host CPUs to run on, e.g. 1,2.")
+    @Option(name: .customLong("host-cpus"), help: "Host CPUs to run on, e.g. 1,2.")
     var hostCPUs: String?
 
     @Flag(name: .shortAndLong, help: "Log what the monitor does.")

@@ -87,6 +87,13 @@ public struct VMBundle: Sendable {
         return bundle
     }
 
+    /// Checks `configuration` and makes it the bundle's, saved at once.
+    public mutating func replaceConfiguration(_ configuration: VMConfigurationFile) throws {
+        try configuration.check(source: configurationPath)
+        self.configuration = configuration
+        try save()
+    }
+
     /// Writes `config.json` atomically (a crash leaves the old one or the new one).
     public func save() throws {
         try HostFile.writeAtomically(configuration.encoded(), to: configurationPath)

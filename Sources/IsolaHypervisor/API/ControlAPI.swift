@@ -1,0 +1,141 @@
+import FoundationEssentials
+import Hummingbird
+import IsolaHost
+import IsolaVMM
+import Logging
+
+/// The hypervisor's HTTP/JSON API on a Unix socket (mode 0600): resources in the shape
+/// Firecracker's users know, one set per VM. docs/api/openapi.yaml describes it.
+public struct ControlAPI: Sendable {
+    public let supervisor: Supervisor
+    public let metrics: HypervisorMetrics
+
+    public init(supervisor: Supervisor) {
+        self.supervisor = supervisor
+        self.metrics = HypervisorMetrics(supervisor: supervisor)
+    }
+
+    /// The routes, for the server and for tests.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(JSONErrorMiddleware())
+        router.get("/") { _, _ in try json(["service": "isola", "api": "/vms", "openapi": "docs/api/openapi.yaml"]) }
+        router.get("/vms") { _, _ in try await blocking { try json(supervisor.list()) } }
+        router.post("/vms") { request, _ in
+            let file = try APIRequests.create(try await body(request))
+            return try await blocking { try json(supervisor.create(file), status: .created) }
+        }
+        router.get("/vms/{name}") { _, context in
+            let name = try context.parameters.require("name")
+            return try await blocking { try json(supervisor.info(name)) }
+        }
+        router.patch("/vms/{name}") { request, context in
+            let name = try context.parameters.require("name")
+            let update = try APIRequests.update(try await body(request))
+            return try await blocking { try json(supervisor.update(name, update)) }
+        }
+        router.delete("/vms/{name}") { _, context in
+            let name = try context.parameters.require("name")
+            try await blocking { try supervisor.delete(name) }
+            return Response(status: .noContent)
+        }
+        router.post("/vms/{name}/start") { request, context in
+            let name = try context.parameters.require("name")
+            try JSONFields(try await body(request)).finish()
+            return try await blocking { try json(supervisor.start(name)) }
+        }
+        router.post("/vms/{name}/pause") { request, context in
+            let name = try context.parameters.require("name")
+            try JSONFields(try await body(request)).finish()
+            return try await blocking { try json(supervisor.pause(name)) }
+        }
+        router.post("/vms/{name}/resume") { request, context in
+            let name = try context.parameters.require("name")
+            try JSONFields(try await body(request)).finish()
+            return try await blocking { try json(supervisor.resume(name)) }
+        }
+        router.post("/vms/{name}/stop") { request, context in
+            let name = try context.parameters.require("name")
+            let (force, timeout) = try APIRequests.stop(try await body(request))
+            return try await blocking { try json(supervisor.stop(name, force: force, timeoutSeconds: timeout)) }
+        }
+        router.get("/vms/{name}/snapshots") { _, context in
+            let name = try context.parameters.require("name")
+            return try await blocking { try json(supervisor.info(name).snapshots) }
+        }
+        router.post("/vms/{name}/snapshots") { request, context in
+            let name = try context.parameters.require("name")
+            let tag = try APIRequests.snapshot(try await body(request))
+            return try await blocking { try json(supervisor.snapshot(name, tag: tag), status: .created) }
+        }
+        router.post("/vms/{name}/restore") { request, context in
+            let name = try context.parameters.require("name")
+            let (tag, clock) = try APIRequests.restore(try await body(request))
+            return try await blocking { try json(supervisor.restore(name, tag: tag, clock: clock)) }
+        }
+        router.get("/vms/{name}/console") { request, context in
+            let name = try context.parameters.require("name")
+            let follow = request.uri.queryParameters.get("follow").map { $0 == "true" || $0 == "1" } ?? false
+            return try ConsoleStream.response(supervisor: supervisor, name: name, follow: follow)
+        }
+        router.get("/metrics") { _, _ in
+            let text = await blocking { metrics.exposition() }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        return router
+    }
+
+    /// Serves on `socketPath` until SIGINT or SIGTERM, then stops every VM.
+    public func serve(socketPath: String, logger: Logger) async throws {
+        HostFile.remove(socketPath)
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "isola"),
+            onServerRunning: { _ in
+                HostFile.setMode(socketPath, 0o600)
+                logger.notice("serving the control API", metadata: ["socket": "\(socketPath)"])
+            },
+            logger: logger)
+        defer {
+            supervisor.shutdown()
+            HostFile.remove(socketPath)
+        }
+        try await app.runService()
+    }
+}
+
+/// Runs blocking supervisor work (socket round trips, waits for workers) on a thread
+/// of its own, so it never holds one of Swift concurrency's few shared threads.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        do {
+            try HostThread.start(name: "api-request") { continuation.resume(with: Result { try body() }) }.detach()
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+}
+
+func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        if (try? HostThread.start(name: "api-request", { continuation.resume(returning: body()) }).detach()) == nil {
+            continuation.resume(returning: body())
+        }
+    }
+}
+
+/// A request's body as JSON (at most 1 MiB).
+func body(_ request: Request) async throws -> JSONValue {
+    let buffer = try await request.body.collect(upTo: 1 << 20)
+    return try JSONValue.parse(Array(buffer.readableBytesView))
+}
+
+/// `value` as a JSON response.
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    return Response(status: status, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

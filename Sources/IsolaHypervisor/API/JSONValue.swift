@@ -1,0 +1,121 @@
+import FoundationEssentials
+
+/// Any JSON value: the control API reads request bodies into this first, so it can
+/// name an unknown field and tell a missing field from a null one before it builds
+/// its own types.
+public enum JSONValue: Decodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    /// Parses a request body; an empty body is an empty object.
+    public static func parse(_ bytes: [UInt8]) throws(HypervisorError) -> JSONValue {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .object([:]) }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw .badRequest(field: "body", reason: "not valid JSON")
+        }
+    }
+}
+
+/// The fields of one JSON object, read with errors that name the field (`prefix.key`),
+/// and a check that no field was left unread (an unknown field is an error, not ignored).
+struct JSONFields {
+    private let fields: [String: JSONValue]
+    private let prefix: String
+    private var read: Set<String> = []
+
+    init(_ value: JSONValue, field: String = "") throws(HypervisorError) {
+        guard case let .object(fields) = value else {
+            throw .badRequest(field: field.isEmpty ? "body" : field, reason: "expected a JSON object")
+        }
+        self.fields = fields
+        self.prefix = field.isEmpty ? "" : field + "."
+    }
+
+    func name(_ key: String) -> String { prefix + key }
+
+    /// Whether `key` is present (null included).
+    func has(_ key: String) -> Bool { fields[key] != nil }
+
+    mutating func value(_ key: String) -> JSONValue? {
+        read.insert(key)
+        return fields[key]
+    }
+
+    mutating func string(_ key: String) throws(HypervisorError) -> String? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case let .string(s)?: return s
+        default: throw .badRequest(field: name(key), reason: "expected a string")
+        }
+    }
+
+    mutating func integer(_ key: String) throws(HypervisorError) -> Int? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case let .number(n)? where n.rounded() == n && abs(n) < 9e15: return Int(n)
+        default: throw .badRequest(field: name(key), reason: "expected an integer")
+        }
+    }
+
+    mutating func number(_ key: String) throws(HypervisorError) -> Double? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case let .number(n)?: return n
+        default: throw .badRequest(field: name(key), reason: "expected a number")
+        }
+    }
+
+    mutating func bool(_ key: String) throws(HypervisorError) -> Bool? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case let .bool(b)?: return b
+        default: throw .badRequest(field: name(key), reason: "expected true or false")
+        }
+    }
+
+    mutating func integers(_ key: String) throws(HypervisorError) -> [Int]? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case let .array(items)?:
+            var result: [Int] = []
+            for (i, item) in items.enumerated() {
+                guard case let .number(n) = item, n.rounded() == n, abs(n) < 9e15 else {
+                    throw .badRequest(field: "\(name(key))[\(i)]", reason: "expected an integer")
+                }
+                result.append(Int(n))
+            }
+            return result
+        default: throw .badRequest(field: name(key), reason: "expected an array of integers")
+        }
+    }
+
+    mutating func object(_ key: String) throws(HypervisorError) -> JSONFields? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case let v?: return try JSONFields(v, field: name(key))
+        }
+    }
+
+    /// Refuses any field that was not read.
+    func finish() throws(HypervisorError) {
+        if let unknown = fields.keys.sorted().first(where: { !read.contains($0) }) {
+            throw .badRequest(field: name(unknown), reason: "unknown field")
+        }
+    }
+}

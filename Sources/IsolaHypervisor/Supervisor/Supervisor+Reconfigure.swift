@@ -1,0 +1,67 @@
+import FoundationEssentials
+import IsolaCore
+import IsolaVMM
+
+/// Changing a VM while it runs: its CPU share (weight, cap, dedicated CPUs), restart
+/// policy and balloon. The new settings are saved in its bundle, so they hold for
+/// every later run; a live VM gets them at once.
+extension Supervisor {
+    public func update(_ name: String, _ update: VMUpdate) throws -> VMInfo {
+        let vm = try find(name)
+        try vm.operation.withLock {
+            let (live, old) = lock.withLock { (vm.state.hasWorker, vm.share) }
+            var share = old
+            if let weight = update.weight { share.weight = weight }
+            if let cap = update.cap { share.cap = cap }
+            if let dedicated = update.dedicated { share.dedicated = dedicated.sorted() }
+            do {
+                try share.validate()
+            } catch let CoreError.invalidConfiguration(field, reason) {
+                throw HypervisorError.badRequest(field: HypervisorError.apiField(field), reason: reason)
+            }
+            if update.balloonTargetBytes != nil && !live {
+                throw HypervisorError.conflict(state: lock.withLock { vm.state }, reason: "the balloon exists only while the VM runs")
+            }
+            let memory = (try? MemorySize.parse(vm.configuration.memory)) ?? 0
+            if let bytes = update.balloonTargetBytes, bytes >= memory {
+                throw HypervisorError.badRequest(field: "balloon.targetMiB", reason: "\(bytes >> 20) MiB: the guest has only \(memory >> 20) MiB")
+            }
+            let repartition = live && share.dedicated != old.dedicated
+            if repartition {
+                try lock.withLock {
+                    if share.dedicated.isEmpty {
+                        pool.release(vm.name)
+                    } else if let why = pool.refusal(of: share.dedicated, for: vm.name) {
+                        throw HypervisorError.refused(field: "cpus", reason: why)
+                    } else {
+                        pool.assign(share.dedicated, to: vm.name)
+                    }
+                }
+            }
+            var configuration = vm.configuration
+            configuration.cpu = share == CPUShare() ? nil : share
+            if let restart = update.restart { configuration.restart = restart.rawValue }
+            var bundle = vm.bundle
+            try bundle.replaceConfiguration(configuration)
+            lock.withLock { vm.bundle = bundle }
+            guard live else { return }
+            if share.weight != old.weight || share.cap != old.cap {
+                var change: [String: Int] = ["weight": share.weight]
+                if let cap = share.cap { change["cap"] = cap }
+                var json = String(decoding: (try? JSONEncoder().encode(change)) ?? Data(), as: UTF8.self)
+                if share.cap == nil { json = String(json.dropLast()) + ",\"uncapped\":true}" }
+                let answer = try vm.send("cpu \(json)")
+                if answer.hasPrefix("error: ") { throw HypervisorError.failed(reason: String(answer.dropFirst(7)).trimmingSpaces) }
+            }
+            if repartition {
+                let cpus = share.dedicated.isEmpty ? lock.withLock { pool.shared } : share.dedicated
+                _ = try vm.send("pin \(cpus.map(String.init).joined(separator: ","))")
+                repinSharedVMs()
+            }
+            if let bytes = update.balloonTargetBytes {
+                _ = try vm.send("balloon \(bytes >> 20)")
+            }
+        }
+        return try info(name)
+    }
+}

@@ -1,0 +1,199 @@
+import FoundationEssentials
+import IsolaCore
+import IsolaHost
+import IsolaVMM
+import Logging
+
+/// The hypervisor's core: a state directory of VM bundles, each VM run by a worker
+/// process of its own, so that the death of one worker — a guest crash, a bug, a
+/// SIGKILL — leaves every other VM running. The supervisor learns of a worker's end
+/// at once (a thread waits on each), records why, and restarts it as its policy says.
+/// Every method is thread-safe; the slow ones (start, stop) block the caller.
+public final class Supervisor: @unchecked Sendable {
+    // Sendable: `vms`, `pool` and every ManagedVM's fields are guarded by `lock`.
+    public let stateDirectory: String
+    let executable: String
+    let logger: Logger
+    let lock = HostMutex()
+    var vms: [String: ManagedVM] = [:]
+    var pool: HostCPUPool
+    let spawner: WorkerSpawner
+
+    /// How long a started worker has to answer on its monitor socket.
+    static let startTimeoutNanoseconds: UInt64 = 15_000_000_000
+
+    /// Opens (creating it, mode 0700) the state directory and takes charge of every
+    /// bundle in it. A VM that had a worker when the last supervisor ended is stopped
+    /// now: workers die with their supervisor.
+    public init(stateDirectory: String, executable: String, logger: Logger) throws {
+        self.stateDirectory = stateDirectory
+        self.executable = executable
+        self.logger = logger
+        pool = HostCPUPool(cpus: HostScheduling.allowedCPUs())
+        spawner = try WorkerSpawner()
+        if !HostFile.exists(stateDirectory) { try HostDirectory.create(stateDirectory, mode: 0o700) }
+        for entry in HostDirectory.entries(stateDirectory).sorted() where entry.hasSuffix(VMBundle.suffix) {
+            let directory = stateDirectory + "/" + entry
+            do {
+                let bundle = try VMBundle.open(directory)
+                let record = (try? HostFile.readAll(directory + "/" + ManagedVM.recordName))
+                    .flatMap { try? JSONDecoder().decode(VMRecord.self, from: Data($0)) }
+                var state = record?.state ?? .created
+                if state.hasWorker { state = .stopped }
+                HostFile.remove(directory + "/" + MonitorServer.socketName)
+                let vm = ManagedVM(bundle: bundle, state: state, lastExit: record?.lastExit)
+                vm.restarts = record?.restarts ?? 0
+                vms[vm.name] = vm
+            } catch {
+                logger.warning("skipping a bundle that does not open", metadata: ["bundle": "\(directory)", "error": "\(error)"])
+            }
+        }
+        try HostThread.start(name: "cpu-sampler") { [weak self] in
+            while let self {
+                self.sampleCPU()
+                HostClock.sleep(nanoseconds: 1_000_000_000)
+            }
+        }.detach()
+    }
+
+    /// The VM named `name`, or a 404.
+    func find(_ name: String) throws(HypervisorError) -> ManagedVM {
+        guard let vm = lock.withLock({ vms[name] }) else { throw .notFound(what: "VM '\(name)'") }
+        return vm
+    }
+
+    public var names: [String] { lock.withLock { vms.keys.sorted() } }
+
+    /// Every VM, by name.
+    public func list() -> [VMInfo] {
+        names.compactMap { try? info($0) }
+    }
+
+    public func info(_ name: String) throws(HypervisorError) -> VMInfo {
+        let vm = try find(name)
+        refreshStatus(vm)
+        return lock.withLock { describe(vm) }
+    }
+
+    /// Asks a live worker for its status (outside the lock: it is a socket round trip).
+    func refreshStatus(_ vm: ManagedVM) {
+        guard lock.withLock({ vm.state.hasWorker }) else { return }
+        let status = (try? vm.send("info json")).flatMap(VMStatus.decode)
+        lock.withLock { if vm.state.hasWorker { vm.status = status } }
+    }
+
+    func describe(_ vm: ManagedVM) -> VMInfo {
+        let now = HostClock.monotonicNanoseconds()
+        let live = vm.state.hasWorker
+        let usage = live ? vm.pid.flatMap(HostProcessUsage.read) : nil
+        return VMInfo(
+            name: vm.name, state: vm.state, vcpus: vm.configuration.cpus,
+            vcpusOnline: live ? vm.status?.hartsOnline : nil, memory: vm.configuration.memory,
+            cpu: vm.share, restart: vm.restartPolicy, pid: live ? vm.pid : nil,
+            uptimeSeconds: live ? vm.startedAt.map { Double(now &- $0) / 1e9 } : nil,
+            cpuPercent: live ? vm.cpuPercent : nil, residentBytes: usage?.residentBytes,
+            instructionsRetired: live ? vm.status?.instructionsRetired : nil,
+            balloonTargetBytes: live ? vm.status?.balloonTargetBytes : nil,
+            restarts: vm.restarts, restartInSeconds: vm.restartAt.map { Double($0 > now ? $0 - now : 0) / 1e9 },
+            lastExit: vm.lastExit, snapshots: snapshots(of: vm))
+    }
+
+    func snapshots(of vm: ManagedVM) -> [String] {
+        HostDirectory.entries(vm.bundle.snapshotsDirectory)
+            .filter { $0.hasSuffix(VMBundle.snapshotSuffix) }
+            .map { String($0.dropLast(VMBundle.snapshotSuffix.count)) }.sorted()
+    }
+
+    /// Makes a new VM bundle in the state directory from `configuration`; the VM is `created`.
+    public func create(_ configuration: VMConfigurationFile) throws -> VMInfo {
+        let name = configuration.name
+        try Supervisor.checkName(name)
+        let directory = stateDirectory + "/" + name + VMBundle.suffix
+        return try lock.withLock {
+            guard vms[name] == nil, !HostFile.exists(directory) else {
+                throw HypervisorError.refused(field: "name", reason: "a VM named '\(name)' exists")
+            }
+            for (field, path) in [("kernel", configuration.kernel), ("initrd", configuration.initrd), ("bios", configuration.bios)] {
+                if let path, !HostFile.exists(path) { throw HypervisorError.badRequest(field: field, reason: "\(path): no such file") }
+            }
+            for (i, disk) in configuration.disks.enumerated() where !HostFile.exists(disk.path) {
+                throw HypervisorError.badRequest(field: "disks[\(i)].path", reason: "\(disk.path): no such file")
+            }
+            let bundle: VMBundle
+            do {
+                bundle = try VMBundle.create(directory: directory, configuration: configuration)
+            } catch let CoreError.invalidConfiguration(field, reason) {
+                throw HypervisorError.badRequest(field: HypervisorError.apiField(field), reason: reason)
+            }
+            let vm = ManagedVM(bundle: bundle, state: .created, lastExit: nil)
+            vms[name] = vm
+            saveRecord(vm)
+            return describe(vm)
+        }
+    }
+
+    /// Deletes a VM that has no worker: its bundle, disks and snapshots go.
+    public func delete(_ name: String) throws {
+        let vm = try find(name)
+        try vm.operation.withLock {
+            try lock.withLock {
+                guard !vm.state.hasWorker else { throw HypervisorError.conflict(state: vm.state, reason: "stop it before deleting it") }
+                vm.generation += 1  // drops a scheduled restart
+                vms[name] = nil
+            }
+            HostDirectory.removeTree(vm.directory)
+        }
+    }
+
+    /// The guest console's output of the current (or last) run.
+    public func console(_ name: String) throws -> [UInt8] {
+        let vm = try find(name)
+        return (try? HostFile.readAll(vm.consoleLog)) ?? []
+    }
+
+    /// The path of a VM's console log, for streaming it.
+    public func consolePath(_ name: String) throws -> String { try find(name).consoleLog }
+
+    /// Whether a VM has a live worker (a streaming console follows it until it ends).
+    public func isLive(_ name: String) -> Bool {
+        guard let vm = lock.withLock({ vms[name] }) else { return false }
+        return lock.withLock { vm.state.hasWorker }
+    }
+
+    /// Stops every VM at once (the hypervisor is shutting down).
+    public func shutdown() {
+        for name in names { _ = try? stop(name, force: true) }
+    }
+
+    /// A VM name: 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'.
+    static func checkName(_ name: String) throws(HypervisorError) {
+        let allowed = name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
+        }
+        guard !name.isEmpty, name.utf8.count <= 64, allowed, !name.hasPrefix(".") else {
+            throw .badRequest(field: "name", reason: "'\(name)': expected 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'")
+        }
+    }
+
+    /// Writes what must survive the supervisor (state, restarts, last exit) into the bundle.
+    func saveRecord(_ vm: ManagedVM) {
+        let record = VMRecord(state: vm.state, restarts: vm.restarts, lastExit: vm.lastExit)
+        guard let bytes = try? JSONEncoder().encode(record) else { return }
+        try? HostFile.writeAtomically(Array(bytes), to: vm.recordPath)
+    }
+
+    /// Each live VM's CPU use over the last second, from /proc (the worker is not asked).
+    private func sampleCPU() {
+        let now = HostClock.monotonicNanoseconds()
+        let live = lock.withLock { vms.values.filter { $0.state.hasWorker }.compactMap { vm in vm.pid.map { (vm, $0) } } }
+        for (vm, pid) in live {
+            guard let usage = HostProcessUsage.read(pid: pid) else { continue }
+            lock.withLock {
+                if let sample = vm.cpuSample, now > sample.at {
+                    vm.cpuPercent = Double(usage.cpuNanoseconds &- sample.cpuNanoseconds) / Double(now - sample.at) * 100
+                }
+                vm.cpuSample = (now, usage.cpuNanoseconds)
+            }
+        }
+    }
+}

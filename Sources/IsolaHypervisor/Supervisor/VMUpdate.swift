@@ -1,0 +1,19 @@
+/// A change to a VM (`PATCH /vms/{name}`): only the fields given change.
+public struct VMUpdate: Sendable, Equatable {
+    public var weight: Int?
+    /// `.some(nil)` removes the cap.
+    public var cap: Int??
+    public var dedicated: [Int]?
+    public var restart: RestartPolicy?
+    /// Guest RAM to take back through the balloon (0 deflates it).
+    public var balloonTargetBytes: UInt64?
+
+    public init(weight: Int? = nil, cap: Int?? = nil, dedicated: [Int]? = nil, restart: RestartPolicy? = nil,
+                balloonTargetBytes: UInt64? = nil) {
+        self.weight = weight
+        self.cap = cap
+        self.dedicated = dedicated
+        self.restart = restart
+        self.balloonTargetBytes = balloonTargetBytes
+    }
+}
