@@ -64,8 +64,9 @@ let package = Package(
         .testTarget(name: "IsolaRISCVTests", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"]),
         .testTarget(name: "IsolaCoreTests", dependencies: ["IsolaCore", "IsolaHost"]),
         .testTarget(name: "IsolaDevicesTests", dependencies: ["IsolaDevices", "IsolaCore"]),
+        .testTarget(name: "IsolaHypervisorTests", dependencies: ["IsolaHypervisor", "IsolaVMM", "IsolaHost"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
+            "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
     ]

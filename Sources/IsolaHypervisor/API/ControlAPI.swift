@@ -19,71 +19,83 @@ public struct ControlAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(JSONErrorMiddleware())
-        router.get("/") { _, _ in try json(["service": "isola", "api": "/vms", "openapi": "docs/api/openapi.yaml"]) }
-        router.get("/vms") { _, _ in try await blocking { try json(supervisor.list()) } }
-        router.post("/vms") { request, _ in
+        register(RouteTable(router: router))
+        return router
+    }
+
+    /// Every route the API answers, as "METHOD /path": the OpenAPI test checks that
+    /// docs/api/openapi.yaml lists exactly these.
+    public var routes: [String] {
+        let table = RouteTable(router: Router())
+        register(table)
+        return table.routes
+    }
+
+    private func register(_ route: RouteTable) {
+        route.get("/") { _, _ in try json(["service": "isola", "api": "/vms", "openapi": "docs/api/openapi.yaml"]) }
+        route.get("/vms") { _, _ in try await blocking { try json(supervisor.list()) } }
+        route.post("/vms") { request, _ in
             let file = try APIRequests.create(try await body(request))
             return try await blocking { try json(supervisor.create(file), status: .created) }
         }
-        router.get("/vms/{name}") { _, context in
+        route.get("/vms/{name}") { _, context in
             let name = try context.parameters.require("name")
             return try await blocking { try json(supervisor.info(name)) }
         }
-        router.patch("/vms/{name}") { request, context in
+        route.patch("/vms/{name}") { request, context in
             let name = try context.parameters.require("name")
             let update = try APIRequests.update(try await body(request))
             return try await blocking { try json(supervisor.update(name, update)) }
         }
-        router.delete("/vms/{name}") { _, context in
+        route.delete("/vms/{name}") { _, context in
             let name = try context.parameters.require("name")
             try await blocking { try supervisor.delete(name) }
             return Response(status: .noContent)
         }
-        router.post("/vms/{name}/start") { request, context in
+        route.post("/vms/{name}/start") { request, context in
             let name = try context.parameters.require("name")
             try JSONFields(try await body(request)).finish()
             return try await blocking { try json(supervisor.start(name)) }
         }
-        router.post("/vms/{name}/pause") { request, context in
+        route.post("/vms/{name}/pause") { request, context in
             let name = try context.parameters.require("name")
             try JSONFields(try await body(request)).finish()
             return try await blocking { try json(supervisor.pause(name)) }
         }
-        router.post("/vms/{name}/resume") { request, context in
+        route.post("/vms/{name}/resume") { request, context in
             let name = try context.parameters.require("name")
             try JSONFields(try await body(request)).finish()
             return try await blocking { try json(supervisor.resume(name)) }
         }
-        router.post("/vms/{name}/stop") { request, context in
+        route.post("/vms/{name}/stop") { request, context in
             let name = try context.parameters.require("name")
             let (force, timeout) = try APIRequests.stop(try await body(request))
             return try await blocking { try json(supervisor.stop(name, force: force, timeoutSeconds: timeout)) }
         }
-        router.get("/vms/{name}/snapshots") { _, context in
+        route.get("/vms/{name}/snapshots") { _, context in
             let name = try context.parameters.require("name")
             return try await blocking { try json(supervisor.info(name).snapshots) }
         }
-        router.post("/vms/{name}/snapshots") { request, context in
+        route.post("/vms/{name}/snapshots") { request, context in
             let name = try context.parameters.require("name")
             let tag = try APIRequests.snapshot(try await body(request))
             return try await blocking { try json(supervisor.snapshot(name, tag: tag), status: .created) }
         }
-        router.post("/vms/{name}/restore") { request, context in
+        route.post("/vms/{name}/restore") { request, context in
             let name = try context.parameters.require("name")
             let (tag, clock) = try APIRequests.restore(try await body(request))
             return try await blocking { try json(supervisor.restore(name, tag: tag, clock: clock)) }
         }
-        router.get("/vms/{name}/console") { request, context in
+        route.get("/vms/{name}/console") { request, context in
             let name = try context.parameters.require("name")
             let follow = request.uri.queryParameters.get("follow").map { $0 == "true" || $0 == "1" } ?? false
             return try ConsoleStream.response(supervisor: supervisor, name: name, follow: follow)
         }
-        router.get("/metrics") { _, _ in
+        route.get("/metrics") { _, _ in
             let text = await blocking { metrics.exposition() }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        return router
     }
 
     /// Serves on `socketPath` until SIGINT or SIGTERM, then stops every VM.

@@ -247,7 +247,7 @@ extension Supervisor {
     }
 
     /// What a worker's end means for its VM.
-    static func classify(_ termination: HostProcess.Termination, console: [String]) -> (VMState, String, crashed: Bool) {
+    public static func classify(_ termination: HostProcess.Termination, console: [String]) -> (VMState, String, crashed: Bool) {
         switch termination {
         case .signaled:
             return (.crashed, "the worker was \(termination)", true)

@@ -25,7 +25,7 @@ public final class Supervisor: @unchecked Sendable {
     /// Opens (creating it, mode 0700) the state directory and takes charge of every
     /// bundle in it. A VM that had a worker when the last supervisor ended is stopped
     /// now: workers die with their supervisor.
-    public init(stateDirectory: String, executable: String, logger: Logger) throws {
+    public init(stateDirectory: String, executable: String, logger: Logger = Logger(label: "isola.hypervisor")) throws {
         self.stateDirectory = stateDirectory
         self.executable = executable
         self.logger = logger

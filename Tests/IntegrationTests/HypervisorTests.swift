@@ -1,0 +1,222 @@
+import Foundation
+import IsolaHost
+import IsolaHypervisor
+import Testing
+
+/// `isola serve` driven through its API as a user drives it: VMs in worker processes,
+/// their lifecycle, crash isolation, restart policies, partitions, metrics, refusals.
+@Suite(.serialized) struct HypervisorTests {
+    @Test func malformedRequestsAreRefusedNamingTheFieldAndChangeNothing() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("good")).status == 201)
+        let refusals: [(String, String, String?, Int, String?)] = [
+            ("POST", "/vms", "{\"name\":\"x\",\"memry\":\"64M\"}", 400, "memry"),
+            ("POST", "/vms", "{\"name\":\"x\",\"cap\":\"half\"}", 400, "cap"),
+            ("POST", "/vms", "{\"name\":\"x\",\"vcpus\":0}", 400, "vcpus"),
+            ("POST", "/vms", "{\"name\":\"x\",\"memory\":\"12Q\"}", 400, "memory"),
+            ("POST", "/vms", "{\"name\":\"a/b\"}", 400, "name"),
+            ("POST", "/vms", "{\"memory\":\"64M\"}", 400, "name"),
+            ("POST", "/vms", "{\"name\":\"x\",\"kernel\":\"/nonexistent/Image\"}", 400, "kernel"),
+            ("POST", "/vms", "{\"name\":\"x\",\"disks\":[{\"path\":\"/tmp\",\"formt\":\"raw\"}]}", 400, "disks[0].formt"),
+            ("POST", "/vms", "{\"name\":\"x\",\"restart\":\"sometimes\"}", 400, "restart"),
+            ("POST", "/vms", "{\"name\":\"x\",\"cpus\":[1,1]}", 400, "cpus"),
+            ("POST", "/vms", "{not json", 400, "body"),
+            ("POST", "/vms", try HypervisorHarness.linux("good"), 409, "name"),
+            ("PATCH", "/vms/good", "{\"weight\":0}", 400, "weight"),
+            ("PATCH", "/vms/good", "{\"cap\":true}", 400, "cap"),
+            ("PATCH", "/vms/good", "{\"colour\":\"red\"}", 400, "colour"),
+            ("PATCH", "/vms/good", "{}", 400, "body"),
+            ("PATCH", "/vms/good", "{\"balloonTargetMiB\":8}", 409, nil),
+            ("POST", "/vms/good/stop", "{\"timeoutSeconds\":-1}", 400, "timeoutSeconds"),
+            ("POST", "/vms/good/pause", nil, 409, nil),
+            ("POST", "/vms/good/resume", nil, 409, nil),
+            ("POST", "/vms/good/stop", nil, 409, nil),
+            ("POST", "/vms/good/snapshots", "{\"tag\":\"t\"}", 409, nil),
+            ("POST", "/vms/good/snapshots", "{}", 400, "tag"),
+            ("POST", "/vms/good/restore", "{\"tag\":\"none\"}", 404, nil),
+            ("POST", "/vms/good/restore", "{\"tag\":\"t\",\"clock\":\"later\"}", 400, "clock"),
+            ("POST", "/vms/good/start", "{\"now\":true}", 400, "now"),
+            ("POST", "/vms/nobody/start", nil, 404, nil),
+            ("GET", "/no/such/path", nil, 404, nil),
+        ]
+        let before = try hv.call("GET", "/vms").text
+        for (method, path, body, status, field) in refusals {
+            let answer = try hv.call(method, path, body)
+            #expect(answer.status == status, "\(method) \(path) \(body ?? ""): \(answer.status) \(answer.text)")
+            #expect(answer.json?["error"] is String, "\(method) \(path): no JSON error in \(answer.text)")
+            if let field { #expect(answer.json?["field"] as? String == field, "\(method) \(path) \(body ?? ""): \(answer.text)") }
+        }
+        #expect(try hv.call("GET", "/vms").text == before, "a refused request changed something")
+        #expect(try hv.state("good") == "created")
+        #expect(!FileManager.default.fileExists(atPath: hv.directory + "/x.isola"))
+    }
+
+    @Test func aVMGoesThroughItsLifeAndRefusesWhatMakesNoSense() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("life")).status == 201)
+        #expect(try hv.call("POST", "/vms/life/start").json?["state"] as? String == "running")
+        #expect(try hv.call("POST", "/vms/life/start").status == 409)
+        #expect(try hv.wait { try hv.counts("life").count >= 3 }, "the guest does not count")
+        #expect(try hv.call("POST", "/vms/life/pause").json?["state"] as? String == "paused")
+        let paused = try hv.counts("life").last ?? 0
+        usleep(800_000)
+        #expect((try hv.counts("life").last ?? 0) <= paused + 1, "the guest ran on while paused")
+        #expect(try hv.call("POST", "/vms/life/pause").status == 409)
+        #expect(try hv.call("DELETE", "/vms/life").status == 409)
+        #expect(try hv.call("POST", "/vms/life/resume").json?["state"] as? String == "running")
+        #expect(try hv.wait { (try hv.counts("life").last ?? 0) > paused + 2 }, "the guest did not go on after resume")
+        #expect(try hv.call("POST", "/vms/life/snapshots", "{\"tag\":\"s1\"}").status == 201)
+        #expect(try hv.call("POST", "/vms/life/snapshots", "{\"tag\":\"s1\"}").status == 409)
+        let saved = try hv.counts("life").last ?? 0
+
+        // A graceful stop: the guest hears the power-down request and powers off itself.
+        let stopped = try hv.call("POST", "/vms/life/stop", "{\"timeoutSeconds\":20}")
+        #expect(stopped.json?["state"] as? String == "stopped", "\(stopped.text)")
+        let console = try hv.client.request("GET", "/vms/life/console").text
+        #expect(console.contains("sysrq: Power Off"), "the guest was not asked to power down: \(console.suffix(400))")
+        #expect(try hv.call("POST", "/vms/life/stop").status == 409)
+
+        // Restored, the counter goes on from the snapshot's value.
+        #expect(try hv.call("POST", "/vms/life/restore", "{\"tag\":\"s1\"}").json?["state"] as? String == "running")
+        #expect(try hv.wait { (try hv.counts("life").last ?? 0) >= saved + 3 })
+        let firstAfter = try hv.counts("life").first ?? 0
+        #expect(firstAfter > saved - 5 && firstAfter <= saved + 2, "the restored guest started counting at \(firstAfter), saved at \(saved)")
+        #expect(try hv.call("POST", "/vms/life/stop", "{\"force\":true}").json?["state"] as? String == "stopped")
+        #expect(try hv.call("DELETE", "/vms/life").status == 204)
+        #expect(try hv.call("GET", "/vms/life").status == 404)
+        #expect(!FileManager.default.fileExists(atPath: hv.directory + "/life.isola"))
+    }
+
+    @Test func aKilledWorkerIsRecordedAndRestartedWhileTheOtherVMRunsOn() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("victim", extra: ",\"restart\":\"on-failure\"")).status == 201)
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("bystander", extra: ",\"vcpus\":2")).status == 201)
+        for name in ["victim", "bystander"] { #expect(try hv.call("POST", "/vms/\(name)/start").status == 200) }
+        #expect(try hv.wait { try hv.counts("victim").count >= 2 && hv.counts("bystander").count >= 2 })
+        let pid = try #require(try hv.vm("victim")["pid"] as? Int)
+        let bystanderPid = try hv.vm("bystander")["pid"] as? Int
+        let before = try hv.counts("bystander").last ?? 0
+
+        kill(Int32(pid), SIGKILL)
+        #expect(try hv.wait(seconds: 1) { try hv.state("victim") == "crashed" }, "the supervisor did not notice the dead worker at once")
+        let exit = try #require(try hv.vm("victim")["lastExit"] as? [String: Any])
+        #expect(exit["signal"] as? Int == 9)
+        #expect((exit["reason"] as? String)?.contains("SIGKILL") == true)
+        #expect((exit["console"] as? [String])?.contains { $0.hasPrefix("count=") } == true, "no console lines in \(exit)")
+
+        // The other VM never noticed.
+        #expect(try hv.vm("bystander")["pid"] as? Int == bystanderPid)
+        #expect(try hv.wait { (try hv.counts("bystander").last ?? 0) >= before + 5 }, "the bystander stopped counting")
+        // on-failure: back after the backoff, a new worker, counting from the start.
+        #expect(try hv.wait(seconds: 30) { try hv.state("victim") == "running" && (hv.vm("victim")["restarts"] as? Int) == 1 })
+        #expect(try hv.vm("victim")["pid"] as? Int != pid)
+        #expect(try hv.wait { try hv.counts("victim").count >= 2 })
+        #expect(try hv.state("bystander") == "running")
+    }
+
+    @Test func dedicatedCPUsArePinnedAndNeverShared() throws {
+        let cpus = HostScheduling.allowedCPUs()
+        guard cpus.count >= 2 else { return }
+        let mine = cpus[cpus.count - 1]
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("owner", extra: ",\"cpus\":[\(mine)]")).status == 201)
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("tenant")).status == 201)
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("rival", extra: ",\"cpus\":[\(mine)]")).status == 201)
+        #expect(try hv.call("POST", "/vms/tenant/start").status == 200)
+        #expect(try hv.call("POST", "/vms/owner/start").status == 200)
+        let owner = Int32(try #require(try hv.vm("owner")["pid"] as? Int))
+        let tenant = Int32(try #require(try hv.vm("tenant")["pid"] as? Int))
+        #expect(HostScheduling.threads(of: owner).allSatisfy { (try? HostScheduling.affinity(of: $0)) == [mine] })
+        #expect(try hv.wait(seconds: 5) { HostScheduling.threads(of: tenant).allSatisfy { (try? HostScheduling.affinity(of: $0))?.contains(mine) == false } },
+                "the shared VM still runs on the dedicated CPU")
+        let refused = try hv.call("POST", "/vms/rival/start")
+        #expect(refused.status == 409 && refused.json?["field"] as? String == "cpus", "\(refused.text)")
+        #expect((refused.json?["error"] as? String)?.contains("dedicated to VM 'owner'") == true, "\(refused.text)")
+        #expect(try hv.state("rival") == "created")
+        let everything = try hv.call("PATCH", "/vms/tenant", "{\"cpus\":[\(cpus.map(String.init).joined(separator: ","))]}")
+        #expect(everything.status == 409, "\(everything.text)")
+
+        // When the partition ends, the shared VMs get its CPU back.
+        #expect(try hv.call("POST", "/vms/owner/stop", "{\"force\":true}").status == 200)
+        #expect(try hv.wait(seconds: 5) { HostScheduling.threads(of: tenant).allSatisfy { (try? HostScheduling.affinity(of: $0)) == cpus } })
+        #expect(try hv.call("POST", "/vms/rival/start").status == 200)
+    }
+
+    @Test func aCappedVMIsThrottledAndTheCapChangesLive() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        let spin = "echo spinning; while true; do :; done"
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("spinner", command: spin, extra: ",\"cap\":20")).status == 201)
+        #expect(try hv.call("POST", "/vms/spinner/start").status == 200)
+        #expect(try hv.wait { try hv.client.request("GET", "/vms/spinner/console").text.contains("spinning") })
+        let pid = Int32(try #require(try hv.vm("spinner")["pid"] as? Int))
+        func cpuShare(over seconds: Double) -> Double {
+            let start = HostProcessUsage.read(pid: pid)?.cpuNanoseconds ?? 0
+            let t0 = HostClock.monotonicNanoseconds()
+            usleep(UInt32(seconds * 1e6))
+            let used = (HostProcessUsage.read(pid: pid)?.cpuNanoseconds ?? 0) - start
+            return Double(used) / Double(HostClock.monotonicNanoseconds() - t0)
+        }
+        // Functional, not a timing benchmark: far under a whole CPU with the cap, far over it without.
+        #expect(cpuShare(over: 2) < 0.5, "a VM capped at 20% used more than half a CPU")
+        let patched = try hv.call("PATCH", "/vms/spinner", "{\"cap\":null,\"weight\":200}")
+        #expect(patched.status == 200, "\(patched.text)")
+        #expect((patched.json?["cpu"] as? [String: Any])?["cap"] == nil)
+        #expect(cpuShare(over: 2) > 0.6, "removing the cap did not let the VM run")
+    }
+
+    @Test func metricsAndTheCommandLineClientSeeTheRunningVMs() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("m1")).status == 201)
+        #expect(try hv.call("POST", "/vms/m1/start").status == 200)
+        #expect(try hv.wait { try hv.counts("m1").count >= 2 })
+        let metrics = try hv.client.request("GET", "/metrics")
+        #expect(metrics.status == 200)
+        for line in ["isola_vm_state{vm=\"m1\",state=\"running\"} 1", "isola_vm_cpu_seconds_total{vm=\"m1\"}",
+                     "isola_vm_instructions_retired_total{vm=\"m1\"}", "isola_vm_resident_bytes{vm=\"m1\"}"] {
+            #expect(metrics.text.contains(line), "no \(line) in\n\(metrics.text)")
+        }
+        let socket = ["--socket", hv.socket]
+        let list = try CommandLineTests.isola(["vm", "ls"] + socket)
+        #expect(list.status == 0)
+        #expect(list.stdout.hasPrefix("NAME") && list.stdout.contains("m1") && list.stdout.contains("running"), "\(list.stdout)")
+        let stop = try CommandLineTests.isola(["vm", "stop", "m1", "--force"] + socket)
+        #expect(stop.stdout == "m1: stopped\n", "\(stop.stdout) \(stop.stderr)")
+        CommandLineTests().expectOneLineError(try CommandLineTests.isola(["vm", "start", "nobody"] + socket), mentioning: "VM 'nobody' not found")
+        CommandLineTests().expectOneLineError(try CommandLineTests.isola(["vm", "pause", "m1"] + socket), mentioning: "only a running VM can be paused")
+        CommandLineTests().expectOneLineError(try CommandLineTests.isola(["vm", "ls", "--socket", hv.directory + "/none.sock"]),
+                                              mentioning: "no hypervisor answers")
+    }
+
+    @Test func theOpenAPIDocumentListsExactlyTheRoutesTheServerAnswers() throws {
+        let text = try String(contentsOfFile: GuestRunner.repositoryRoot.appendingPathComponent("docs/api/openapi.yaml").path, encoding: .utf8)
+        var documented: [String] = []
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /") && line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if line.hasPrefix("components:") {
+                path = nil
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "),
+                      let method = ["get", "post", "patch", "delete", "put"].first(where: { line.hasPrefix("    \($0):") }) {
+                documented.append("\(method.uppercased()) \(path)")
+            }
+        }
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        let supervisor = try Supervisor(stateDirectory: hv.directory + "/routes", executable: CommandLineTests.executable)
+        #expect(Set(documented) == Set(ControlAPI(supervisor: supervisor).routes), "the document and the server disagree")
+        // And the running server answers each one: never "no such resource".
+        for route in documented {
+            let parts = route.split(separator: " ")
+            let answer = try hv.call(String(parts[0]), parts[1].replacingOccurrences(of: "{name}", with: "nobody"))
+            let error = (answer.json?["error"] as? String) ?? ""
+            #expect(!error.hasPrefix("no such resource"), "\(route): \(answer.text)")
+        }
+    }
+}
