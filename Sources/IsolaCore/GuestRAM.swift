@@ -21,6 +21,9 @@ public final class GuestRAM: @unchecked Sendable {
         host = mapping.base
     }
 
+    /// Guest RAM in host memory now (pages the guest touched and has not given back).
+    public var residentBytes: UInt64 { UInt64(mapping.residentBytes) }
+
     /// The first address past RAM.
     public var endPhysicalAddress: UInt64 { basePhysicalAddress + size }
 

@@ -52,6 +52,15 @@ public final class MemoryMapping: @unchecked Sendable {
         hasFilePages = true
     }
 
+    /// Bytes of the mapping that are in host memory now (mincore): the guest RAM a VM
+    /// has touched, which the hypervisor subtracts from a worker's footprint.
+    public var residentBytes: Int {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var vector = [UInt8](repeating: 0, count: (byteCount + pageSize - 1) / pageSize)
+        guard mincore(base, byteCount, &vector) == 0 else { return 0 }
+        return vector.reduce(0) { $0 + Int($1 & 1) } * pageSize
+    }
+
     deinit {
         munmap(base, byteCount)
     }

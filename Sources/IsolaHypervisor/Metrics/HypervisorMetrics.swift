@@ -45,6 +45,7 @@ public final class HypervisorMetrics: @unchecked Sendable {
             gauge("isola_vm_vcpus", vm).record(info.vcpus)
             gauge("isola_vm_memory_bytes", vm).record((try? MemorySize.parse(info.memory)) ?? 0)
             gauge("isola_vm_resident_bytes", vm).record(info.residentBytes ?? 0)
+            gauge("isola_vm_guest_resident_bytes", vm).record(info.guestResidentBytes ?? 0)
             gauge("isola_vm_cpu_weight", vm).record(info.cpu.weight)
             add("isola_vm_restarts_total", vm, UInt64(info.restarts), pid: -1)
             guard let pid = info.pid, let usage = HostProcessUsage.read(pid: pid) else { return }

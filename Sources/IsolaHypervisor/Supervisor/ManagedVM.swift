@@ -27,6 +27,8 @@ final class ManagedVM: @unchecked Sendable {
     /// The last CPU-time sample, for the CPU use over the last second.
     var cpuSample: (at: UInt64, cpuNanoseconds: UInt64)?
     var cpuPercent: Double = 0
+    /// Whether the worker was told to trim its caches since it last did real work.
+    var trimmed = false
     /// The last status the worker reported.
     var status: VMStatus?
 

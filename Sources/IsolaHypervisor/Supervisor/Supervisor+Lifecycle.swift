@@ -140,6 +140,7 @@ extension Supervisor {
             vm.restartAt = nil
             vm.cpuSample = nil
             vm.cpuPercent = 0
+            vm.trimmed = false
             vm.status = nil
         }
         try HostThread.start(name: "wait-\(vm.name)") { [self] in

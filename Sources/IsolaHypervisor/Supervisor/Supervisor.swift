@@ -92,6 +92,7 @@ public final class Supervisor: @unchecked Sendable {
             cpu: vm.share, restart: vm.restartPolicy, pid: live ? vm.pid : nil,
             uptimeSeconds: live ? vm.startedAt.map { Double(now &- $0) / 1e9 } : nil,
             cpuPercent: live ? vm.cpuPercent : nil, residentBytes: usage?.residentBytes,
+            guestResidentBytes: live ? vm.status?.memoryResidentBytes : nil,
             instructionsRetired: live ? vm.status?.instructionsRetired : nil,
             balloonTargetBytes: live ? vm.status?.balloonTargetBytes : nil,
             restarts: vm.restarts, restartInSeconds: vm.restartAt.map { Double($0 > now ? $0 - now : 0) / 1e9 },
@@ -183,17 +184,32 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     /// Each live VM's CPU use over the last second, from /proc (the worker is not asked).
+    /// A VM that has gone idle is told once to trim its caches: its decoded code is
+    /// cold, and an idle VM should cost the host little more than its guest's RAM.
     private func sampleCPU() {
         let now = HostClock.monotonicNanoseconds()
-        let live = lock.withLock { vms.values.filter { $0.state.hasWorker }.compactMap { vm in vm.pid.map { (vm, $0) } } }
+        let live = lock.withLock { vms.values.filter { $0.state == .running }.compactMap { vm in vm.pid.map { (vm, $0) } } }
+        var idle: [ManagedVM] = []
         for (vm, pid) in live {
             guard let usage = HostProcessUsage.read(pid: pid) else { continue }
             lock.withLock {
                 if let sample = vm.cpuSample, now > sample.at {
                     vm.cpuPercent = Double(usage.cpuNanoseconds &- sample.cpuNanoseconds) / Double(now - sample.at) * 100
+                    if vm.cpuPercent < Supervisor.idlePercent && !vm.trimmed {
+                        vm.trimmed = true
+                        idle.append(vm)
+                    } else if vm.cpuPercent > Supervisor.busyPercent {
+                        vm.trimmed = false
+                    }
                 }
                 vm.cpuSample = (now, usage.cpuNanoseconds)
             }
         }
+        for vm in idle { _ = try? vm.send("trim") }
     }
+
+    /// Below this CPU use (percent of one CPU, over a second) a VM counts as idle.
+    static let idlePercent = 1.0
+    /// Above it, it has done real work again and will be trimmed when next idle.
+    static let busyPercent = 10.0
 }

@@ -14,7 +14,10 @@ public struct VMInfo: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double?
     /// Host CPU used over the last second, in percent of one CPU.
     public var cpuPercent: Double?
+    /// The worker's resident memory, guest RAM included.
     public var residentBytes: UInt64?
+    /// Guest RAM the guest has touched (and not ballooned away).
+    public var guestResidentBytes: UInt64?
     public var instructionsRetired: UInt64?
     public var balloonTargetBytes: UInt64?
     public var restarts: Int

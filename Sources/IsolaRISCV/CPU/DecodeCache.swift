@@ -58,6 +58,19 @@ final class DecodeCache {
         return dropped
     }
 
+    /// Forgets every page and gives the table's memory back to the host (an idle VM's
+    /// decoded code is mostly cold; what is hot is decoded again on its next fetch).
+    /// Answers the physical pages that were cached.
+    func discardAll() -> [UInt64] {
+        var dropped: [UInt64] = []
+        for slot in 0..<slotCount where tags[slot] != DecodeCache.empty {
+            dropped.append(tags[slot])
+            tags[slot] = DecodeCache.empty
+        }
+        mapping.discard(offset: 0, length: mapping.byteCount)  // reads as zeros: `.undecoded`
+        return dropped
+    }
+
     private func clear(_ base: UnsafeMutablePointer<DecodedInstruction>) {
         UnsafeMutableRawPointer(base).initializeMemory(as: UInt8.self, repeating: 0,
                                                        count: DecodeCache.entriesPerPage * MemoryLayout<DecodedInstruction>.stride)

@@ -193,6 +193,8 @@ public enum RemoteRequest {
     public static let sfenceVMA: UInt32 = 2
     /// The monitor wants the hart at an instruction boundary (a signal for a process VM's program).
     public static let monitorEvent: UInt32 = 4
+    /// The monitor asks the hart to drop its decoded code and give that memory back.
+    public static let trimCaches: UInt32 = 8
 }
 
 /// Flags in `Hart.pageFlags`.

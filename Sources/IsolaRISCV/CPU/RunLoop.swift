@@ -93,6 +93,7 @@ extension Hart {
     func perform(_ requests: UInt32) {
         if requests & RemoteRequest.fenceI != 0 { invalidateAllDecoded() }
         if requests & RemoteRequest.sfenceVMA != 0 { flushTLB() }
+        if requests & RemoteRequest.trimCaches != 0 { trimDecoded() }
         if requests & RemoteRequest.monitorEvent != 0 { exceptionHandler?.handleMonitorEvent(hart: self) }
     }
 

@@ -224,4 +224,10 @@ extension Hart {
         for ppn in decodeCache.invalidateAll() { clearCodeFlag(physicalPage: ppn) }
         tlb.flushFetch()
     }
+
+    /// Like `invalidateAllDecoded`, and the decode cache's memory goes back to the host.
+    func trimDecoded() {
+        for ppn in decodeCache.discardAll() { clearCodeFlag(physicalPage: ppn) }
+        tlb.flushFetch()
+    }
 }

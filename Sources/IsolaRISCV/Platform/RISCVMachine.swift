@@ -351,6 +351,15 @@ public final class RISCVMachine {
     }
 
     /// Total instructions retired by all harts.
+    /// Asks every hart to drop its decoded code and return that memory to the host
+    /// (each does it at its next block boundary, or when it next wakes).
+    public func trimCaches() {
+        for hart in harts {
+            hart.remoteRequests.loadThenBitwiseOr(with: RemoteRequest.trimCaches, ordering: .acquiringAndReleasing)
+            hart.kick()
+        }
+    }
+
     public var instructionsRetired: UInt64 {
         harts.reduce(0) { $0 &+ $1.instret }
     }

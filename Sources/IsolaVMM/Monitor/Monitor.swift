@@ -35,6 +35,7 @@ public final class Monitor: @unchecked Sendable {
                          the VM goes on as it was, running or paused
         cpu JSON         set the CPU weight and cap, e.g. cpu {"weight":200,"cap":50}
         pin CPUS         run the VM's threads on these host CPUs only, e.g. pin 1,2
+        trim             drop decoded code and give its memory back (for an idle VM)
         powerdown        ask the guest to shut down (sync, remount read-only, power off)
         cont             resume (if paused) and go back to the console
         quit             stop the VM
@@ -67,6 +68,9 @@ public final class Monitor: @unchecked Sendable {
             return (setShare(String(c.dropFirst(4))), .stay)
         case let c where c.hasPrefix("pin "):
             return (pin(String(c.dropFirst(4))), .stay)
+        case "trim":
+            vm.machine.trimCaches()
+            return ("decoded code dropped\n", .stay)
         case "powerdown":
             vm.requestPowerdown()
             return ("asked the guest to power down\n", .stay)
@@ -89,6 +93,7 @@ public final class Monitor: @unchecked Sendable {
             paused: vm.isPaused, harts: machine.harts.count,
             hartsOnline: machine.harts.filter { $0.hsmState.load(ordering: .relaxed) == HartState.started.rawValue }.count,
             instructionsRetired: machine.instructionsRetired, memoryBytes: machine.context.ram.size,
+            memoryResidentBytes: machine.context.ram.residentBytes,
             balloonTargetBytes: UInt64(balloon?.target ?? 0) * 4096, balloonActualBytes: UInt64(balloon?.actual ?? 0) * 4096,
             cpuWeight: share.weight, cpuCap: share.cap, throttledPeriods: vm.bandwidth.throttledPeriods,
             hostCPUs: (try? HostScheduling.affinity(of: 0)) ?? [])

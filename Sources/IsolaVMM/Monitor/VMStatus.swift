@@ -10,6 +10,8 @@ public struct VMStatus: Codable, Sendable, Equatable {
     public var hartsOnline: Int
     public var instructionsRetired: UInt64
     public var memoryBytes: UInt64
+    /// Guest RAM in host memory (touched, not ballooned away).
+    public var memoryResidentBytes: UInt64
     public var balloonTargetBytes: UInt64
     public var balloonActualBytes: UInt64
     public var cpuWeight: Int
