@@ -19,6 +19,7 @@ build: setup
 guests: setup
 	Guests/isa-tests/build.sh $(GUESTS)
 	Guests/user-tests/build.sh .build/user-tests
+	Guests/bare-metal/build.sh .build/bare-metal
 
 # The main job: boot Linux in Isola (the default image; Ctrl-A X quits).
 run: build images
@@ -40,6 +41,7 @@ bench: build guests images
 	Benchmarks/net-throughput.py
 	Benchmarks/process-vm.py
 	Benchmarks/snapshot.py
+	Benchmarks/hypervisor.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup

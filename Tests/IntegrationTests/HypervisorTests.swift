@@ -117,6 +117,47 @@ import Testing
         #expect(try hv.state("bystander") == "running")
     }
 
+    /// A mixed environment under one supervisor: Linux with a disk, Linux with another
+    /// command line and two vCPUs, and a bare-metal program; one worker is killed and
+    /// the other guests go on.
+    @Test func mixedGuestsRunTogetherAndSurviveTheKillOfOne() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        let disk = try LinuxBootTests.ext4Image()
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let writer = "mount /dev/vda /mnt && i=0; while true; do i=$((i+1)); echo count=$i; echo $i > /mnt/c; sleep 0.2; done"
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("disk", command: writer, extra: ",\"disks\":[{\"path\":\"\(disk)\"}]")).status == 201)
+        let smp = "echo harts=$(grep -c ^processor /proc/cpuinfo); i=0; while true; do i=$((i+1)); echo count=$i; sleep 0.2; done"
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("smp", command: smp, extra: ",\"vcpus\":2")).status == 201)
+        let ticker = GuestRunner.repositoryRoot.appendingPathComponent(".build/bare-metal/ticker.elf").path
+        #expect(try hv.call("POST", "/vms", "{\"name\":\"bare\",\"memory\":\"16M\",\"bios\":\"\(ticker)\"}").status == 201)
+        for name in ["disk", "smp", "bare"] {
+            let started = try hv.call("POST", "/vms/\(name)/start")
+            #expect(started.status == 200, "\(name): \(started.text)")
+        }
+        func ticks() throws -> Int { try hv.client.request("GET", "/vms/bare/console").text.components(separatedBy: "tick ").count - 1 }
+        #expect(try hv.wait { try hv.counts("disk").count >= 3 && hv.counts("smp").count >= 3 && ticks() >= 3 }, "not every guest runs")
+        #expect(try hv.client.request("GET", "/vms/smp/console").text.contains("harts=2"))
+        #expect(!(try hv.client.request("GET", "/vms/disk/console").text.contains("harts=")), "the guests' command lines got mixed")
+
+        let victim = Int32(try #require(try hv.vm("smp")["pid"] as? Int))
+        let (disk0, ticks0) = (try hv.counts("disk").last ?? 0, try ticks())
+        kill(victim, SIGKILL)
+        #expect(try hv.wait(seconds: 1) { try hv.state("smp") == "crashed" })
+        let progressed = try hv.wait {
+            let (count, tick) = (try hv.counts("disk").last ?? 0, try ticks())
+            return count >= disk0 + 5 && tick >= ticks0 + 5
+        }
+        #expect(progressed, "the other guests stopped making progress")
+        #expect(try hv.state("disk") == "running" && hv.state("bare") == "running")
+        #expect(try hv.call("POST", "/vms/disk/stop", "{\"timeoutSeconds\":20}").status == 200)
+        // The VM wrote its own overlay (the base stays as it was): read the file through it.
+        let overlay = hv.directory + "/disk.isola/disk0.qcow2"
+        let written = try LinuxBootTests.shell("qemu-img convert -O raw '\(overlay)' '\(disk).raw' && debugfs -R 'cat /c' '\(disk).raw' 2>/dev/null; rm -f '\(disk).raw'")
+        #expect(Int(written.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 >= disk0 + 5,
+                "the disk guest's writes did not reach its disk: \(written.output)")
+    }
+
     @Test func dedicatedCPUsArePinnedAndNeverShared() throws {
         let cpus = HostScheduling.allowedCPUs()
         guard cpus.count >= 2 else { return }
