@@ -168,7 +168,7 @@ struct VMCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a VM's CPU share, dedicated CPUs, restart policy or balloon, live.")
+        static let configuration = CommandConfiguration(abstract: "Change a VM's CPU share, dedicated CPUs, vCPUs online, restart policy or balloon, live.")
         @OptionGroup var connection: Connection
         @OptionGroup var vm: Name
         @Option(name: .long, help: "CPU weight, 1 to 10000.") var weight: Int?
@@ -177,6 +177,7 @@ struct VMCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Dedicated host CPUs, e.g. 1 (empty: share).", valueName: "list")) var hostCpus: String?
         @Option(name: .long, help: "Restart policy: never, on-failure or always.") var restart: String?
         @Option(name: .long, help: ArgumentHelp("Guest RAM to take back through the balloon, in MiB (0 gives it all back).", valueName: "mib")) var balloon: Int?
+        @Option(name: .long, help: "vCPUs to have online (the guest takes the others offline).") var vcpus: Int?
 
         func run() throws {
             try reportingErrors {
@@ -187,6 +188,7 @@ struct VMCommand: ParsableCommand {
                 if let hostCpus { body["cpus"] = .array(try cpuList(hostCpus, option: "--host-cpus").map { .int($0) }) }
                 if let restart { body["restart"] = .string(restart) }
                 if let balloon { body["balloonTargetMiB"] = .int(balloon) }
+                if let vcpus { body["vcpus"] = .int(vcpus) }
                 report(try connection.vm("PATCH", vm.path, json: JSONBody.object(body).text))
             }
         }

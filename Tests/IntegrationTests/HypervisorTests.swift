@@ -210,6 +210,24 @@ import Testing
         #expect(cpuShare(over: 2) > 0.6, "removing the cap did not let the VM run")
     }
 
+    @Test func vCPUsGoOfflineAndOnlineWhileTheGuestRuns() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("hot", extra: ",\"vcpus\":3")).status == 201)
+        #expect(try hv.call("PATCH", "/vms/hot", "{\"vcpus\":2}").status == 409, "hotplug of a VM that is not running")
+        #expect(try hv.call("POST", "/vms/hot/start").status == 200)
+        func online() throws -> Int? { try hv.vm("hot")["vcpusOnline"] as? Int }
+        #expect(try hv.wait { try hv.counts("hot").count >= 2 && online() == 3 })
+        #expect(try hv.call("PATCH", "/vms/hot", "{\"vcpus\":4}").json?["field"] as? String == "vcpus")
+        #expect(try hv.call("PATCH", "/vms/hot", "{\"vcpus\":1}").status == 200)
+        #expect(try hv.wait(seconds: 20) { try online() == 1 }, "the guest did not take two harts offline")
+        let counted = try hv.counts("hot").last ?? 0
+        #expect(try hv.wait { (try hv.counts("hot").last ?? 0) >= counted + 3 }, "the guest stopped with one hart")
+        #expect(try hv.call("PATCH", "/vms/hot", "{\"vcpus\":3}").status == 200)
+        #expect(try hv.wait(seconds: 20) { try online() == 3 }, "the guest did not bring its harts back")
+        #expect(try hv.wait { try hv.client.request("GET", "/vms/hot/console").text.contains("isola: 0-2 online") })
+    }
+
     @Test func metricsAndTheCommandLineClientSeeTheRunningVMs() throws {
         let hv = try HypervisorHarness()
         defer { hv.close() }

@@ -64,8 +64,11 @@ enum APIRequests {
             guard mib >= 0 else { throw .badRequest(field: "balloonTargetMiB", reason: "\(mib): expected 0 or more") }
             update.balloonTargetBytes = UInt64(mib) << 20
         }
+        update.vcpus = try fields.integer("vcpus")
         try fields.finish()
-        guard update != VMUpdate() else { throw .badRequest(field: "body", reason: "nothing to change: give weight, cap, cpus, restart or balloonTargetMiB") }
+        guard update != VMUpdate() else {
+            throw .badRequest(field: "body", reason: "nothing to change: give weight, cap, cpus, restart, vcpus or balloonTargetMiB")
+        }
         return update
     }
 

@@ -22,6 +22,12 @@ extension Supervisor {
             if update.balloonTargetBytes != nil && !live {
                 throw HypervisorError.conflict(state: lock.withLock { vm.state }, reason: "the balloon exists only while the VM runs")
             }
+            if let count = update.vcpus {
+                guard (1...vm.configuration.cpus).contains(count) else {
+                    throw HypervisorError.badRequest(field: "vcpus", reason: "\(count): the VM has \(vm.configuration.cpus) vCPUs; expected 1 to \(vm.configuration.cpus)")
+                }
+                if !live { throw HypervisorError.conflict(state: lock.withLock { vm.state }, reason: "vCPUs go online and offline only while the VM runs") }
+            }
             let memory = (try? MemorySize.parse(vm.configuration.memory)) ?? 0
             if let bytes = update.balloonTargetBytes, bytes >= memory {
                 throw HypervisorError.badRequest(field: "balloon.targetMiB", reason: "\(bytes >> 20) MiB: the guest has only \(memory >> 20) MiB")
@@ -60,6 +66,10 @@ extension Supervisor {
             }
             if let bytes = update.balloonTargetBytes {
                 _ = try vm.send("balloon \(bytes >> 20)")
+            }
+            if let count = update.vcpus {
+                let answer = try vm.send("vcpus \(count)")
+                if answer.hasPrefix("error: ") { throw HypervisorError.failed(reason: String(answer.dropFirst(7)).trimmingSpaces) }
             }
         }
         return try info(name)

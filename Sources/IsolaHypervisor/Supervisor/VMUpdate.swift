@@ -7,13 +7,16 @@ public struct VMUpdate: Sendable, Equatable {
     public var restart: RestartPolicy?
     /// Guest RAM to take back through the balloon (0 deflates it).
     public var balloonTargetBytes: UInt64?
+    /// vCPUs to have online (hotplug), 1 to the VM's vCPU count.
+    public var vcpus: Int?
 
     public init(weight: Int? = nil, cap: Int?? = nil, dedicated: [Int]? = nil, restart: RestartPolicy? = nil,
-                balloonTargetBytes: UInt64? = nil) {
+                balloonTargetBytes: UInt64? = nil, vcpus: Int? = nil) {
         self.weight = weight
         self.cap = cap
         self.dedicated = dedicated
         self.restart = restart
         self.balloonTargetBytes = balloonTargetBytes
+        self.vcpus = vcpus
     }
 }

@@ -22,6 +22,9 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
     /// Set while the VM has used up its CPU time for the current period (a cap);
     /// harts wait at their next block boundary, guest time runs on.
     public let throttled = ManagedAtomic<Bool>(false)
+    /// Harts with this id or above may not be started (SBI HSM `hart_start` answers
+    /// SBI_ERR_DENIED): the vCPUs the monitor has unplugged.
+    public let startableHarts = ManagedAtomic<Int>(Int.max)
     /// How many harts are waiting in a pause.
     public let pausedHarts = ManagedAtomic<Int>(0)
     /// `mtime` when the pause began: guest time does not pass while the machine is paused.

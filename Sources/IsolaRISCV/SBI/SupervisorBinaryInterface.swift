@@ -117,6 +117,7 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
         switch fid {
         case 0:  // hart_start(hartid, start_addr, opaque)
             guard a[0] < UInt64(harts.count) else { return (.invalidParameter, 0) }
+            guard a[0] < UInt64(machine.startableHarts.load(ordering: .acquiring)) else { return (.denied, 0) }
             guard machine.ram.contains(a[1], length: 2) else { return (.invalidAddress, 0) }
             let target = harts[Int(a[0])]
             target.startAddress = a[1]

@@ -35,6 +35,7 @@ public final class Monitor: @unchecked Sendable {
                          the VM goes on as it was, running or paused
         cpu JSON         set the CPU weight and cap, e.g. cpu {"weight":200,"cap":50}
         pin CPUS         run the VM's threads on these host CPUs only, e.g. pin 1,2
+        vcpus N          allow harts 0..N-1 and ask the guest to offline the others
         trim             drop decoded code and give its memory back (for an idle VM)
         powerdown        ask the guest to shut down (sync, remount read-only, power off)
         cont             resume (if paused) and go back to the console
@@ -68,6 +69,12 @@ public final class Monitor: @unchecked Sendable {
             return (setShare(String(c.dropFirst(4))), .stay)
         case let c where c.hasPrefix("pin "):
             return (pin(String(c.dropFirst(4))), .stay)
+        case let c where c.hasPrefix("vcpus "):
+            guard let count = Int(String(c.dropFirst(6)).trimmingSpaces), (1...vm.machine.harts.count).contains(count) else {
+                return ("error: usage: vcpus N, 1 to \(vm.machine.harts.count)\n", .stay)
+            }
+            return (vm.setOnlineVCPUs(count) ? "asked the guest for \(count) vCPUs online\n"
+                                             : "error: no virtio console to ask the guest on; harts above \(count - 1) will not start\n", .stay)
         case "trim":
             vm.machine.trimCaches()
             return ("decoded code dropped\n", .stay)
