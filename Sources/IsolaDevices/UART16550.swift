@@ -7,6 +7,8 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
     // Sendable: registers are guarded by `lock`; the host console's input thread and vCPU threads share it.
     private let lock = HostMutex()
     private let output: ByteSink
+    /// Sees each byte the guest writes (the machine sets it).
+    public var interposer: Interposer?
     private let interrupt: InterruptLine
 
     private var receiveBuffer: [UInt8] = []
@@ -115,7 +117,7 @@ public final class UART16550: MMIODevice, SnapshotState, @unchecked Sendable {
         switch offset {
         case Self.rbrThr:
             if dlab { dll = v; return }
-            output.write(byte: v)
+            if interposer?.check(InterpositionEvent(.console, "uart", bytes: 1)) ?? .allow == .allow { output.write(byte: v) }
             thrEmptyPending = ier & 0x02 != 0
             updateInterrupt()
         case Self.ier:

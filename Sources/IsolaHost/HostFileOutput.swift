@@ -12,6 +12,13 @@ extension HostOutput {
         return HostOutput(fileDescriptor: fd)
     }
 
+    /// Opens (creating it) a file to append to: a log that keeps what earlier runs wrote.
+    public static func appending(_ path: String) throws -> HostOutput {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw HostError.io(operation: "open", path: path, errno: errno) }
+        return HostOutput(fileDescriptor: fd)
+    }
+
     /// Output that goes nowhere (`--console none`).
     public static let discard = HostOutput(fileDescriptor: -1)
 }

@@ -131,6 +131,12 @@ public final class VirtualMachine {
         machine.uart.receive(bytes)
     }
 
+    /// Installs an interposition policy (nil removes it): from now on the VM's
+    /// interposer allows, denies, audits or rate-limits what its rules match.
+    public func install(policy: InterpositionPolicy?) {
+        machine.context.interposer.install(policy)
+    }
+
     /// Asks the guest to shut down as cleanly as it can without an agent: magic SysRq
     /// over the console (a break, then a key), `s` (sync), `u` (remount read-only), `o`
     /// (power off, which ends in SBI SRST). A guest without SysRq ignores it; the

@@ -44,6 +44,7 @@ struct Restore: ParsableCommand {
                 vm = try VirtualMachine(restoring: restore.snapshot, configuration: restore.configuration, boot: restore.boot,
                                         clock: clockMode, console: output, logger: session.logger())
                 try restore.commit()
+                vm.install(policy: restore.file.policy)
             } catch {
                 restore.abandon()
                 throw error

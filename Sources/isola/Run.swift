@@ -66,6 +66,7 @@ struct Run: ParsableCommand {
             try HostOutput.write(tree.encoded(), toFile: dumpDtb)
             return
         }
+        vm.install(policy: file.policy)
         if trace {
             let tracer = InstructionTracer()
             for hart in vm.machine.harts { hart.tracer = tracer }

@@ -228,6 +228,54 @@ import Testing
         #expect(try hv.wait { try hv.client.request("GET", "/vms/hot/console").text.contains("isola: 0-2 online") })
     }
 
+    @Test func thePolicyDeniesAuditsAndRateLimitsWhatTheGuestDoes() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        let disk = try LinuxBootTests.ext4Image()
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        let policy = "{\"rules\":[{\"event\":\"disk\",\"detail\":\"write\",\"action\":\"deny\"},{\"event\":\"sbi\",\"detail\":\"srst\",\"action\":\"log\"}]}"
+        let probe = "dd if=/dev/zero of=/dev/vda bs=4k count=1 oflag=direct; echo dd=$?; devmem 0x20000000 32; echo devmem=$?; "
+            + "s=$(date +%s); dd if=/dev/vda of=/dev/null bs=64k count=48 iflag=direct; echo read=$? seconds=$(( $(date +%s) - s )); sleep 1000"
+        let create = try HypervisorHarness.linux("guarded", command: probe, extra: ",\"disks\":[{\"path\":\"\(disk)\"}],\"policy\":\(policy)")
+        #expect(try hv.call("POST", "/vms", create).status == 201)
+        // Bad policies are refused naming the field, before anything runs.
+        let bad: [(String, String)] = [
+            ("{\"policy\":{\"rules\":[{\"event\":\"dsk\",\"action\":\"deny\"}]}}", "policy.rules[0].event"),
+            ("{\"policy\":{\"rules\":[{\"event\":\"disk\",\"acton\":\"deny\"}]}}", "policy.rules[0].acton"),
+            ("{\"policy\":{\"rules\":[{\"event\":\"disk\",\"action\":\"limit\"}]}}", "policy.rules[0]"),
+            ("{\"policy\":{\"rules\":[{\"event\":\"sbi\",\"action\":\"limit\",\"opsPerSecond\":5}]}}", "policy.rules[0].action"),
+            ("{\"policy\":{\"rulez\":[]}}", "policy.rulez"),
+        ]
+        for (body, field) in bad {
+            let answer = try hv.call("PATCH", "/vms/guarded", body)
+            #expect(answer.status == 400 && answer.json?["field"] as? String == field, "\(body): \(answer.text)")
+        }
+        // Reads limited to 1 MiB/s (a second's burst): 3 MiB take at least two seconds.
+        let limit = "{\"policy\":{\"rules\":[{\"event\":\"disk\",\"detail\":\"write\",\"action\":\"deny\"},"
+            + "{\"event\":\"sbi\",\"detail\":\"srst\",\"action\":\"log\"},"
+            + "{\"event\":\"disk\",\"detail\":\"read\",\"action\":\"limit\",\"bytesPerSecond\":1048576}]}}"
+        #expect(try hv.call("PATCH", "/vms/guarded", limit).status == 200)
+        #expect(try hv.call("POST", "/vms/guarded/start").status == 200)
+        #expect(try hv.wait { try hv.client.request("GET", "/vms/guarded/console").text.contains("read=") })
+        let console = try hv.client.request("GET", "/vms/guarded/console").text
+        #expect(console.contains("Input/output error") && console.contains("dd=1"), "the denied write went through: \(console.suffix(600))")
+        #expect(console.contains("devmem=139"), "the access to nowhere did not fault: \(console.suffix(600))")
+        let seconds = console.components(separatedBy: "seconds=").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        #expect(console.contains("read=0") && seconds >= 2, "3 MiB read in \(seconds) s under a 1 MiB/s limit")
+        let audit = try String(contentsOfFile: hv.directory + "/guarded.isola/audit.log", encoding: .utf8)
+        #expect(audit.contains("\"event\":\"disk\",\"detail\":\"write\",\"address\":\"0x0\",\"bytes\":4096,\"action\":\"deny\",\"rule\":0"), "\(audit)")
+        #expect(audit.contains("\"event\":\"unmapped\",\"detail\":\"access\",\"address\":\"0x20000000\""), "\(audit)")
+        let events = try #require(try hv.vm("guarded")["events"] as? [String: [String: [Int]]])
+        #expect((events["disk"]?["read"]?[1] ?? 0) >= 3 << 20, "\(events)")
+        #expect((events["sbi"]?.values.map { $0[0] }.reduce(0, +) ?? 0) > 0, "\(events)")
+        #expect((events["mmio"]?["uart"]?[0] ?? 0) > 0, "\(events)")
+        let metrics = try hv.client.request("GET", "/metrics").text
+        #expect(metrics.contains("isola_vm_events_total{vm=\"guarded\",kind=\"disk\",detail=\"write\"} 1"), "\(metrics)")
+        // The policy goes away live; the next write is not refused.
+        #expect(try hv.call("PATCH", "/vms/guarded", "{\"policy\":null}").status == 200)
+        #expect(try hv.vm("guarded")["policy"] == nil)
+    }
+
     @Test func metricsAndTheCommandLineClientSeeTheRunningVMs() throws {
         let hv = try HypervisorHarness()
         defer { hv.close() }

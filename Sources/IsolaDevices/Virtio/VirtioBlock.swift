@@ -21,6 +21,8 @@ public final class VirtioBlock: VirtioDevice {
 
     static let typeIn: UInt32 = 0, typeOut: UInt32 = 1, typeFlush: UInt32 = 4, typeGetID: UInt32 = 8
     static let typeDiscard: UInt32 = 11, typeWriteZeroes: UInt32 = 13
+    /// Sees every request before it runs (the machine sets it).
+    public var interposer: Interposer?
     static let statusOK: UInt8 = 0, statusIOError: UInt8 = 1, statusUnsupported: UInt8 = 2
 
     private var disk: DiskImage
@@ -104,6 +106,18 @@ public final class VirtioBlock: VirtioDevice {
             data.removeLast()
         }
         let total = data.reduce(UInt64(0)) { $0 + UInt64($1.length) }
+        if let interposer {
+            let detail = switch type {
+            case VirtioBlock.typeIn: "read"
+            case VirtioBlock.typeOut: "write"
+            case VirtioBlock.typeFlush: "flush"
+            case VirtioBlock.typeDiscard, VirtioBlock.typeWriteZeroes: "discard"
+            default: "other"
+            }
+            let bytes = type == VirtioBlock.typeIn || type == VirtioBlock.typeOut ? total : 0
+            let event = InterpositionEvent(.disk, detail, address: sector &* VirtioBlock.sectorSize, bytes: bytes)
+            guard interposer.check(event) == .allow else { return finish(VirtioBlock.statusIOError) }
+        }
         switch type {
         case VirtioBlock.typeIn, VirtioBlock.typeOut:
             let isRead = type == VirtioBlock.typeIn

@@ -13,6 +13,8 @@ public final class VirtioConsole: VirtioDevice, @unchecked Sendable {
     static let receiveQueue = 0, transmitQueue = 1
 
     private let output: ByteSink
+    /// Sees what the guest writes (the machine sets it).
+    public var interposer: Interposer?
     let lock = HostMutex()
     var pendingInput: [UInt8] = []
     /// The transport, to re-examine the receive queue when input arrives.
@@ -39,7 +41,10 @@ public final class VirtioConsole: VirtioDevice, @unchecked Sendable {
         var interrupt = false
         if queue == VirtioConsole.transmitQueue {
             while let chain = try virtqueue.nextChain() {
-                for byte in virtqueue.read(chain) { output.write(byte: byte) }
+                let bytes = virtqueue.read(chain)
+                if interposer?.check(InterpositionEvent(.console, "hvc", bytes: UInt64(bytes.count))) ?? .allow == .allow {
+                    for byte in bytes { output.write(byte: byte) }
+                }
                 output.flush()
                 interrupt = try virtqueue.complete(chain, written: 0) || interrupt
             }

@@ -16,6 +16,8 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
     public let deviceFeatures: UInt64 = VirtioNet.featureMAC | VirtioNet.featureChecksum | VirtioNet.featureGuestChecksum
         | VirtioNet.featureGuestTSO4 | VirtioNet.featureGuestTSO6 | VirtioNet.featureHostTSO4 | VirtioNet.featureHostTSO6
     public let queueSizes: [UInt16] = [256, 256]
+    /// Sees every frame in and out (the machine sets it).
+    public var interposer: Interposer?
     static let receiveQueue = 0, transmitQueue = 1
     static let headerLength = VirtioNetHeader.length
     /// Frames kept while the guest has posted no receive buffers; beyond this they are dropped, as on a wire.
@@ -42,6 +44,8 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
     }
 
     private func deliver(_ packet: NetworkPacket) {
+        let event = InterpositionEvent(.net, "rx", bytes: UInt64(packet.frame.count))
+        guard interposer?.check(event) ?? .allow == .allow else { return }  // dropped, as on a wire
         let queued = lock.withLock { () -> Bool in
             guard pending.count < VirtioNet.pendingLimit else { return false }
             pending.append(packet)
@@ -77,7 +81,10 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
                     let packet = NetworkPacket(header: VirtioNetHeader(bytes: bytes[0..<VirtioNet.headerLength]),
                                                frame: Array(bytes[VirtioNet.headerLength...]))
                     // A packet that does not parse as what its header claims is dropped, as a NIC would.
-                    for ready in PacketOffload.prepare(packet, for: backend.offloads) ?? [] { backend.send(ready) }
+                    let event = InterpositionEvent(.net, "tx", bytes: UInt64(packet.frame.count))
+                    if interposer?.check(event) ?? .allow == .allow {
+                        for ready in PacketOffload.prepare(packet, for: backend.offloads) ?? [] { backend.send(ready) }
+                    }
                 }
                 interrupt = try virtqueue.complete(chain, written: 0) || interrupt
             }

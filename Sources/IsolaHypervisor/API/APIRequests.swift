@@ -40,6 +40,7 @@ enum APIRequests {
         share.cap = try fields.integer("cap")
         if share != CPUShare() { file.cpu = share }
         if let restart = try fields.string("restart") { file.restart = try policy(restart).rawValue }
+        file.policy = try fields.policy("policy")
         try fields.finish()
         do {
             try share.validate()
@@ -65,9 +66,10 @@ enum APIRequests {
             update.balloonTargetBytes = UInt64(mib) << 20
         }
         update.vcpus = try fields.integer("vcpus")
+        if fields.has("policy") { update.policy = .some(try fields.policy("policy")) }
         try fields.finish()
         guard update != VMUpdate() else {
-            throw .badRequest(field: "body", reason: "nothing to change: give weight, cap, cpus, restart, vcpus or balloonTargetMiB")
+            throw .badRequest(field: "body", reason: "nothing to change: give weight, cap, cpus, restart, vcpus, policy or balloonTargetMiB")
         }
         return update
     }

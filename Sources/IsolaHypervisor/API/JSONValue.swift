@@ -1,9 +1,11 @@
 import FoundationEssentials
+import IsolaCore
+import IsolaVMM
 
 /// Any JSON value: the control API reads request bodies into this first, so it can
 /// name an unknown field and tell a missing field from a null one before it builds
 /// its own types.
-public enum JSONValue: Decodable, Sendable, Equatable {
+public enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -19,6 +21,18 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case let .bool(value): try container.encode(value)
+        case let .number(value): try container.encode(value)
+        case let .string(value): try container.encode(value)
+        case let .array(value): try container.encode(value)
+        case let .object(value): try container.encode(value)
+        }
     }
 
     /// Parses a request body; an empty body is an empty object.
@@ -102,6 +116,19 @@ struct JSONFields {
             }
             return result
         default: throw .badRequest(field: name(key), reason: "expected an array of integers")
+        }
+    }
+
+    /// An interposition policy, checked field by field (`policy.rules[0].action`).
+    mutating func policy(_ key: String) throws(HypervisorError) -> InterpositionPolicy? {
+        guard let value = value(key), value != .null else { return nil }
+        do {
+            let bytes = try JSONEncoder().encode(value)
+            return try InterpositionPolicy.decode(Array(bytes))
+        } catch let CoreError.invalidConfiguration(field, reason) {
+            throw .badRequest(field: field, reason: reason)
+        } catch {
+            throw .badRequest(field: name(key), reason: "\(error)")
         }
     }
 

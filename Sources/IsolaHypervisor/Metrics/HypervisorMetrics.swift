@@ -51,6 +51,13 @@ public final class HypervisorMetrics: @unchecked Sendable {
             guard let pid = info.pid, let usage = HostProcessUsage.read(pid: pid) else { return }
             add("isola_vm_cpu_seconds_total", vm, usage.cpuNanoseconds, pid: pid, scale: 1e-9)
             if let instructions = info.instructionsRetired { add("isola_vm_instructions_retired_total", vm, instructions, pid: pid) }
+            for (kind, details) in info.events ?? [:] {
+                for (detail, values) in details where values.count == 2 {
+                    let labels = [("kind", kind), ("detail", detail)]
+                    add("isola_vm_events_total", vm, values[0], pid: pid, labels: labels)
+                    if values[1] > 0 { add("isola_vm_event_bytes_total", vm, values[1], pid: pid, labels: labels) }
+                }
+            }
         }
     }
 

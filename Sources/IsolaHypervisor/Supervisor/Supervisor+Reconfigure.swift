@@ -47,6 +47,7 @@ extension Supervisor {
             var configuration = vm.configuration
             configuration.cpu = share == CPUShare() ? nil : share
             if let restart = update.restart { configuration.restart = restart.rawValue }
+            if let policy = update.policy { configuration.policy = policy }
             var bundle = vm.bundle
             try bundle.replaceConfiguration(configuration)
             lock.withLock { vm.bundle = bundle }
@@ -66,6 +67,11 @@ extension Supervisor {
             }
             if let bytes = update.balloonTargetBytes {
                 _ = try vm.send("balloon \(bytes >> 20)")
+            }
+            if let policy = update.policy {
+                let json = policy.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "none"
+                let answer = try vm.send("policy \(json)")
+                if answer.hasPrefix("error: ") { throw HypervisorError.failed(reason: String(answer.dropFirst(7)).trimmingSpaces) }
             }
             if let count = update.vcpus {
                 let answer = try vm.send("vcpus \(count)")

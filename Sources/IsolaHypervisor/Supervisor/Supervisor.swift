@@ -95,6 +95,7 @@ public final class Supervisor: @unchecked Sendable {
             guestResidentBytes: live ? vm.status?.memoryResidentBytes : nil,
             instructionsRetired: live ? vm.status?.instructionsRetired : nil,
             balloonTargetBytes: live ? vm.status?.balloonTargetBytes : nil,
+            events: live ? vm.status?.events : nil, policy: vm.configuration.policy,
             restarts: vm.restarts, restartInSeconds: vm.restartAt.map { Double($0 > now ? $0 - now : 0) / 1e9 },
             lastExit: vm.lastExit, snapshots: snapshots(of: vm))
     }

@@ -1,3 +1,4 @@
+import IsolaCore
 import IsolaVMM
 
 /// A VM as the control API shows it (`GET /vms/{name}`, and each row of `GET /vms`).
@@ -20,6 +21,11 @@ public struct VMInfo: Codable, Sendable, Equatable {
     public var guestResidentBytes: UInt64?
     public var instructionsRetired: UInt64?
     public var balloonTargetBytes: UInt64?
+    /// What the VM's interposer counted: kind (sbi, mmio, unmapped, disk, net,
+    /// console) → detail → [events, bytes].
+    public var events: [String: [String: [UInt64]]]?
+    /// The interposition policy in force.
+    public var policy: InterpositionPolicy?
     public var restarts: Int
     /// Seconds until a scheduled restart.
     public var restartInSeconds: Double?

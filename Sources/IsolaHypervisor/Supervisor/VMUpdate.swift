@@ -1,3 +1,5 @@
+import IsolaCore
+
 /// A change to a VM (`PATCH /vms/{name}`): only the fields given change.
 public struct VMUpdate: Sendable, Equatable {
     public var weight: Int?
@@ -9,6 +11,8 @@ public struct VMUpdate: Sendable, Equatable {
     public var balloonTargetBytes: UInt64?
     /// vCPUs to have online (hotplug), 1 to the VM's vCPU count.
     public var vcpus: Int?
+    /// A new interposition policy; `.some(nil)` removes it.
+    public var policy: InterpositionPolicy??
 
     public init(weight: Int? = nil, cap: Int?? = nil, dedicated: [Int]? = nil, restart: RestartPolicy? = nil,
                 balloonTargetBytes: UInt64? = nil, vcpus: Int? = nil) {

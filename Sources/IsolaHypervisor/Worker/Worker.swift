@@ -40,6 +40,7 @@ public enum Worker {
             if let cpus = options.hostCPUs { try HostScheduling.setAffinity(of: 0, to: cpus) }
             (vm, bundle) = try make(options, logger: logger)
             if let share = bundle.configuration.cpu { try vm.apply(share) }
+            vm.install(policy: bundle.configuration.policy)
         } catch {
             logger.error("the VM could not start: \(error)")
             HostProcess.exitImmediately(WorkerExit.failedToStart.rawValue)

@@ -78,7 +78,11 @@ extension Hart {
             fillDataTLB(va: va, pa: pa, access: .read, privilege: priv)
             return Hart.loadRAM(ram.hostPointer(pa), size: size)
         }
-        guard let (device, offset) = machine.bus.find(pa, length: UInt64(size)) else {
+        guard let (device, offset, name) = machine.bus.find(pa, length: UInt64(size)) else {
+            _ = machine.interposer.check(InterpositionEvent(.unmapped, "access", address: pa, bytes: UInt64(size), write: false))
+            return fault(AccessType.read.accessFault, va)
+        }
+        guard machine.interposer.check(InterpositionEvent(.mmio, name, address: pa, bytes: UInt64(size), write: false)) == .allow else {
             return fault(AccessType.read.accessFault, va)
         }
         let raw = device.read(offset: offset, size: size)
@@ -117,7 +121,12 @@ extension Hart {
             if flags & PageFlag.watched != 0 { machine.htif?.observeStore(physicalAddress: pa, hart: self) }
             return true
         }
-        guard let (device, offset) = machine.bus.find(pa, length: UInt64(size)) else {
+        guard let (device, offset, name) = machine.bus.find(pa, length: UInt64(size)) else {
+            _ = machine.interposer.check(InterpositionEvent(.unmapped, "access", address: pa, bytes: UInt64(size), write: true))
+            _ = fault(AccessType.write.accessFault, va)
+            return false
+        }
+        guard machine.interposer.check(InterpositionEvent(.mmio, name, address: pa, bytes: UInt64(size), write: true)) == .allow else {
             _ = fault(AccessType.write.accessFault, va)
             return false
         }

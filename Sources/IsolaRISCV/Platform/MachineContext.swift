@@ -14,6 +14,8 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
     /// RAM pages whose stores the platform must observe (HTIF `tohost`).
     public var watchedPages: [UInt64] = []
     public var htif: HTIF?
+    /// Sees every event that leaves a hart (the machine installs one naming its devices).
+    public var interposer = Interposer(devices: [], auditPath: nil)
 
     /// Set when the guest asked to power off or reset; harts stop at the next block boundary.
     public let stopRequested = ManagedAtomic<Bool>(false)

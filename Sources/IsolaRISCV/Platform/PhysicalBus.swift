@@ -20,12 +20,13 @@ public final class PhysicalBus {
         mappings.append(Mapping(base: base, size: size, name: name, device: device))
     }
 
-    /// The device and offset for an access of `length` bytes, or nil when no device holds all of it.
+    /// The device, offset and device name for an access of `length` bytes, or nil when
+    /// no device holds all of it.
     @inline(__always)
-    public func find(_ address: UInt64, length: UInt64) -> (MMIODevice, UInt64)? {
+    public func find(_ address: UInt64, length: UInt64) -> (MMIODevice, UInt64, String)? {
         for m in mappings {
             let offset = address &- m.base
-            if offset < m.size && length <= m.size - offset { return (m.device, offset) }
+            if offset < m.size && length <= m.size - offset { return (m.device, offset, m.name) }
         }
         return nil
     }

@@ -22,6 +22,8 @@ public final class RISCVMachine {
         public var networks: [Network] = []
         /// The VM's name, from which MAC addresses are derived.
         public var name = "isola"
+        /// Where the interposer appends its audit log (JSON lines); nil: no audit log.
+        public var auditLogPath: String?
 
         public struct Network: Sendable, Equatable {
             public enum Backend: Sendable, Equatable {
@@ -187,9 +189,15 @@ public final class RISCVMachine {
             }
         }
         virtioTransports = transports
+        let interposer = Interposer(devices: bus.mappings.map(\.name), auditPath: configuration.auditLogPath)
+        context.interposer = interposer
+        uart.interposer = interposer
         for t in transports {
             (t.device as? VirtioConsole)?.transport = t
             (t.device as? VirtioNet)?.transport = t
+            (t.device as? VirtioConsole)?.interposer = interposer
+            (t.device as? VirtioNet)?.interposer = interposer
+            (t.device as? VirtioBlock)?.interposer = interposer
         }
         var harts: [Hart] = []
         for id in 0..<configuration.hartCount {

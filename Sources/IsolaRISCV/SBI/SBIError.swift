@@ -24,4 +24,19 @@ public enum SBIExtension {
     public static let legacy: ClosedRange<UInt64> = 0x00...0x08
 
     static let implemented: Set<UInt64> = [base, time, ipi, rfence, hsm, srst, dbcn]
+
+    /// The extension's name as the interposer and the metrics call it.
+    static func name(_ eid: UInt64) -> String {
+        switch eid {
+        case base: return "base"
+        case time: return "time"
+        case ipi: return "ipi"
+        case rfence: return "rfence"
+        case hsm: return "hsm"
+        case srst: return "srst"
+        case dbcn: return "dbcn"
+        case legacy: return "legacy"
+        default: return "other"
+        }
+    }
 }

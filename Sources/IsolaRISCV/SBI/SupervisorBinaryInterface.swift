@@ -28,6 +28,10 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
     public func handleEnvironmentCall(hart: Hart, from privilege: PrivilegeMode) -> Bool {
         guard privilege == .supervisor else { return false }
         let eid = hart.x[17], fid = hart.x[16]
+        guard machine.interposer.check(InterpositionEvent(.sbi, SBIExtension.name(eid))) == .allow else {
+            hart.x[10] = UInt64(bitPattern: SBIExtension.legacy.contains(eid) ? -1 : SBIError.denied.rawValue)
+            return true
+        }
         let a = (0..<6).map { hart.x[10 + $0] }
         if SBIExtension.legacy.contains(eid) {
             hart.x[10] = UInt64(bitPattern: legacy(eid, hart: hart, a))

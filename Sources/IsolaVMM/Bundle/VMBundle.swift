@@ -101,8 +101,14 @@ public struct VMBundle: Sendable {
 
     /// The board and boot source the bundle describes, paths resolved against it.
     public func machine() throws(CoreError) -> (RISCVMachine.Configuration, BootSource) {
-        (try configuration.machineConfiguration(relativeTo: directory), try configuration.bootSource(relativeTo: directory))
+        var machine = try configuration.machineConfiguration(relativeTo: directory)
+        machine.auditLogPath = auditLogPath
+        return (machine, try configuration.bootSource(relativeTo: directory))
     }
+
+    /// The interposer's audit log (JSON lines), kept with the VM.
+    public var auditLogPath: String { directory + "/" + VMBundle.auditLogName }
+    public static let auditLogName = "audit.log"
 
     private static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : (HostDirectory.current ?? ".") + "/" + path

@@ -40,6 +40,8 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
     /// What the hypervisor does when the VM ends on its own: "never" restart it,
     /// "on-failure" (a crash), or "always" (also after the guest powers off).
     public var restart: String?
+    /// The interposition policy: what the VM's interposer allows, denies, audits or rate-limits.
+    public var policy: InterpositionPolicy?
 
     public static let restartPolicies = ["never", "on-failure", "always"]
 
@@ -62,6 +64,8 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         let file: VMConfigurationFile
         do {
             file = try JSONDecoder().decode(VMConfigurationFile.self, from: Data(bytes))
+        } catch let error as CoreError {
+            throw error
         } catch let DecodingError.keyNotFound(key, context) {
             throw .invalidConfiguration(field: fieldName(context.codingPath + [key]), reason: "missing in \(source)")
         } catch let DecodingError.typeMismatch(type, context) {
@@ -95,6 +99,7 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
             throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
         }
         try cpu?.validate()
+        try policy?.validate()
         if let restart, !VMConfigurationFile.restartPolicies.contains(restart) {
             throw .invalidConfiguration(field: "restart", reason: "'\(restart)' in \(source): expected never, on-failure or always")
         }

@@ -36,6 +36,7 @@ public final class Monitor: @unchecked Sendable {
         cpu JSON         set the CPU weight and cap, e.g. cpu {"weight":200,"cap":50}
         pin CPUS         run the VM's threads on these host CPUs only, e.g. pin 1,2
         vcpus N          allow harts 0..N-1 and ask the guest to offline the others
+        policy JSON      install an interposition policy ({"rules":[...]}); policy none removes it
         trim             drop decoded code and give its memory back (for an idle VM)
         powerdown        ask the guest to shut down (sync, remount read-only, power off)
         cont             resume (if paused) and go back to the console
@@ -75,6 +76,17 @@ public final class Monitor: @unchecked Sendable {
             }
             return (vm.setOnlineVCPUs(count) ? "asked the guest for \(count) vCPUs online\n"
                                              : "error: no virtio console to ask the guest on; harts above \(count - 1) will not start\n", .stay)
+        case "policy none":
+            vm.install(policy: nil)
+            return ("policy removed\n", .stay)
+        case let c where c.hasPrefix("policy "):
+            do {
+                let policy = try InterpositionPolicy.decode(Array(c.dropFirst(7).utf8))
+                vm.install(policy: policy)
+                return ("policy installed: \(policy.rules.count) rules\n", .stay)
+            } catch {
+                return ("error: \(error)\n", .stay)
+            }
         case "trim":
             vm.machine.trimCaches()
             return ("decoded code dropped\n", .stay)
@@ -103,7 +115,7 @@ public final class Monitor: @unchecked Sendable {
             memoryResidentBytes: machine.context.ram.residentBytes,
             balloonTargetBytes: UInt64(balloon?.target ?? 0) * 4096, balloonActualBytes: UInt64(balloon?.actual ?? 0) * 4096,
             cpuWeight: share.weight, cpuCap: share.cap, throttledPeriods: vm.bandwidth.throttledPeriods,
-            hostCPUs: (try? HostScheduling.affinity(of: 0)) ?? [])
+            hostCPUs: (try? HostScheduling.affinity(of: 0)) ?? [], events: vm.machine.context.interposer.counts())
     }
 
     private func setShare(_ json: String) -> String {

@@ -19,6 +19,8 @@ public struct VMStatus: Codable, Sendable, Equatable {
     public var throttledPeriods: UInt64
     /// The host CPUs this VM's threads may run on.
     public var hostCPUs: [Int]
+    /// What the interposer counted: kind → detail → [events, bytes].
+    public var events: [String: [String: [UInt64]]]
 
     public func encodedLine() -> String {
         let encoder = JSONEncoder()
