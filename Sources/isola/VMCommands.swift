@@ -110,25 +110,25 @@ struct VMCommand: ParsableCommand {
         func run() throws { try reportingErrors { HostOutput.standardOutput.write(try connection.call("GET", vm.path).text + "\n") } }
     }
 
-    struct Start: ParsableCommand {
+    struct Start: Action {
         static let configuration = CommandConfiguration(abstract: "Boot a created, stopped or crashed VM.")
+        static let action = "start"
         @OptionGroup var connection: Connection
         @OptionGroup var vm: Name
-        func run() throws { try reportingErrors { report(try connection.vm("POST", vm.path + "/start")) } }
     }
 
-    struct Pause: ParsableCommand {
+    struct Pause: Action {
         static let configuration = CommandConfiguration(abstract: "Pause a running VM.")
+        static let action = "pause"
         @OptionGroup var connection: Connection
         @OptionGroup var vm: Name
-        func run() throws { try reportingErrors { report(try connection.vm("POST", vm.path + "/pause")) } }
     }
 
-    struct Resume: ParsableCommand {
+    struct Resume: Action {
         static let configuration = CommandConfiguration(abstract: "Resume a paused VM.")
+        static let action = "resume"
         @OptionGroup var connection: Connection
         @OptionGroup var vm: Name
-        func run() throws { try reportingErrors { report(try connection.vm("POST", vm.path + "/resume")) } }
     }
 
     struct Stop: ParsableCommand {
@@ -216,6 +216,17 @@ struct VMCommand: ParsableCommand {
         @OptionGroup var vm: Name
         func run() throws { try reportingErrors { try connection.call("DELETE", vm.path) } }
     }
+}
+
+/// A command that posts one action without a body (`POST /vms/{name}/ACTION`).
+protocol Action: ParsableCommand {
+    static var action: String { get }
+    var connection: VMCommand.Connection { get }
+    var vm: VMCommand.Name { get }
+}
+
+extension Action {
+    func run() throws { try reportingErrors { report(try connection.vm("POST", vm.path + "/" + Self.action)) } }
 }
 
 private func report(_ vm: VMInfo) {

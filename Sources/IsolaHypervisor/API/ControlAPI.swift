@@ -52,20 +52,16 @@ public struct ControlAPI: Sendable {
             try await blocking { try supervisor.delete(name) }
             return Response(status: .noContent)
         }
-        route.post("/vms/{name}/start") { request, context in
-            let name = try context.parameters.require("name")
-            try JSONFields(try await body(request)).finish()
-            return try await blocking { try json(supervisor.start(name)) }
-        }
-        route.post("/vms/{name}/pause") { request, context in
-            let name = try context.parameters.require("name")
-            try JSONFields(try await body(request)).finish()
-            return try await blocking { try json(supervisor.pause(name)) }
-        }
-        route.post("/vms/{name}/resume") { request, context in
-            let name = try context.parameters.require("name")
-            try JSONFields(try await body(request)).finish()
-            return try await blocking { try json(supervisor.resume(name)) }
+        // Actions without parameters: the body, if any, must be an empty object.
+        let actions: [(String, @Sendable (Supervisor, String) throws -> VMInfo)] = [
+            ("start", { try $0.start($1) }), ("pause", { try $0.pause($1) }), ("resume", { try $0.resume($1) }),
+        ]
+        for (action, perform) in actions {
+            route.post("/vms/{name}/\(action)") { request, context in
+                let name = try context.parameters.require("name")
+                try JSONFields(try await body(request)).finish()
+                return try await blocking { try json(perform(supervisor, name)) }
+            }
         }
         route.post("/vms/{name}/stop") { request, context in
             let name = try context.parameters.require("name")

@@ -20,12 +20,7 @@ extension Supervisor {
     /// Resumes a VM without a worker from one of its snapshots.
     public func restore(_ name: String, tag: String, clock: RISCVMachine.ClockOnRestore) throws -> VMInfo {
         let vm = try find(name)
-        let path: String
-        do {
-            path = try vm.bundle.snapshotPath(tag: tag)
-        } catch {
-            throw HypervisorError.badRequest(field: "tag", reason: "\(error)")
-        }
+        let path = try snapshotPath(of: vm, tag: tag)
         guard HostFile.exists(path) else { throw HypervisorError.notFound(what: "snapshot '\(tag)' of VM '\(name)'") }
         try vm.operation.withLock {
             try lock.withLock {
@@ -73,12 +68,7 @@ extension Supervisor {
     /// Saves a snapshot of a running or paused VM into its bundle (`snapshots/TAG.snap`).
     public func snapshot(_ name: String, tag: String) throws -> VMInfo {
         let vm = try find(name)
-        let path: String
-        do {
-            path = try vm.bundle.snapshotPath(tag: tag)
-        } catch {
-            throw HypervisorError.badRequest(field: "tag", reason: "\(error)")
-        }
+        let path = try snapshotPath(of: vm, tag: tag)
         try vm.operation.withLock {
             try lock.withLock {
                 guard vm.state.hasWorker else { throw HypervisorError.conflict(state: vm.state, reason: "only a running or paused VM can be snapshotted") }
@@ -90,6 +80,15 @@ extension Supervisor {
             }
         }
         return try info(name)
+    }
+
+    /// Where snapshot `tag` of `vm` lives; a tag that is no file name is a 400.
+    private func snapshotPath(of vm: ManagedVM, tag: String) throws -> String {
+        do {
+            return try vm.bundle.snapshotPath(tag: tag)
+        } catch {
+            throw HypervisorError.badRequest(field: "tag", reason: "\(error)")
+        }
     }
 
     /// Sends a monitor command that moves the VM from one of `from` to `to`.
