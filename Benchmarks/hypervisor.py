@@ -17,7 +17,7 @@ One `isola serve` over a fresh state directory, driven through its API socket:
   over SECONDS of idling. Guest RAM touched is what the worker reports (mincore).
 - API latency: GET /vms/{name} and pause+resume pairs, p50 and p99.
 - interposition cost: the guest reads a 128 MiB disk with `dd iflag=direct` (MB/s as
-  dd reports it, best of RUNS) with no policy, with a policy whose one rule matches
+  dd's bytes over its seconds, best of RUNS) with no policy, with a policy whose one rule matches
   no disk event, and with one whose rule matches (and allows) every disk read, so
   every request goes through the rule engine.
 
@@ -140,7 +140,7 @@ def boot_all(hv, prefix, count):
 
 def remove_all(hv, names):
     for n in names:
-        hv.call("POST", f"/vms/{n}/stop", {"force": True})
+        hv.call("POST", f"/vms/{n}/stop", {"force": True}, ok=(200, 409))   # 409: it had stopped by itself
         hv.call("DELETE", f"/vms/{n}")
 
 def boot_throughput(hv):
@@ -210,10 +210,10 @@ def interposition(hv):
             hv.call("POST", f"/vms/{name}/start")
             wait_console(hv, name, "dd-done")
             text = hv.call("GET", f"/vms/{name}/console").decode(errors="replace")
-            m = re.search(r"([0-9.]+)(MB|GB)/s", text)
-            if m:
-                best = max(best, float(m.group(1)) * (1000 if m.group(2) == "GB" else 1))
-            hv.call("DELETE", f"/vms/{name}")
+            m = re.search(r"(\d+) bytes .*copied, ([0-9.]+) seconds", text)   # dd's rate is rounded to 2 digits
+            if m and float(m.group(2)) > 0:
+                best = max(best, int(m.group(1)) / float(m.group(2)) / 1e6)
+            remove_all(hv, [name])
         rows.append((label, best))
     return rows
 

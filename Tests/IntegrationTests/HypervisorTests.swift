@@ -226,6 +226,9 @@ import Testing
         #expect(try hv.call("PATCH", "/vms/hot", "{\"vcpus\":3}").status == 200)
         #expect(try hv.wait(seconds: 20) { try online() == 3 }, "the guest did not bring its harts back")
         #expect(try hv.wait { try hv.client.request("GET", "/vms/hot/console").text.contains("isola: 0-2 online") })
+        // The balloon, live: the target reaches the worker.
+        #expect(try hv.call("PATCH", "/vms/hot", "{\"balloonTargetMiB\":16}").json?["balloonTargetBytes"] as? Int == 16 << 20)
+        #expect(try hv.call("PATCH", "/vms/hot", "{\"balloonTargetMiB\":64}").json?["field"] as? String == "balloonTargetMiB")
     }
 
     @Test func thePolicyDeniesAuditsAndRateLimitsWhatTheGuestDoes() throws {
@@ -271,9 +274,21 @@ import Testing
         #expect((events["mmio"]?["uart"]?[0] ?? 0) > 0, "\(events)")
         let metrics = try hv.client.request("GET", "/metrics").text
         #expect(metrics.contains("isola_vm_events_total{vm=\"guarded\",kind=\"disk\",detail=\"write\"} 1"), "\(metrics)")
-        // The policy goes away live; the next write is not refused.
+        // The policy goes away live.
         #expect(try hv.call("PATCH", "/vms/guarded", "{\"policy\":null}").status == 200)
         #expect(try hv.vm("guarded")["policy"] == nil)
+
+        // Frames: a guest whose transmissions are denied never hears an answer; each frame is audited.
+        let quiet = "{\"rules\":[{\"event\":\"net\",\"detail\":\"tx\",\"action\":\"deny\"}]}"
+        let ping = "ifconfig eth0 192.0.2.9 up && ping -c 2 -w 3 192.0.2.8; echo ping=$?; sleep 1000"
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("muted", command: ping, extra: ",\"networks\":[\"switch:policy-test\"],\"policy\":\(quiet)")).status == 201)
+        #expect(try hv.call("POST", "/vms/muted/start").status == 200)
+        #expect(try hv.wait { try hv.client.request("GET", "/vms/muted/console").text.contains("ping=") })
+        #expect(try hv.client.request("GET", "/vms/muted/console").text.contains("ping=1"))
+        let netAudit = try String(contentsOfFile: hv.directory + "/muted.isola/audit.log", encoding: .utf8)
+        #expect(netAudit.contains("\"event\":\"net\",\"detail\":\"tx\""), "\(netAudit)")
+        let netEvents = try #require(try hv.vm("muted")["events"] as? [String: [String: [Int]]])
+        #expect((netEvents["net"]?["tx"]?[0] ?? 0) >= 1 && (netEvents["net"]?["tx"]?[1] ?? 0) >= 42, "\(netEvents)")
     }
 
     @Test func metricsAndTheCommandLineClientSeeTheRunningVMs() throws {

@@ -30,7 +30,7 @@ extension Supervisor {
             }
             let memory = (try? MemorySize.parse(vm.configuration.memory)) ?? 0
             if let bytes = update.balloonTargetBytes, bytes >= memory {
-                throw HypervisorError.badRequest(field: "balloon.targetMiB", reason: "\(bytes >> 20) MiB: the guest has only \(memory >> 20) MiB")
+                throw HypervisorError.badRequest(field: "balloonTargetMiB", reason: "\(bytes >> 20) MiB: the guest has only \(memory >> 20) MiB")
             }
             let repartition = live && share.dedicated != old.dedicated
             if repartition {
