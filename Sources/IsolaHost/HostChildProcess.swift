@@ -30,8 +30,9 @@ extension HostProcess {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Starts `executable` with `arguments` (the first is its name), standard input
-    /// from /dev/null and standard output and error appended to `log`. Answers its pid.
+    /// Starts `executable` with `arguments` (the first is its name) in a process group
+    /// of its own, standard input from /dev/null and standard output and error
+    /// appended to `log`. Answers its pid.
     public static func spawn(_ executable: String, arguments: [String], log: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -49,7 +50,10 @@ extension HostProcess {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // A process group of its own: a Ctrl-C at the supervisor's terminal is the
+        // supervisor's to handle (it stops its workers), not each worker's.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

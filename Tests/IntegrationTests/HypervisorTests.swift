@@ -315,6 +315,21 @@ import Testing
                                               mentioning: "no hypervisor answers")
     }
 
+    @Test func endingTheHypervisorStopsItsVMsAndATerminalsCtrlCIsItsAlone() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("last", extra: ",\"restart\":\"always\"")).status == 201)
+        #expect(try hv.call("POST", "/vms/last/start").status == 200)
+        let pid = Int32(try #require(try hv.vm("last")["pid"] as? Int))
+        #expect(getpgid(pid) == pid, "the worker shares a process group (a terminal's Ctrl-C would reach it)")
+        hv.server.terminate()
+        hv.server.waitUntilExit()
+        #expect(kill(pid, 0) != 0, "the worker outlived its hypervisor")
+        let record = try String(contentsOfFile: hv.directory + "/last.isola/hypervisor.json", encoding: .utf8)
+        #expect(record.contains("\"state\":\"stopped\""), "\(record)")
+        #expect(!FileManager.default.fileExists(atPath: hv.socket))
+    }
+
     @Test func theOpenAPIDocumentListsExactlyTheRoutesTheServerAnswers() throws {
         let text = try String(contentsOfFile: GuestRunner.repositoryRoot.appendingPathComponent("docs/api/openapi.yaml").path, encoding: .utf8)
         var documented: [String] = []

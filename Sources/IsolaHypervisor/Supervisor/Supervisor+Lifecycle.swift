@@ -114,6 +114,7 @@ extension Supervisor {
     func launch(_ vm: ManagedVM, snapshot: String?, clock: RISCVMachine.ClockOnRestore = .resume) throws {
         let share = vm.share
         let hostCPUs = try lock.withLock { () throws -> [Int] in
+            guard !shuttingDown else { throw HypervisorError.conflict(state: vm.state, reason: "the hypervisor is shutting down") }
             if share.dedicated.isEmpty { return pool.shared }
             if let why = pool.refusal(of: share.dedicated, for: vm.name) { throw HypervisorError.refused(field: "cpus", reason: why) }
             pool.assign(share.dedicated, to: vm.name)
@@ -191,7 +192,9 @@ extension Supervisor {
             let ran = HostClock.monotonicNanoseconds() &- (vm.startedAt ?? 0)
             var (state, reason, crashed) = Supervisor.classify(termination, console: console)
             let reboot = termination == .exited(status: WorkerExit.reset.rawValue) && !crashed
-            if vm.stopRequested { (state, reason, crashed) = (.stopped, "stopped through the API", false) }
+            if vm.stopRequested {
+                (state, reason, crashed) = (.stopped, shuttingDown ? "the hypervisor shut down" : "stopped through the API", false)
+            }
             let (status, signal): (Int32?, Int32?) = switch termination {
             case let .exited(status): (status, nil)
             case let .signaled(signal): (nil, signal)
@@ -206,7 +209,7 @@ extension Supervisor {
             pool.release(vm.name)
             var delay: UInt64?
             let startFailed = termination == .exited(status: WorkerExit.failedToStart.rawValue)
-            if !vm.stopRequested {
+            if !vm.stopRequested && !shuttingDown {
                 if reboot {
                     delay = 0
                 } else if !startFailed && vm.restartPolicy.restarts(afterCrash: crashed) {

@@ -17,6 +17,8 @@ public final class Supervisor: @unchecked Sendable {
     let lock = HostMutex()
     var vms: [String: ManagedVM] = [:]
     var pool: HostCPUPool
+    /// Set once the hypervisor shuts down: nothing starts or restarts any more.
+    var shuttingDown = false
     let spawner: WorkerSpawner
 
     /// How long a started worker has to answer on its monitor socket.
@@ -162,8 +164,9 @@ public final class Supervisor: @unchecked Sendable {
         return lock.withLock { vm.state.hasWorker }
     }
 
-    /// Stops every VM at once (the hypervisor is shutting down).
+    /// Stops every VM at once (the hypervisor is shutting down); none restarts.
     public func shutdown() {
+        lock.withLock { shuttingDown = true }
         for name in names { _ = try? stop(name, force: true) }
     }
 
