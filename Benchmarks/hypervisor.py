@@ -6,7 +6,9 @@ One `isola serve` over a fresh state directory, driven through its API socket:
 - isolation: two VMs run the same CPU-bound guest (a shell loop) with caps of 25%
   and 75% of one CPU, for SECONDS; then again with a third, uncapped VM spinning
   flat out beside them. The table gives each worker's host CPU time (from /proc)
-  and the share of the capped pair, which should stay near 1:3 either way.
+  and the share of the capped pair, which should stay near 1:3 either way. Then
+  two uncapped spinning VMs of weight 100 and 300 contend for the one CPU left
+  shared when the other is dedicated to an idle VM: their split should be 1:3.
 - boot throughput: BOOTS VMs (64 MiB) created and started at once; the rate is
   BOOTS over the time until the last one's guest reached init (its console says so).
 - idle density: IDLE VMs of 64 MiB booted to an idle shell, all at once; per VM
@@ -126,6 +128,30 @@ def isolation(hv):
         hv.call("POST", f"/vms/{n}/stop", {"force": True})
     return rows
 
+def weights(hv):
+    """Two spinning VMs of weight 100 and 300 sharing one CPU: the other CPU is
+    dedicated to an idle VM, so the shared pool is a single CPU they contend for."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    create(hv, "owner", "sleep 100000", cpus=[cpus[-1]])
+    hv.call("POST", "/vms/owner/start")
+    spin = "echo spinning; while true; do :; done"
+    create(hv, "w100", spin, weight=100)
+    create(hv, "w300", spin, weight=300)
+    for n in ("w100", "w300"):
+        hv.call("POST", f"/vms/{n}/start")
+        wait_console(hv, n, "spinning")
+    time.sleep(1)
+    pids = {n: hv.call("GET", f"/vms/{n}")["pid"] for n in ("w100", "w300")}
+    before = {n: cpu_seconds(p) for n, p in pids.items()}
+    t0 = time.monotonic()
+    time.sleep(SECONDS)
+    elapsed = time.monotonic() - t0
+    used = {n: (cpu_seconds(p) - before[n]) / elapsed * 100 for n, p in pids.items()}
+    remove_all(hv, ["w100", "w300", "owner"])
+    return used["w100"], used["w300"], used["w100"] / (used["w100"] + used["w300"]) * 100
+
 def boot_all(hv, prefix, count):
     """Creates and starts `count` idle VMs at once; answers their names and the
     seconds until the last one's guest reached init."""
@@ -226,6 +252,9 @@ def main():
         print("|---|--:|--:|--:|--:|")
         for phase, a, b, hog, share in rows:
             print(f"| {phase} | {a:.1f} | {b:.1f} | {'-' if hog is None else f'{hog:.1f}'} | {share:.1f} |")
+        w = weights(hv)
+        if w:
+            print(f"| weights 100 and 300 on one shared CPU | {w[0]:.1f} (w100) | {w[1]:.1f} (w300) | - | {w[2]:.1f} |")
         rate, elapsed = boot_throughput(hv)
         print(f"\nBoot throughput: {BOOTS} VMs (64 MiB) started at once, all at init in {elapsed:.1f} s: {rate:.0f} VMs/min")
         d = idle_density(hv)

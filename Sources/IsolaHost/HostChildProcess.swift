@@ -85,7 +85,6 @@ extension HostProcess {
     }
 
     public static let SIGKILL: Int32 = Glibc.SIGKILL
-    public static let SIGTERM: Int32 = Glibc.SIGTERM
 
     public static func signalName(_ signal: Int32) -> String {
         let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS",

@@ -54,8 +54,6 @@ public final class Interposer: @unchecked Sendable {
         }
     }
 
-    public var installedPolicy: InterpositionPolicy? { lock.withLock { policy } }
-
     /// Counts `event` and decides on it. A `limit` makes the caller wait here (on the
     /// device's own thread) until the rule's buckets allow it.
     @inline(__always)
