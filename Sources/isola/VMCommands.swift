@@ -201,8 +201,10 @@ struct VMCommand: ParsableCommand {
         @Flag(name: .shortAndLong, help: "Keep printing new output.") var follow = false
         func run() throws {
             try reportingErrors {
-                let response = try connection.client.stream("GET", vm.path + "/console" + (follow ? "?follow=true" : "")) { bytes in
-                    HostOutput.standardOutput.write(bytes)
+                var failed = false
+                let response = try connection.client.stream("GET", vm.path + "/console" + (follow ? "?follow=true" : ""),
+                                                            onHead: { failed = $0 >= 400 }) { bytes in
+                    if !failed { HostOutput.standardOutput.write(bytes) }
                     return true
                 }
                 if response.status >= 400 { throw ValidationError("VM '\(vm.name)' not found") }

@@ -43,7 +43,7 @@ public struct APIClient: Sendable {
 
     /// Sends one request and hands the response body to `onBody` as it arrives (false
     /// from it hangs up). Answers the status and headers.
-    public func stream(_ method: String, _ path: String, json body: String? = nil,
+    public func stream(_ method: String, _ path: String, json body: String? = nil, onHead: (Int) -> Void = { _ in },
                        onBody: ([UInt8]) -> Bool) throws -> Response {
         let connection: UnixStreamSocket
         do {
@@ -75,6 +75,7 @@ public struct APIClient: Sendable {
             return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingSpaces)
         }
         var response = Response(status: status, headers: headers, body: [])
+        onHead(status)
         var rest = Array(buffer[(end + 4)...])
         if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
             try APIClient.readChunks(&rest, from: connection, onBody: onBody)

@@ -168,8 +168,11 @@ extension Supervisor {
         logger.info("VM started", metadata: ["vm": "\(vm.name)", "pid": "\(pid)", "cpus": "\(hostCPUs)"])
     }
 
+    /// Why a worker could not start: its first log line, without the logger's time,
+    /// level and source (or, with no log, what its exit meant).
     private func startFailure(_ record: ExitRecord) -> String {
-        record.log.first(where: { !$0.isEmpty }).map { "\($0) (\(record.reason))" } ?? record.reason
+        guard let line = record.log.first(where: { !$0.isEmpty }) else { return record.reason }
+        return line.firstRange(of: "] ").map { String(line[$0.upperBound...]) } ?? line
     }
 
     /// Waits until the worker `pid` of `vm` has ended and been recorded; false on timeout.

@@ -42,7 +42,7 @@ public enum Worker {
             if let share = bundle.configuration.cpu { try vm.apply(share) }
             vm.install(policy: bundle.configuration.policy)
         } catch {
-            logger.error("the VM could not start: \(error)")
+            logger.error("\(error)")
             HostProcess.exitImmediately(WorkerExit.failedToStart.rawValue)
         }
         let monitor = Monitor(vm: vm, bundle: bundle, configuration: bundle.configuration)
