@@ -28,7 +28,7 @@ struct Snapshot: ParsableCommand {
         try reportingErrors {
             let bundle = try VMBundle.open(VMBundle.path(naming: vm))
             let answer = try MonitorServer.send("savevm \(tag)", to: bundle)
-            guard answer.hasPrefix("saved ") else { throw ValidationError(answer.hasPrefix("error: ") ? String(answer.dropFirst(7)).trimmingSpaces : answer.trimmingSpaces) }
+            guard answer.hasPrefix("saved ") else { throw ValidationError(Monitor.failure(in: answer) ?? answer.trimmingSpaces) }
             HostOutput.standardOutput.write(answer)
             if stop { _ = try MonitorServer.send("quit", to: bundle) }
         }

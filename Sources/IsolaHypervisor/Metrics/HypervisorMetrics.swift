@@ -48,8 +48,8 @@ public final class HypervisorMetrics: @unchecked Sendable {
             gauge("isola_vm_guest_resident_bytes", vm).record(info.guestResidentBytes ?? 0)
             gauge("isola_vm_cpu_weight", vm).record(info.cpu.weight)
             add("isola_vm_restarts_total", vm, UInt64(info.restarts), pid: -1)
-            guard let pid = info.pid, let usage = HostProcessUsage.read(pid: pid) else { return }
-            add("isola_vm_cpu_seconds_total", vm, usage.cpuNanoseconds, pid: pid, scale: 1e-9)
+            guard let pid = info.pid else { return }
+            if let seconds = info.cpuSeconds { add("isola_vm_cpu_seconds_total", vm, UInt64(seconds * 1e9), pid: pid, scale: 1e-9) }
             if let instructions = info.instructionsRetired { add("isola_vm_instructions_retired_total", vm, instructions, pid: pid) }
             for (kind, details) in info.events ?? [:] {
                 for (detail, values) in details where values.count == 2 {

@@ -54,4 +54,10 @@ final class ManagedVM: @unchecked Sendable {
     func send(_ command: String) throws -> String {
         try MonitorServer.send(command, toSocket: monitorSocket, bundle: directory)
     }
+
+    /// Sends a command whose failure the caller must hear of: an "error: …" answer
+    /// becomes a 500 with the monitor's message.
+    func change(_ command: String) throws {
+        if let failure = Monitor.failure(in: try send(command)) { throw HypervisorError.failed(reason: failure) }
+    }
 }

@@ -76,7 +76,7 @@ extension Supervisor {
             guard !HostFile.exists(path) else { throw HypervisorError.refused(field: "tag", reason: "snapshot '\(tag)' exists") }
             let answer = try vm.send("savevm \(tag)")
             guard answer.hasPrefix("saved ") else {
-                throw HypervisorError.failed(reason: answer.hasPrefix("error: ") ? String(answer.dropFirst(7)).trimmingSpaces : answer.trimmingSpaces)
+                throw HypervisorError.failed(reason: Monitor.failure(in: answer) ?? answer.trimmingSpaces)
             }
         }
         return try info(name)

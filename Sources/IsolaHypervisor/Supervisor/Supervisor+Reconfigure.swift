@@ -53,12 +53,8 @@ extension Supervisor {
             lock.withLock { vm.bundle = bundle }
             guard live else { return }
             if share.weight != old.weight || share.cap != old.cap {
-                var change: [String: Int] = ["weight": share.weight]
-                if let cap = share.cap { change["cap"] = cap }
-                var json = String(decoding: (try? JSONEncoder().encode(change)) ?? Data(), as: UTF8.self)
-                if share.cap == nil { json = String(json.dropLast()) + ",\"uncapped\":true}" }
-                let answer = try vm.send("cpu \(json)")
-                if answer.hasPrefix("error: ") { throw HypervisorError.failed(reason: String(answer.dropFirst(7)).trimmingSpaces) }
+                let cap = share.cap.map { "\"cap\":\($0)" } ?? "\"uncapped\":true"
+                try vm.change("cpu {\"weight\":\(share.weight),\(cap)}")
             }
             if repartition {
                 let cpus = share.dedicated.isEmpty ? lock.withLock { pool.shared } : share.dedicated
@@ -70,12 +66,10 @@ extension Supervisor {
             }
             if let policy = update.policy {
                 let json = policy.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "none"
-                let answer = try vm.send("policy \(json)")
-                if answer.hasPrefix("error: ") { throw HypervisorError.failed(reason: String(answer.dropFirst(7)).trimmingSpaces) }
+                try vm.change("policy \(json)")
             }
             if let count = update.vcpus {
-                let answer = try vm.send("vcpus \(count)")
-                if answer.hasPrefix("error: ") { throw HypervisorError.failed(reason: String(answer.dropFirst(7)).trimmingSpaces) }
+                try vm.change("vcpus \(count)")
             }
         }
         return try info(name)

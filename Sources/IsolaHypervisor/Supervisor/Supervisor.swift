@@ -74,7 +74,11 @@ public final class Supervisor: @unchecked Sendable {
     public func info(_ name: String) throws(HypervisorError) -> VMInfo {
         let vm = try find(name)
         refreshStatus(vm)
-        return lock.withLock { describe(vm) }
+        // The /proc and directory reads happen outside the lock.
+        let (pid, snapshotsDirectory) = lock.withLock { (vm.state.hasWorker ? vm.pid : nil, vm.bundle.snapshotsDirectory) }
+        let usage = pid.flatMap(HostProcessUsage.read)
+        let snapshots = Supervisor.snapshots(in: snapshotsDirectory)
+        return lock.withLock { describe(vm, usage: usage, snapshots: snapshots) }
     }
 
     /// Asks a live worker for its status (outside the lock: it is a socket round trip).
@@ -84,26 +88,29 @@ public final class Supervisor: @unchecked Sendable {
         lock.withLock { if vm.state.hasWorker { vm.status = status } }
     }
 
-    func describe(_ vm: ManagedVM) -> VMInfo {
+    /// The API's view of `vm` (called with the lock held), with its worker's usage and
+    /// snapshots read beforehand.
+    func describe(_ vm: ManagedVM, usage: HostProcessUsage?, snapshots: [String]) -> VMInfo {
         let now = HostClock.monotonicNanoseconds()
         let live = vm.state.hasWorker
-        let usage = live ? vm.pid.flatMap(HostProcessUsage.read) : nil
+        let usage = live ? usage : nil
         return VMInfo(
             name: vm.name, state: vm.state, vcpus: vm.configuration.cpus,
             vcpusOnline: live ? vm.status?.hartsOnline : nil, memory: vm.configuration.memory,
             cpu: vm.share, restart: vm.restartPolicy, pid: live ? vm.pid : nil,
             uptimeSeconds: live ? vm.startedAt.map { Double(now &- $0) / 1e9 } : nil,
-            cpuPercent: live ? vm.cpuPercent : nil, residentBytes: usage?.residentBytes,
+            cpuPercent: live ? vm.cpuPercent : nil, cpuSeconds: usage.map { Double($0.cpuNanoseconds) / 1e9 },
+            residentBytes: usage?.residentBytes,
             guestResidentBytes: live ? vm.status?.memoryResidentBytes : nil,
             instructionsRetired: live ? vm.status?.instructionsRetired : nil,
             balloonTargetBytes: live ? vm.status?.balloonTargetBytes : nil,
             events: live ? vm.status?.events : nil, policy: vm.configuration.policy,
             restarts: vm.restarts, restartInSeconds: vm.restartAt.map { Double($0 > now ? $0 - now : 0) / 1e9 },
-            lastExit: vm.lastExit, snapshots: snapshots(of: vm))
+            lastExit: vm.lastExit, snapshots: snapshots)
     }
 
-    func snapshots(of vm: ManagedVM) -> [String] {
-        HostDirectory.entries(vm.bundle.snapshotsDirectory)
+    static func snapshots(in directory: String) -> [String] {
+        HostDirectory.entries(directory)
             .filter { $0.hasSuffix(VMBundle.snapshotSuffix) }
             .map { String($0.dropLast(VMBundle.snapshotSuffix.count)) }.sorted()
     }
@@ -132,7 +139,7 @@ public final class Supervisor: @unchecked Sendable {
             let vm = ManagedVM(bundle: bundle, state: .created, lastExit: nil)
             vms[name] = vm
             saveRecord(vm)
-            return describe(vm)
+            return describe(vm, usage: nil, snapshots: [])
         }
     }
 

@@ -15,6 +15,8 @@ public struct VMInfo: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double?
     /// Host CPU used over the last second, in percent of one CPU.
     public var cpuPercent: Double?
+    /// Host CPU time the worker has used (user and system).
+    public var cpuSeconds: Double?
     /// The worker's resident memory, guest RAM included.
     public var residentBytes: UInt64?
     /// Guest RAM the guest has touched (and not ballooned away).

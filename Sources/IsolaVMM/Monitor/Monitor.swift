@@ -43,6 +43,11 @@ public final class Monitor: @unchecked Sendable {
         quit             stop the VM
         """
 
+    /// The message of a command's answer that reports a failure ("error: …"), or nil.
+    public static func failure(in answer: String) -> String? {
+        answer.hasPrefix("error: ") ? String(answer.dropFirst(7)).trimmingSpaces : nil
+    }
+
     /// Runs one command line; answers its output (lines ending in "\n") and what follows.
     public func execute(_ line: String) -> (output: String, outcome: Outcome) {
         lock.withLock { run(line.trimmingSpaces) }
