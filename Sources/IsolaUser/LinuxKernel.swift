@@ -189,7 +189,7 @@ public final class LinuxKernel: @unchecked Sendable {
     func flushAllThreads(except current: UserThread? = nil) {
         let others = lock.withLock { Array(threads.values) }
         for other in others where other !== current {
-            other.hart.remoteRequests.loadThenBitwiseOr(with: RemoteRequest.sfenceVMA | RemoteRequest.fenceI, ordering: .acquiringAndReleasing)
+            other.hart.exitRequests.loadThenBitwiseOr(with: ExitRequest.sfenceVMA | ExitRequest.fenceI, ordering: .acquiringAndReleasing)
         }
         current?.hart.flushTranslations()
     }

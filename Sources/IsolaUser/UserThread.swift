@@ -6,7 +6,7 @@ import IsolaRISCV
 /// One thread of the program: a hart in U-mode on its own host thread, and the
 /// per-thread state Linux keeps (tid, signal mask, clear-child-tid address).
 ///
-/// Threading: everything here except `hart.remoteRequests` and `injectedSignals`
+/// Threading: everything here except `hart.exitRequests` and `injectedSignals`
 /// belongs to the host thread that runs `hart`.
 final class UserThread: EnvironmentCallHandler, ExceptionHandler, @unchecked Sendable {
     unowned let kernel: LinuxKernel
@@ -40,7 +40,7 @@ final class UserThread: EnvironmentCallHandler, ExceptionHandler, @unchecked Sen
 
     /// Makes signals that arrive on the calling host thread reach this hart.
     func attachToHostThread() {
-        HostSignal.registerThread(requestWord: UnsafeMutableRawPointer(hart.remoteRequestsAddress), bit: RemoteRequest.monitorEvent)
+        HostSignal.registerThread(requestWord: UnsafeMutableRawPointer(hart.exitRequestsAddress), bit: ExitRequest.monitorEvent)
     }
 
     /// Ends this thread alone (exit): wakes whoever joins it, then stops its hart.

@@ -14,12 +14,21 @@ public final class Hart: @unchecked Sendable {
     public let hartID: UInt64
     public let machine: MachineContext
 
+    /// The state translated code shares with the interpreter, at fixed offsets.
+    let state: HartStateBlock
     /// x0...x31 and the sink; x0 is always zero because nothing ever writes slot 0.
     public let x: UnsafeMutablePointer<UInt64>
     /// f0...f31 as raw 64-bit patterns; single-precision values are NaN-boxed.
     public let f: UnsafeMutablePointer<UInt64>
-    public var pc: UInt64 = 0
-    public internal(set) var privilege: PrivilegeMode = .machine
+    public var pc: UInt64 {
+        @inline(__always) get { state.pc.pointee }
+        @inline(__always) set { state.pc.pointee = newValue }
+    }
+    public internal(set) var privilege: PrivilegeMode {
+        // SAFETY: only `PrivilegeMode` raw values are ever stored in the block.
+        @inline(__always) get { PrivilegeMode(rawValue: state.privilege.pointee).unsafelyUnwrapped }
+        @inline(__always) set { state.privilege.pointee = newValue.rawValue }
+    }
 
     // Machine-level CSRs.
     var mstatus: UInt64 = MStatus.fixedXLEN
@@ -55,7 +64,10 @@ public final class Hart: @unchecked Sendable {
     var frm: UInt64 = 0
 
     /// Retired instructions; `cycle` reads the same count.
-    public internal(set) var instret: UInt64 = 0
+    public internal(set) var instret: UInt64 {
+        @inline(__always) get { state.instret.pointee }
+        @inline(__always) set { state.instret.pointee = newValue }
+    }
     /// Offsets written to `mcycle`/`minstret` (the counters are derived).
     var cycleOffset: UInt64 = 0
     var instretOffset: UInt64 = 0
@@ -76,26 +88,45 @@ public final class Hart: @unchecked Sendable {
     /// Where an `sbi_hart_start` asks the hart to begin (written before the state becomes startPending).
     var startAddress: UInt64 = 0
     var startOpaque: UInt64 = 0
-    /// Remote requests from other harts (`RemoteRequest` bits), served between blocks.
-    /// Its storage has a fixed address (`remoteRequestsAddress`) so that a host signal
-    /// handler, which may only touch plain memory, can post a request too.
-    public let remoteRequests: UnsafeAtomic<UInt32>
-    /// The word behind `remoteRequests`, for C code that sets bits with an atomic OR.
-    public let remoteRequestsAddress: UnsafeMutablePointer<UInt32.AtomicRepresentation>
+    /// The exit-request word (`ExitRequest` bits): whatever must stop this hart
+    /// (another hart's fence, an interrupt line, the monitor's pause, stop or
+    /// throttle, a host signal) sets a bit; the run loop and translated code check
+    /// it at block boundaries and unit entries. It lives in the state block at a
+    /// fixed address (`exitRequestsAddress`) so that a host signal handler, which
+    /// may only touch plain memory, can post a request too.
+    public let exitRequests: UnsafeAtomic<UInt32>
+    /// The word behind `exitRequests`, for C code that sets bits with an atomic OR.
+    public let exitRequestsAddress: UnsafeMutablePointer<UInt32.AtomicRepresentation>
     /// Where the hart sleeps in `wfi`; `kick` wakes it.
     public let parker = Parker()
     /// Set while the hart waits in `wfi` for an interrupt.
     public internal(set) var waitingForInterrupt = false
 
     /// The trap a memory access or helper raised, for the interpreter to take.
-    var pendingCause: UInt64 = 0
-    var pendingTval: UInt64 = 0
+    var pendingCause: UInt64 {
+        @inline(__always) get { state.pendingCause.pointee }
+        @inline(__always) set { state.pendingCause.pointee = newValue }
+    }
+    var pendingTval: UInt64 {
+        @inline(__always) get { state.pendingTval.pointee }
+        @inline(__always) set { state.pendingTval.pointee = newValue }
+    }
 
     let tlb: SoftTLB
     /// The TLB tables for the current data privilege and fetch privilege.
-    var readTLB: UnsafeMutablePointer<TLBEntry>
-    var writeTLB: UnsafeMutablePointer<TLBEntry>
-    var fetchTLB: UnsafeMutablePointer<TLBEntry>
+    // SAFETY (all three): `updateTranslationContext` sets them in `init`, before any use.
+    var readTLB: UnsafeMutablePointer<TLBEntry> {
+        @inline(__always) get { state.readTLB.pointee.unsafelyUnwrapped }
+        @inline(__always) set { state.readTLB.pointee = newValue }
+    }
+    var writeTLB: UnsafeMutablePointer<TLBEntry> {
+        @inline(__always) get { state.writeTLB.pointee.unsafelyUnwrapped }
+        @inline(__always) set { state.writeTLB.pointee = newValue }
+    }
+    var fetchTLB: UnsafeMutablePointer<TLBEntry> {
+        @inline(__always) get { state.fetchTLB.pointee.unsafelyUnwrapped }
+        @inline(__always) set { state.fetchTLB.pointee = newValue }
+    }
     /// Whether a superpage translation may sit in the TLB (as 4 KiB pieces) since the last full flush.
     var superpageCached = false
     let decodeCache: DecodeCache
@@ -114,34 +145,28 @@ public final class Hart: @unchecked Sendable {
     public init(hartID: UInt64, machine: MachineContext, decodeCacheSlots: Int = 512) throws {
         self.hartID = hartID
         self.machine = machine
-        x = .allocate(capacity: 33)
-        x.initialize(repeating: 0, count: 33)
-        f = .allocate(capacity: 32)
-        f.initialize(repeating: 0, count: 32)
+        state = HartStateBlock()
+        x = state.x
+        f = state.f
+        state.privilege.pointee = PrivilegeMode.machine.rawValue
         // RV64 (MXL=2) with A, C, D, F, I, M, S, U.
         let extensions = "ACDFIMSU".utf8.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - UInt8(ascii: "A")) }
         misa = (2 << 62) | extensions
         tlb = SoftTLB()
-        readTLB = tlb.table(privilege: .machine, access: .read)
-        writeTLB = tlb.table(privilege: .machine, access: .write)
-        fetchTLB = tlb.table(privilege: .machine, access: .fetch)
         decodeCache = try DecodeCache(slotCount: decodeCacheSlots)
-        remoteRequestsAddress = .allocate(capacity: 1)
-        remoteRequestsAddress.initialize(to: .init(0))
-        remoteRequests = UnsafeAtomic(at: remoteRequestsAddress)
+        exitRequestsAddress = state.exitRequests
+        exitRequests = UnsafeAtomic(at: exitRequestsAddress)
         ramPageCount = Int(machine.ram.size / 4096)
         pageFlags = .allocate(capacity: ramPageCount)
         pageFlags.initialize(repeating: 0, count: ramPageCount)
         for page in machine.watchedPages { markWatched(physicalAddress: page) }
+        state.hart.pointee = Unmanaged.passUnretained(self).toOpaque()
         updateTranslationContext()
     }
 
     deinit {
-        x.deallocate()
-        f.deallocate()
         pageFlags.deallocate()
-        remoteRequestsAddress.deinitialize(count: 1)
-        remoteRequestsAddress.deallocate()
+        state.deallocate()
     }
 
     /// Puts the hart in its reset state at `entry` in M-mode.
@@ -162,8 +187,16 @@ public final class Hart: @unchecked Sendable {
         pageFlags[Int((physicalAddress - machine.ram.basePhysicalAddress) >> 12)] |= PageFlag.watched
     }
 
-    /// Wakes the hart if it sleeps in `wfi` so it re-examines interrupts.
+    /// Makes the hart look at its state at the next block boundary (or unit entry)
+    /// and wakes it if it sleeps in `wfi` or a wait.
     public func kick() {
+        exitRequests.loadThenBitwiseOr(with: ExitRequest.wake, ordering: .acquiringAndReleasing)
+        parker.unpark()
+    }
+
+    /// Posts exit requests (`ExitRequest` bits) and wakes the hart.
+    public func post(_ requests: UInt32) {
+        exitRequests.loadThenBitwiseOr(with: requests, ordering: .acquiringAndReleasing)
         parker.unpark()
     }
 
@@ -185,16 +218,6 @@ public enum HartState: UInt8, Sendable {
     case startPending = 2
     case stopPending = 3
     case suspended = 4
-}
-
-/// Work one hart asks of another (SBI IPI and RFENCE).
-public enum RemoteRequest {
-    public static let fenceI: UInt32 = 1
-    public static let sfenceVMA: UInt32 = 2
-    /// The monitor wants the hart at an instruction boundary (a signal for a process VM's program).
-    public static let monitorEvent: UInt32 = 4
-    /// The monitor asks the hart to drop its decoded code and give that memory back.
-    public static let trimCaches: UInt32 = 8
 }
 
 /// Flags in `Hart.pageFlags`.

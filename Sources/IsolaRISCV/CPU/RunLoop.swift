@@ -10,24 +10,17 @@ extension Hart {
     static let maximumSleepNanoseconds: UInt64 = 50_000_000
 
     /// Runs until the machine stops (poweroff, reset, crash or an external stop).
+    ///
+    /// Between blocks the loop reads one word, the exit-request word; only when it
+    /// is nonzero does it look at the machine's stop, pause and throttle flags, the
+    /// HSM state and other harts' fences.
     public func run() {
-        let stop = machine.stopRequested
-        let pause = machine.pauseRequested
-        let throttle = machine.throttled
-        while !stop.load(ordering: .relaxed) {
-            if pause.load(ordering: .relaxed) {
-                waitWhilePaused()
-                continue
+        exitRequests.loadThenBitwiseOr(with: ExitRequest.wake, ordering: .relaxed)
+        while true {
+            if exitRequests.load(ordering: .relaxed) != 0 {
+                guard serveExitRequests() else { return }
+                if hsmState.load(ordering: .relaxed) != HartState.started.rawValue { continue }
             }
-            if throttle.load(ordering: .relaxed) {
-                waitWhileThrottled()
-                continue
-            }
-            if hsmState.load(ordering: .acquiring) != HartState.started.rawValue {
-                if !serveHartStateChange() { parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds) }
-                continue
-            }
-            serveRemoteRequests()
             if waitingForInterrupt {
                 if hasWakeupInterrupt {
                     waitingForInterrupt = false
@@ -45,28 +38,64 @@ extension Hart {
         }
     }
 
-    /// Waits, counted in `pausedHarts`, until the monitor resumes or stops the machine.
+    /// Takes the exit requests: performs fences and the monitor's requests, waits
+    /// while the machine is paused or throttled or the hart is stopped. Answers
+    /// false when the machine stops. Any condition that still holds afterwards
+    /// re-posts a request, so the next boundary looks again.
+    private func serveExitRequests() -> Bool {
+        if machine.stopRequested.load(ordering: .acquiring) { return false }
+        if machine.pauseRequested.load(ordering: .acquiring) {
+            serveFences()
+            waitWhilePaused()
+            kickSelf()
+            return true
+        }
+        if machine.throttled.load(ordering: .acquiring) {
+            serveFences()
+            waitWhileThrottled()
+            kickSelf()
+            return true
+        }
+        let requests = exitRequests.exchange(0, ordering: .acquiringAndReleasing)
+        perform(requests)
+        if hsmState.load(ordering: .acquiring) != HartState.started.rawValue {
+            if !serveHartStateChange() { parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds) }
+            kickSelf()
+        }
+        return true
+    }
+
+    /// Makes the next boundary look at the exit requests again.
+    private func kickSelf() {
+        exitRequests.loadThenBitwiseOr(with: ExitRequest.wake, ordering: .relaxed)
+    }
+
+    /// Waits, counted in `pausedHarts`, until the monitor resumes or stops the machine;
+    /// fences other harts ask for meanwhile are done at once, so they never wait on a
+    /// paused hart.
     private func waitWhilePaused() {
         machine.pausedHarts.wrappingIncrement(ordering: .acquiringAndReleasing)
         while machine.pauseRequested.load(ordering: .acquiring) && !machine.stopRequested.load(ordering: .acquiring) {
             parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds)
+            serveFences()
         }
         machine.pausedHarts.wrappingDecrement(ordering: .acquiringAndReleasing)
     }
 
     /// Waits until the CPU-bandwidth controller gives the VM time again (or the machine
-    /// pauses or stops).
+    /// pauses or stops), doing other harts' fences meanwhile.
     private func waitWhileThrottled() {
         while machine.throttled.load(ordering: .acquiring) && !machine.pauseRequested.load(ordering: .acquiring)
                 && !machine.stopRequested.load(ordering: .acquiring) {
             parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds)
+            serveFences()
         }
     }
 
     /// Starts a hart that `sbi_hart_start` asked to start; returns false while it stays stopped.
     func serveHartStateChange() -> Bool {
         guard hsmState.load(ordering: .acquiring) == HartState.startPending.rawValue else {
-            remoteRequests.store(0, ordering: .releasing)  // a stopped hart has nothing cached to fence
+            serveFences()  // a stopped hart has nothing cached to fence; acknowledge at once
             return false
         }
         // SBI v2.0 section 9.1: S-mode at start_addr, a0 = hartid, a1 = opaque, satp = 0, SIE = 0.
@@ -83,18 +112,23 @@ extension Hart {
         return true
     }
 
-    /// Performs the fences other harts asked for (SBI RFENCE) and acknowledges them.
-    func serveRemoteRequests() {
-        let requests = remoteRequests.exchange(0, ordering: .acquiringAndReleasing)
-        if requests != 0 { perform(requests) }
+    /// Performs the fences other harts asked for (SBI RFENCE) and acknowledges them,
+    /// leaving the other requests for the run loop.
+    func serveFences() {
+        let fences = ExitRequest.fenceI | ExitRequest.sfenceVMA
+        let requests = exitRequests.loadThenBitwiseAnd(with: ~fences, ordering: .acquiringAndReleasing) & fences
+        if requests != 0 {
+            perform(requests)
+            kickSelf()
+        }
     }
 
-    /// Does the fences named by `RemoteRequest` bits on this hart.
+    /// Does the fences named by `ExitRequest` bits on this hart.
     func perform(_ requests: UInt32) {
-        if requests & RemoteRequest.fenceI != 0 { invalidateAllDecoded() }
-        if requests & RemoteRequest.sfenceVMA != 0 { flushTLB() }
-        if requests & RemoteRequest.trimCaches != 0 { trimDecoded() }
-        if requests & RemoteRequest.monitorEvent != 0 { exceptionHandler?.handleMonitorEvent(hart: self) }
+        if requests & ExitRequest.fenceI != 0 { invalidateAllDecoded() }
+        if requests & ExitRequest.sfenceVMA != 0 { flushTLB() }
+        if requests & ExitRequest.trimCaches != 0 { trimDecoded() }
+        if requests & ExitRequest.monitorEvent != 0 { exceptionHandler?.handleMonitorEvent(hart: self) }
     }
 
     private func sleepUntilInterrupt() {

@@ -4,7 +4,7 @@ public protocol ExceptionHandler: AnyObject {
     /// Called with `hart.pc` at the faulting instruction; sets `hart.pc` to resume
     /// (a signal handler) or stops the machine.
     func handleException(hart: Hart, cause: UInt64, tval: UInt64)
-    /// Called between blocks when `RemoteRequest.monitorEvent` was posted (a host
+    /// Called between blocks when `ExitRequest.monitorEvent` was posted (a host
     /// signal arrived for the program); may set `hart.pc` to deliver it.
     func handleMonitorEvent(hart: Hart)
 }

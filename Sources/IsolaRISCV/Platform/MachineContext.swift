@@ -91,6 +91,7 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
     /// guest time passes, as it would for a guest whose host is busy.
     public func throttle() {
         throttled.store(true, ordering: .releasing)
+        for hart in clint.harts { hart.kick() }
     }
 
     public func unthrottle() {

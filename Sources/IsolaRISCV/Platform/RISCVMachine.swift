@@ -363,8 +363,7 @@ public final class RISCVMachine {
     /// (each does it at its next block boundary, or when it next wakes).
     public func trimCaches() {
         for hart in harts {
-            hart.remoteRequests.loadThenBitwiseOr(with: RemoteRequest.trimCaches, ordering: .acquiringAndReleasing)
-            hart.kick()
+            hart.post(ExitRequest.trimCaches)
         }
     }
 

@@ -66,8 +66,8 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
         case SBIExtension.rfence:
             guard let targets = harts(mask: a[0], base: a[1]) else { return (.invalidParameter, 0) }
             switch fid {
-            case 0: fence(targets, RemoteRequest.fenceI, from: hart)
-            case 1, 2: fence(targets, RemoteRequest.sfenceVMA, from: hart)  // a full flush covers any range and ASID
+            case 0: fence(targets, ExitRequest.fenceI, from: hart)
+            case 1, 2: fence(targets, ExitRequest.sfenceVMA, from: hart)  // a full flush covers any range and ASID
             default: return (.notSupported, 0)
             }
             return (.success, 0)
@@ -103,15 +103,14 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
     /// Asks other harts to fence and waits until each has done so (SBI RFENCE is synchronous).
     private func fence(_ targets: [Hart], _ request: UInt32, from caller: Hart) {
         for t in targets where t !== caller {
-            t.remoteRequests.loadThenBitwiseOr(with: request, ordering: .acquiringAndReleasing)
-            t.kick()
+            t.post(request)
         }
         if targets.contains(where: { $0 === caller }) { caller.perform(request) }
         for t in targets where t !== caller {
-            while t.remoteRequests.load(ordering: .acquiring) & request != 0
+            while t.exitRequests.load(ordering: .acquiring) & request != 0
                 && t.hsmState.load(ordering: .acquiring) == HartState.started.rawValue
                 && !machine.stopRequested.load(ordering: .relaxed) {
-                caller.serveRemoteRequests()  // two harts fencing each other must not wait forever
+                caller.serveFences()  // two harts fencing each other must not wait forever
                 t.kick()
             }
         }
@@ -191,7 +190,7 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
             return 0
         case 0x05, 0x06, 0x07:
             guard let targets = maskTargets(a[0]) else { return SBIError.invalidAddress.rawValue }
-            fence(targets, eid == 0x05 ? RemoteRequest.fenceI : RemoteRequest.sfenceVMA, from: hart)
+            fence(targets, eid == 0x05 ? ExitRequest.fenceI : ExitRequest.sfenceVMA, from: hart)
             return 0
         case 0x08:
             machine.request(.poweroff(exitCode: 0))

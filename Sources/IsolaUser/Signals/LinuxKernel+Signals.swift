@@ -41,7 +41,7 @@ extension LinuxKernel {
         }
         if thread.pendingSignals & ~thread.signalMask != 0 {
             // More to deliver: at the handler's first instruction boundary.
-            hart.remoteRequests.loadThenBitwiseOr(with: RemoteRequest.monitorEvent, ordering: .acquiringAndReleasing)
+            hart.exitRequests.loadThenBitwiseOr(with: ExitRequest.monitorEvent, ordering: .acquiringAndReleasing)
         }
     }
 
@@ -199,7 +199,7 @@ extension LinuxKernel {
         }
         guard let target else { return nil }
         target.injectedSignals.loadThenBitwiseOr(with: 1 << UInt64(signal - 1), ordering: .acquiringAndReleasing)
-        target.hart.remoteRequests.loadThenBitwiseOr(with: RemoteRequest.monitorEvent, ordering: .acquiringAndReleasing)
+        target.hart.exitRequests.loadThenBitwiseOr(with: ExitRequest.monitorEvent, ordering: .acquiringAndReleasing)
         return 0
     }
 }
