@@ -39,8 +39,10 @@ let package = Package(
             "IsolaCore", "IsolaHost",
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
+        // Host machine code for the translator: an x86-64 assembler (arm64 later).
+        .target(name: "IsolaCodegen", swiftSettings: hotPathFlags),
         .target(name: "IsolaRISCV", dependencies: [
-            "IsolaCore", "IsolaDevices", "IsolaHost",
+            "IsolaCore", "IsolaDevices", "IsolaHost", "IsolaCodegen",
             .product(name: "Atomics", package: "swift-atomics"),
         ], swiftSettings: hotPathFlags),
         .target(name: "IsolaUser", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"], swiftSettings: hotPathFlags),
@@ -62,6 +64,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IsolaRISCVTests", dependencies: ["IsolaRISCV", "IsolaCore", "IsolaHost"]),
+        .testTarget(name: "IsolaCodegenTests", dependencies: ["IsolaCodegen"]),
         .testTarget(name: "IsolaCoreTests", dependencies: ["IsolaCore", "IsolaHost"]),
         .testTarget(name: "IsolaDevicesTests", dependencies: ["IsolaDevices", "IsolaCore"]),
         .testTarget(name: "IsolaHypervisorTests", dependencies: ["IsolaHypervisor", "IsolaVMM", "IsolaHost"]),

@@ -16,6 +16,16 @@
 #include <sys/prctl.h>
 #include "CIsolaHost.h"
 
+int isola_memfd_create(const char *name) {
+#if defined(__linux__)
+    int fd = (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+    return fd < 0 ? -errno : fd;
+#else
+    (void)name;
+    return -ENOSYS;
+#endif
+}
+
 int isola_tap_open(const char *name) {
 #if defined(__linux__)
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);

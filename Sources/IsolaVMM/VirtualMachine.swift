@@ -22,6 +22,10 @@ public final class VirtualMachine {
         public let seconds: Double
         /// Time from VM start to the guest's write of the boot-timer register, if it wrote it.
         public let bootNanoseconds: UInt64?
+        /// The engine the harts ran.
+        public let engine: ExecutionEngine
+        /// What the translator did, when it ran.
+        public let translator: TranslatorStatistics?
 
         /// The process exit status: the guest's own for poweroff, 1 for a crash.
         public var exitStatus: Int32 {
@@ -97,7 +101,8 @@ public final class VirtualMachine {
             "outcome": "\(outcome)", "instructions": "\(machine.instructionsRetired)", "seconds": "\(seconds)",
         ])
         return Result(outcome: outcome, instructionsRetired: machine.instructionsRetired, seconds: seconds,
-                      bootNanoseconds: machine.bootTimer.bootNanoseconds)
+                      bootNanoseconds: machine.bootTimer.bootNanoseconds, engine: machine.engine,
+                      translator: machine.translatorStatistics)
     }
 
     /// Pauses the VM: every hart stops at an instruction boundary, guest time freezes,

@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
         }
         try configuration.validate()
         let output = try session.consoleOutput()
-        let vm = try VirtualMachine(configuration: configuration, boot: boot, console: output, logger: session.logger())
+        let vm = try VirtualMachine(configuration: session.applying(to: configuration), boot: boot, console: output, logger: session.logger())
         if let dumpDtb {
             var tree = vm.machine.deviceTree()
             if case let .linux(_, _, arguments) = boot { tree.bootArguments = arguments }

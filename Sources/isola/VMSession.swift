@@ -1,6 +1,7 @@
 import ArgumentParser
 import IsolaCore
 import IsolaHost
+import IsolaRISCV
 import IsolaVMM
 import Logging
 
@@ -11,6 +12,12 @@ struct SessionOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print instructions retired, time, MIPS and the guest's boot time to stderr on exit.")
     var stats = false
+
+    @Option(name: .long, help: ArgumentHelp("How the harts run guest code: jit (the translator, the default on x86-64 Linux) or interpreter. Overrides a bundle's configuration.", valueName: "jit|interpreter"))
+    var engine: ExecutionEngine?
+
+    @Flag(name: .long, help: "Write /tmp/perf-PID.map naming translated code by guest address, for 'perf report'.")
+    var perfMap = false
 
     @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
     var verbose = false
@@ -29,6 +36,14 @@ struct SessionOptions: ParsableArguments {
         return ConsoleOutput(output: output)
     }
 
+    /// The configuration with this session's engine choices applied.
+    func applying(to configuration: RISCVMachine.Configuration) -> RISCVMachine.Configuration {
+        var c = configuration
+        if let engine { c.engine = engine }
+        c.perfMap = perfMap
+        return c
+    }
+
     func logger() -> Logger { SessionOptions.makeLogger(verbose: verbose) }
 
     static func makeLogger(verbose: Bool) -> Logger {
@@ -44,6 +59,7 @@ struct SessionOptions: ParsableArguments {
         let monitor = Monitor(vm: vm, bundle: bundle, configuration: file)
         let server = try bundle.map { try MonitorServer(monitor: monitor, bundle: $0) }
         defer { server?.stop() }
+        if let notice = vm.machine.engineNotice { HostOutput.standardError.write("isola: \(notice)\n") }
         try output.startPeriodicFlush()
         let console = InteractiveConsole(monitor: monitor)
         try console.start()
@@ -63,7 +79,9 @@ struct SessionOptions: ParsableArguments {
             let mips = Double(result.instructionsRetired) / result.seconds / 1e6
             var line = "isola: \(result.instructionsRetired) instructions in \(format3(result.seconds)) s, \(format1(mips)) MIPS"
             if let boot = result.bootNanoseconds { line += ", boot to init \(format1(Double(boot) / 1e6)) ms" }
+            line += ", engine \(result.engine.rawValue)"
             HostOutput.standardError.write(line + "\n")
+            if let t = result.translator { HostOutput.standardError.write(TranslatorReport.lines(t, seconds: result.seconds)) }
         }
     }
 }

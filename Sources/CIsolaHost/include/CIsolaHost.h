@@ -20,6 +20,10 @@ static inline uint64_t isola_monotonic_ns(void) {
 /// with PUNCH_HOLE | KEEP_SIZE, which Swift's Glibc module does not export.
 int isola_punch_hole(int fd, int64_t offset, int64_t length);
 
+/// memfd_create(2) with MFD_CLOEXEC: an anonymous file that executable memory maps
+/// twice (writable, executable), which Swift's Glibc module does not export; -errno on failure.
+int isola_memfd_create(const char *name);
+
 /// Opens /dev/net/tun and attaches to (or creates) the TAP interface `name`
 /// without packet information headers; returns the descriptor or -errno.
 int isola_tap_open(const char *name);

@@ -97,7 +97,7 @@ extension Hart {
         }
         if access == .write {
             let page = Int((pa - machine.ram.basePhysicalAddress) >> 12)
-            if pageFlags[page] & PageFlag.code != 0 { invalidateDecoded(physicalAddress: pa, size: Int(size)) }
+            if pageFlags[page] & (PageFlag.code | PageFlag.translated) != 0 { invalidateDecoded(physicalAddress: pa, size: Int(size)) }
         }
         return machine.ram.hostPointer(pa)
     }

@@ -135,6 +135,9 @@ public final class Hart: @unchecked Sendable {
     let pageFlags: UnsafeMutablePointer<UInt8>
     let ramPageCount: Int
 
+    /// The dynamic binary translator, when this hart runs translated code (`ExecutionEngine.jit`).
+    var translator: Translator?
+
     /// Prints each retired instruction when set (`--trace`).
     public var tracer: InstructionTracer?
     /// The monitor's SBI implementation, when the machine runs without M-mode firmware.
@@ -224,4 +227,6 @@ public enum HartState: UInt8, Sendable {
 enum PageFlag {
     static let code: UInt8 = 1
     static let watched: UInt8 = 2
+    /// The hart's translator holds units made from the page.
+    static let translated: UInt8 = 4
 }

@@ -39,6 +39,8 @@ struct HartStateBlock {
         static let pendingTval = pendingCause + 8
         /// The owning `Hart`, unretained, for helpers called from generated code.
         static let hart = pendingTval + 8
+        /// Where a load helper leaves the value it read, for generated code to pick up.
+        static let scratch = hart + 8
         static let size = 640
     }
 
@@ -77,6 +79,7 @@ struct HartStateBlock {
     var pendingCause: UnsafeMutablePointer<UInt64> { field(Offset.pendingCause, UInt64.self) }
     var pendingTval: UnsafeMutablePointer<UInt64> { field(Offset.pendingTval, UInt64.self) }
     var hart: UnsafeMutablePointer<UnsafeMutableRawPointer?> { field(Offset.hart, UnsafeMutableRawPointer?.self) }
+    var scratch: UnsafeMutablePointer<UInt64> { field(Offset.scratch, UInt64.self) }
 }
 
 /// Bits of the exit-request word: everything that must stop a running hart sets

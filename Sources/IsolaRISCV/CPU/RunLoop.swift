@@ -32,6 +32,8 @@ extension Hart {
             _ = checkInterrupts()
             if let tracer {
                 traceStep(tracer)
+            } else if translator != nil {
+                executeTranslated(budget: Hart.blockBudget)
             } else {
                 executeBlock(budget: Hart.blockBudget)
             }

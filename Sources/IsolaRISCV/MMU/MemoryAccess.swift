@@ -19,10 +19,12 @@ extension Hart {
         readTLB = tlb.table(privilege: data, access: .read, variant: variant)
         writeTLB = tlb.table(privilege: data, access: .write, variant: variant)
         fetchTLB = tlb.table(privilege: privilege, access: .fetch)
+        state.jumpCache.pointee = translator?.jumpCache.table(privilege)
     }
 
     func flushTLB() {
         tlb.flushAll(keeping: [readTLB, writeTLB, fetchTLB])
+        translator?.jumpCache.flushAll()
         superpageCached = false
     }
 
@@ -115,7 +117,7 @@ extension Hart {
         if ram.contains(pa, length: UInt64(size)) {
             let page = Int((pa - ram.basePhysicalAddress) >> 12)
             let flags = pageFlags[page]
-            if flags & PageFlag.code != 0 { invalidateDecoded(physicalAddress: pa, size: size) }
+            if flags & (PageFlag.code | PageFlag.translated) != 0 { invalidateDecoded(physicalAddress: pa, size: size) }
             if flags == 0 { fillDataTLB(va: va, pa: pa, access: .write, privilege: priv) }
             Hart.storeRAM(ram.hostPointer(pa), size: size, value: value)
             if flags & PageFlag.watched != 0 { machine.htif?.observeStore(physicalAddress: pa, hart: self) }
@@ -217,9 +219,28 @@ extension Hart {
         pageFlags[page] &= ~PageFlag.code
     }
 
-    /// Forgets decoded instructions that a store of `size` bytes at `pa` may have changed,
-    /// including a 4-byte instruction that starts two bytes before it.
+    /// Notes that this hart holds translated code made from a page, which, like
+    /// decoded code, makes its stores there take the slow path and invalidate.
+    /// The flag outlives the page's decode-cache slot.
+    func markTranslated(physicalPage ppn: UInt64) {
+        let page = Int(ppn &- (machine.ram.basePhysicalAddress >> 12))
+        guard page >= 0 && page < ramPageCount else { return }
+        if pageFlags[page] == 0 { tlb.flush(physicalPage: ppn, access: .write) }
+        pageFlags[page] |= PageFlag.translated
+    }
+
+    func clearTranslatedFlag(physicalPage ppn: UInt64) {
+        let page = Int(ppn &- (machine.ram.basePhysicalAddress >> 12))
+        guard page >= 0 && page < ramPageCount else { return }
+        pageFlags[page] &= ~PageFlag.translated
+    }
+
+    /// Forgets decoded instructions and translated units that a store of `size` bytes
+    /// at `pa` may have changed, including a 4-byte instruction that starts two bytes before it.
     func invalidateDecoded(physicalAddress pa: UInt64, size: Int) {
+        if let translator, pageFlags[Int((pa - machine.ram.basePhysicalAddress) >> 12)] & PageFlag.translated != 0 {
+            translator.invalidate(physicalAddress: pa, size: size, hart: self)
+        }
         guard let entries = decodeCache.cachedPage(pa >> 12) else { return }
         let first = Int((pa & 0xFFF) >> 1)
         let last = Int(((pa & 0xFFF) + UInt64(size) - 1) >> 1)
@@ -228,15 +249,18 @@ extension Hart {
         }
     }
 
-    /// `fence.i`: every decoded instruction is dropped and re-decoded from memory.
+    /// `fence.i`: every decoded instruction and translated unit is dropped and made again from memory.
     func invalidateAllDecoded() {
         for ppn in decodeCache.invalidateAll() { clearCodeFlag(physicalPage: ppn) }
         tlb.flushFetch()
+        translator?.invalidateAll(hart: self)
     }
 
-    /// Like `invalidateAllDecoded`, and the decode cache's memory goes back to the host.
+    /// Like `invalidateAllDecoded`, and the memory of the decode cache and the code
+    /// cache goes back to the host. Runs between blocks, never inside generated code.
     func trimDecoded() {
         for ppn in decodeCache.discardAll() { clearCodeFlag(physicalPage: ppn) }
         tlb.flushFetch()
+        translator?.discard(hart: self)
     }
 }

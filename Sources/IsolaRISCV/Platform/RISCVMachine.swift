@@ -10,6 +10,14 @@ public final class RISCVMachine {
         public var hartCount: Int = 1
         /// Decode-cache pages per hart (a power of two).
         public var decodeCacheSlots: Int = 512
+        /// How the harts run guest code; where the translator cannot run, the machine
+        /// runs the interpreter and says why in `engineNotice`.
+        public var engine: ExecutionEngine = .hostDefault
+        /// The bound on the VM's translated code, split evenly between its harts;
+        /// a full cache is flushed and filled again.
+        public var codeCacheBytes: Int = ExecutionEngine.defaultCodeCacheBytes
+        /// Writes `/tmp/perf-PID.map`, naming translated code for `perf report`.
+        public var perfMap = false
         /// virtio-blk disks, in slot order (the guest sees /dev/vda, /dev/vdb, ...).
         public var disks: [Disk] = []
         /// A virtio-rng device fed by the host's getrandom.
@@ -111,6 +119,9 @@ public final class RISCVMachine {
             guard (1...512).contains(hartCount) else {
                 throw .invalidConfiguration(field: "cpus", reason: "must be between 1 and 512")
             }
+            guard (1 << 20 ... 1 << 30).contains(codeCacheBytes) else {
+                throw .invalidConfiguration(field: "codeCache", reason: "must be between 1 MiB and 1 GiB")
+            }
             let devices = disks.count + networks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
             guard devices <= MemoryMap.virtioSlotCount else {
                 throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
@@ -136,6 +147,11 @@ public final class RISCVMachine {
     public let bootTimer: BootTimer
     /// The virtio devices, in slot order.
     public let virtioTransports: [VirtioMMIOTransport]
+    /// The engine the harts actually run.
+    public private(set) var engine: ExecutionEngine = .interpreter
+    /// Why the machine runs the interpreter although the configuration asked for the
+    /// translator (the host refused executable memory, or has no backend); nil otherwise.
+    public private(set) var engineNotice: String?
     /// The built-in SBI, installed when a kernel boots without M-mode firmware.
     public private(set) var sbi: SupervisorBinaryInterface?
     private let console: ByteSink
@@ -206,6 +222,31 @@ public final class RISCVMachine {
         self.harts = harts
         clint.harts = harts
         plic.harts = harts
+        if configuration.engine == .jit { enableTranslation() }
+    }
+
+    /// Gives every hart a translator, or leaves them all to the interpreter with a notice.
+    private func enableTranslation() {
+        guard ExecutionEngine.translatorAvailable else {
+            engineNotice = "the translator has no backend for this host: running the interpreter"
+            return
+        }
+        let perHart = max(1 << 20, configuration.codeCacheBytes / harts.count)
+        do {
+            for hart in harts { try hart.enableTranslation(codeCacheBytes: perHart, perfMap: configuration.perfMap) }
+            engine = .jit
+        } catch {
+            for hart in harts { hart.disableTranslation() }
+            engineNotice = "executable memory for the translator was refused (\(error)): running the interpreter"
+        }
+    }
+
+    /// What the harts' translators did so far, added up (nil under the interpreter).
+    public var translatorStatistics: TranslatorStatistics? {
+        guard engine == .jit else { return nil }
+        var total = TranslatorStatistics()
+        for hart in harts { if let s = hart.translatorStatistics { total.add(s) } }
+        return total
     }
 
     /// The balloon device and its transport, when the machine has one.

@@ -1,0 +1,71 @@
+/// The functions generated code calls, with the C calling convention: each takes
+/// the hart's state block first and answers a status (`Status`), never throws,
+/// and leaves any trap in the block's pending cause for the dispatcher to take.
+enum TranslatorHelpers {
+    /// What a helper answers.
+    enum Status {
+        static let next = 0
+        /// The instruction set the pc itself; go on there (a fence).
+        static let jump = 1
+        /// The hart must look at its state (a CSR write, `wfi`, `mret`); the pc is set.
+        static let exit = 2
+        static let trap = 3
+        /// A store changed translated code.
+        static let codeChanged = 2
+    }
+
+    // SAFETY (all helpers): `block` is the state block of a live hart whose
+    // translated code is calling; its `hart` field points at that hart, which
+    // the dispatcher keeps alive while generated code runs.
+    @inline(__always)
+    static func hart(_ block: UnsafeMutableRawPointer) -> Hart {
+        let raw = block.load(fromByteOffset: HartStateBlock.Offset.hart, as: UnsafeMutableRawPointer.self)
+        return Unmanaged<Hart>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// A decoded instruction as two 64-bit words, to travel as immediates in generated code.
+    static func encode(_ d: DecodedInstruction) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: d) { ($0.load(fromByteOffset: 0, as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+    }
+
+    static func decode(_ word0: UInt64, _ word1: UInt64) -> DecodedInstruction {
+        var d = DecodedInstruction(.illegal)
+        withUnsafeMutableBytes(of: &d) {
+            $0.storeBytes(of: word0, toByteOffset: 0, as: UInt64.self)
+            $0.storeBytes(of: word1, toByteOffset: 8, as: UInt64.self)
+        }
+        return d
+    }
+
+    /// Runs one instruction the backend does not compile, in the interpreter.
+    static let interpret: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> UInt32 = { block, word0, word1, pc in
+        let hart = TranslatorHelpers.hart(block)
+        switch hart.executeSlow(TranslatorHelpers.decode(word0, word1), at: pc, retiredInBlock: 0) {
+        case .next: return UInt32(Status.next)
+        case .jump: return UInt32(Status.jump)
+        case .exit: return UInt32(Status.exit)
+        case .trap: return UInt32(Status.trap)
+        }
+    }
+
+    /// A load the inline TLB probe could not do (a miss, MMIO, a page crossing):
+    /// the value goes to the block's scratch field.
+    static let load: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt32 = { block, va, size in
+        let hart = TranslatorHelpers.hart(block)
+        guard let value = hart.loadSlow(va, size: Int(size)) else { return UInt32(Status.trap) }
+        hart.state.scratch.pointee = value
+        return UInt32(Status.next)
+    }
+
+    /// A store the inline probe could not do (a miss, MMIO, a page crossing, a page holding code).
+    static let store: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> UInt32 = { block, va, value, size in
+        let hart = TranslatorHelpers.hart(block)
+        let before = hart.translator?.invalidations ?? 0
+        guard hart.storeSlow(va, size: Int(size), value: value) else { return UInt32(Status.trap) }
+        return (hart.translator?.invalidations ?? 0) != before ? UInt32(Status.codeChanged) : UInt32(Status.next)
+    }
+
+    static func address<T>(of function: T) -> UInt64 {
+        UInt64(UInt(bitPattern: unsafeBitCast(function, to: UnsafeRawPointer.self)))
+    }
+}

@@ -1,0 +1,35 @@
+/// What one hart's translator did, for `--stats` and the metrics.
+public struct TranslatorStatistics: Sendable {
+    public var unitsTranslated = 0
+    public var guestInstructionsTranslated = 0
+    /// Host code bytes written (over every flush).
+    public var hostBytesWritten = 0
+    public var translationNanoseconds: UInt64 = 0
+    public var flushes = 0
+    public var invalidatedUnits = 0
+    /// Instructions the interpreter ran because no unit could start there (one crossing a page end).
+    public var interpretedInstructions = 0
+    /// Exits of generated code, by `UnitExit` (indexed by raw value).
+    public var exits = [UInt64](repeating: 0, count: UnitExit.allCases.count)
+    /// Host bytes of code in the cache now.
+    public var codeCacheBytes = 0
+
+    public init() {}
+
+    public mutating func add(_ other: TranslatorStatistics) {
+        unitsTranslated += other.unitsTranslated
+        guestInstructionsTranslated += other.guestInstructionsTranslated
+        hostBytesWritten += other.hostBytesWritten
+        translationNanoseconds += other.translationNanoseconds
+        flushes += other.flushes
+        invalidatedUnits += other.invalidatedUnits
+        interpretedInstructions += other.interpretedInstructions
+        codeCacheBytes += other.codeCacheBytes
+        for i in exits.indices { exits[i] += other.exits[i] }
+    }
+
+    /// Exit counts by name.
+    public var exitsByReason: [(reason: String, count: UInt64)] {
+        UnitExit.allCases.map { ($0.name, exits[Int($0.rawValue)]) }
+    }
+}

@@ -1,0 +1,609 @@
+import IsolaCodegen
+
+/// RISC-V to x86-64.
+///
+/// Register conventions inside generated code: `rbx` holds the hart's state
+/// block (`HartStateBlock`; x0...x31 sit at its start), up to nine guest
+/// registers a unit uses most live in `rbp`, `r12`-`r15` and `r8`-`r11` while
+/// the unit runs, and `rax`, `rcx`, `rdx`, `rsi`, `rdi` are scratch. Cached
+/// registers are written back at every exit and before the interpreter helper,
+/// and reloaded after it; memory slow paths save the caller-saved ones around
+/// their call. Nothing unwinds through generated frames: helpers return a status.
+enum X86Backend: TranslatorBackend {
+    typealias Offset = HartStateBlock.Offset
+
+    static let block = X86Register.rbx
+    static let cacheRegisters: [X86Register] = [.rbp, .r12, .r13, .r14, .r15, .r8, .r9, .r10, .r11]
+    static let callerSaved: Set<X86Register> = [.r8, .r9, .r10, .r11]
+    static let calleeSaved: [X86Register] = [.rbx, .rbp, .r12, .r13, .r14, .r15]
+
+    static func field(_ offset: Int) -> X86Memory { X86Memory(block, Int32(offset)) }
+    static func guestRegister(_ r: Int) -> X86Memory { X86Memory(block, Int32(Offset.x + 8 * r)) }
+
+    // MARK: Runtime
+
+    static func runtimeCode(origin: UInt64) -> (bytes: [UInt8], entry: Int, exit: Int, lookup: Int) {
+        var a = X86Assembler(origin: origin)
+        // entry(rdi = state block, rsi = unit code)
+        let entry = a.offset
+        for r in calleeSaved { a.push(r) }
+        a.alu(.sub, .rsp, immediate: 8)  // 16-byte alignment at helper calls
+        a.mov(block, .rdi)
+        a.jumpIndirect(.register(.rsi))
+
+        let exit = a.offset
+        a.alu(.add, .rsp, immediate: 8)
+        for r in calleeSaved.reversed() { a.pop(r) }
+        a.ret()
+
+        // lookup(rax = guest pc): the jump cache slot of the pc (JumpCache.slot), its tag compared.
+        let lookup = a.offset
+        let miss = a.makeLabel()
+        a.store(field(Offset.pc), .rax)
+        a.mov(.rcx, .rax)
+        a.shift(.shr, .rcx, immediate: UInt8(JumpCache.pageShift))
+        a.alu(.and, .rcx, immediate: Int32(JumpCache.pageMask), wide: false)
+        a.mov(.rdx, .register(.rax), wide: false)
+        a.shift(.shr, .rdx, immediate: 1, wide: false)
+        a.alu(.and, .rdx, immediate: Int32(JumpCache.offsetMask), wide: false)
+        a.alu(.or, .rcx, .register(.rdx), wide: false)
+        a.shift(.shl, .rcx, immediate: 4, wide: false)
+        a.alu(.add, .rcx, .memory(field(Offset.jumpCache)))
+        a.alu(.cmp, .rax, .memory(X86Memory(.rcx)))
+        a.jump(.notEqual, miss)
+        a.jumpIndirect(.memory(X86Memory(.rcx, 8)))
+        a.bind(miss)
+        a.mov(.rax, immediate: UInt64(UnitExit.lookupMiss.rawValue))
+        a.jump(toAddress: origin + UInt64(exit))
+        return (a.finish(), entry, exit, lookup)
+    }
+
+    // MARK: Units
+
+    static func compile(_ plan: UnitPlan, origin: UInt64, runtime: TranslatorRuntime) -> [UInt8] {
+        var unit = UnitCompiler(plan: plan, runtime: runtime, assembler: X86Assembler(origin: origin))
+        unit.compile()
+        return unit.assembler.finish()
+    }
+}
+
+/// Compiles one unit; holds the register assignment and the out-of-line code
+/// (slow paths, trap exits) emitted after the unit's straight-line body.
+private struct UnitCompiler {
+    typealias Offset = HartStateBlock.Offset
+    let plan: UnitPlan
+    let runtime: TranslatorRuntime
+    var assembler: X86Assembler
+    /// Guest register -> host register, for the registers cached in this unit.
+    var cached: [Int: X86Register] = [:]
+    /// Cached guest registers the unit writes: written back at exits.
+    var written: [Int] = []
+    /// Instructions retired since the unit's head that `instret` already counts.
+    var synced = 0
+    /// Out-of-line code, emitted after the body.
+    var deferred: [(inout UnitCompiler) -> Void] = []
+    /// Where a loop onto the unit's own start continues, registers still cached.
+    let head: X86Label
+    /// Where the unit leaves without running anything (exit requested, budget used up).
+    let refuse: X86Label
+
+    init(plan: UnitPlan, runtime: TranslatorRuntime, assembler: X86Assembler) {
+        var assembler = assembler
+        head = assembler.makeLabel()
+        refuse = assembler.makeLabel()
+        self.plan = plan
+        self.runtime = runtime
+        self.assembler = assembler
+        assignRegisters()
+    }
+
+    private mutating func assignRegisters() {
+        var uses = [Int](repeating: 0, count: 33)
+        var writes = Set<Int>()
+        for i in plan.instructions {
+            let d = i.decoded
+            for r in UnitCompiler.integerSources(d) where r != 0 { uses[r] += 1 }
+            if let rd = UnitCompiler.integerDestination(d), rd != 0, rd != Int(Hart.sinkRegister) {
+                uses[rd] += 1
+                writes.insert(rd)
+            }
+        }
+        let ranked = (1..<32).filter { uses[$0] > 0 }.sorted { uses[$0] != uses[$1] ? uses[$0] > uses[$1] : $0 < $1 }
+        for (guest, host) in zip(ranked, X86Backend.cacheRegisters) { cached[guest] = host }
+        written = cached.keys.filter { writes.contains($0) }.sorted()
+    }
+
+    /// Integer registers an instruction the backend compiles inline reads.
+    static func integerSources(_ d: DecodedInstruction) -> [Int] {
+        switch d.opcode {
+        case .lui, .auipc, .jal: return []
+        case .jalr, .lb, .lh, .lw, .ld, .lbu, .lhu, .lwu, .addi, .slti, .sltiu, .xori, .ori, .andi, .slli, .srli, .srai,
+             .addiw, .slliw, .srliw, .sraiw:
+            return [Int(d.rs1)]
+        default:
+            return UnitCompiler.isInline(d.opcode) ? [Int(d.rs1), Int(d.rs2)] : []
+        }
+    }
+
+    static func integerDestination(_ d: DecodedInstruction) -> Int? {
+        switch d.opcode {
+        case .beq, .bne, .blt, .bge, .bltu, .bgeu, .sb, .sh, .sw, .sd: return nil
+        default: return UnitCompiler.isInline(d.opcode) ? Int(d.rd) : nil
+        }
+    }
+
+    /// The operations compiled to host code; everything else calls the interpreter helper.
+    static func isInline(_ op: Opcode) -> Bool {
+        switch op {
+        case .lui, .auipc, .jal, .jalr, .beq, .bne, .blt, .bge, .bltu, .bgeu,
+             .lb, .lh, .lw, .ld, .lbu, .lhu, .lwu, .sb, .sh, .sw, .sd,
+             .addi, .slti, .sltiu, .xori, .ori, .andi, .slli, .srli, .srai,
+             .add, .sub, .sll, .slt, .sltu, .xor, .srl, .sra, .or, .and,
+             .addiw, .slliw, .srliw, .sraiw, .addw, .subw, .sllw, .srlw, .sraw,
+             .mul, .mulw, .mulh, .mulhu,
+             .sh1add, .sh2add, .sh3add, .addUW, .andn, .orn, .xnor, .rori, .ror, .rol:
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: Unit structure
+
+    mutating func compile() {
+        checkEntry(refuseTo: refuse)
+        loadCached()
+        assembler.bind(head)
+        var ended = false
+        for (index, i) in plan.instructions.enumerated() {
+            if emit(i, index: index) { ended = true; break }
+        }
+        if !ended { exit(to: plan.fallthroughPC, retired: plan.instructions.count) }
+
+        assembler.bind(refuse)
+        assembler.mov(.rax, immediate: plan.startPC)
+        assembler.store(X86Backend.field(Offset.pc), .rax)
+        leave(.entryRefused)
+        while !deferred.isEmpty {
+            let pending = deferred
+            deferred.removeAll()
+            for body in pending { body(&self) }
+        }
+    }
+
+    /// Leaves through `to` when the exit-request word is set or the budget is used up.
+    mutating func checkEntry(refuseTo label: X86Label) {
+        assembler.alu(.cmp, X86Backend.field(Offset.exitRequests), immediate: 0, size: 4)
+        assembler.jump(.notEqual, label)
+        assembler.mov(.rax, .memory(X86Backend.field(Offset.instret)))
+        assembler.alu(.cmp, .rax, .memory(X86Backend.field(Offset.instretLimit)))
+        assembler.jump(.aboveOrEqual, label)
+    }
+
+    mutating func loadCached() {
+        for (guest, host) in cached.sorted(by: { $0.key < $1.key }) {
+            assembler.mov(host, .memory(X86Backend.guestRegister(guest)))
+        }
+    }
+
+    mutating func writeBack() {
+        for guest in written {
+            // SAFETY of the force: `written` lists only cached registers.
+            assembler.store(X86Backend.guestRegister(guest), cached[guest]!)
+        }
+    }
+
+    /// Adds the instructions retired since the last sync to `instret`.
+    mutating func sync(retired: Int) {
+        if retired > synced {
+            assembler.alu(.add, X86Backend.field(Offset.instret), immediate: Int32(retired - synced))
+        }
+        synced = retired
+    }
+
+    mutating func leave(_ reason: UnitExit) {
+        assembler.mov(.rax, immediate: UInt64(reason.rawValue))
+        assembler.jump(toAddress: runtime.exitStub)
+    }
+
+    /// Control goes to guest `target` after `retired` instructions of the unit.
+    mutating func exit(to target: UInt64, retired: Int) {
+        let saved = synced
+        sync(retired: retired)
+        if target == plan.startPC {
+            // A loop onto itself stays in host code, registers and all, while no exit is requested.
+            let out = assembler.makeLabel()
+            checkEntry(refuseTo: out)
+            assembler.jump(head)
+            deferred.append { c in
+                c.assembler.bind(out)
+                c.writeBack()
+                c.assembler.jump(c.refuse)
+            }
+        } else {
+            writeBack()
+            assembler.mov(.rax, immediate: target)
+            assembler.jump(toAddress: runtime.lookupStub)
+        }
+        synced = saved
+    }
+
+    /// Leaves with a trap at instruction `index` (not retired).
+    mutating func trapExit(index: Int, pc: UInt64) {
+        sync(retired: index)
+        writeBack()
+        assembler.mov(.rax, immediate: pc)
+        assembler.store(X86Backend.field(Offset.pc), .rax)
+        leave(.trap)
+    }
+
+    // MARK: Operands
+
+    /// The host register holding guest register `r`, loading it into `scratch` if it is not cached.
+    mutating func read(_ r: Int, into scratch: X86Register) -> X86Register {
+        if r == 0 {
+            assembler.mov(scratch, immediate: 0)
+            return scratch
+        }
+        if let host = cached[r] { return host }
+        assembler.mov(scratch, .memory(X86Backend.guestRegister(r)))
+        return scratch
+    }
+
+    /// Guest register `r` as a second operand (x0 must be handled by the caller).
+    func operand(_ r: Int) -> X86Operand {
+        if let host = cached[r] { return .register(host) }
+        return .memory(X86Backend.guestRegister(r))
+    }
+
+    /// `read` into exactly `scratch`.
+    mutating func load(_ r: Int, to scratch: X86Register) {
+        let source = read(r, into: scratch)
+        if source != scratch { assembler.mov(scratch, source) }
+    }
+
+    mutating func write(_ rd: Int, from value: X86Register) {
+        if rd == 0 || rd == Int(Hart.sinkRegister) { return }
+        if let host = cached[rd] {
+            if host != value { assembler.mov(host, value) }
+        } else {
+            assembler.store(X86Backend.guestRegister(rd), value)
+        }
+    }
+
+    // MARK: Instructions
+
+    /// Emits one instruction; answers true when it ended the unit (all paths left).
+    mutating func emit(_ i: UnitPlan.Instruction, index: Int) -> Bool {
+        let d = i.decoded
+        let rd = Int(d.rd), rs1 = Int(d.rs1), rs2 = Int(d.rs2)
+        let imm = d.imm
+        let next = i.pc &+ UInt64(d.length)
+        switch d.opcode {
+        case .lui:
+            assembler.mov(.rax, immediate: UInt64(bitPattern: imm))
+            write(rd, from: .rax)
+        case .auipc:
+            assembler.mov(.rax, immediate: i.pc &+ UInt64(bitPattern: imm))
+            write(rd, from: .rax)
+        case .jal:
+            assembler.mov(.rax, immediate: next)
+            write(rd, from: .rax)
+            exit(to: i.pc &+ UInt64(bitPattern: imm), retired: index + 1)
+            return true
+        case .jalr:
+            load(rs1, to: .rax)
+            if imm != 0 { assembler.alu(.add, .rax, immediate: Int32(imm)) }
+            assembler.alu(.and, .rax, immediate: -2)
+            assembler.mov(.rcx, immediate: next)
+            write(rd, from: .rcx)
+            sync(retired: index + 1)
+            writeBack()
+            assembler.jump(toAddress: runtime.lookupStub)
+            return true
+        case .beq, .bne, .blt, .bge, .bltu, .bgeu:
+            branch(d, index: index, pc: i.pc)
+            return true
+
+        case .lb: memoryLoad(d, size: 1, signed: true, index: index, pc: i.pc)
+        case .lh: memoryLoad(d, size: 2, signed: true, index: index, pc: i.pc)
+        case .lw: memoryLoad(d, size: 4, signed: true, index: index, pc: i.pc)
+        case .ld: memoryLoad(d, size: 8, signed: false, index: index, pc: i.pc)
+        case .lbu: memoryLoad(d, size: 1, signed: false, index: index, pc: i.pc)
+        case .lhu: memoryLoad(d, size: 2, signed: false, index: index, pc: i.pc)
+        case .lwu: memoryLoad(d, size: 4, signed: false, index: index, pc: i.pc)
+        case .sb: memoryStore(d, size: 1, index: index, pc: i.pc)
+        case .sh: memoryStore(d, size: 2, index: index, pc: i.pc)
+        case .sw: memoryStore(d, size: 4, index: index, pc: i.pc)
+        case .sd: memoryStore(d, size: 8, index: index, pc: i.pc)
+
+        case .addi: immediateOperation(.add, rd: rd, rs1: rs1, imm: imm)
+        case .xori: immediateOperation(.xor, rd: rd, rs1: rs1, imm: imm)
+        case .ori: immediateOperation(.or, rd: rd, rs1: rs1, imm: imm)
+        case .andi: immediateOperation(.and, rd: rd, rs1: rs1, imm: imm)
+        case .slti, .sltiu:
+            load(rs1, to: .rax)
+            assembler.mov(.rcx, immediate: 0)
+            assembler.alu(.cmp, .rax, immediate: Int32(imm))
+            assembler.set(d.opcode == .slti ? .less : .below, .rcx)
+            write(rd, from: .rcx)
+        case .slli, .srli, .srai, .rori:
+            load(rs1, to: .rax)
+            let op: X86Assembler.Shift = d.opcode == .slli ? .shl : d.opcode == .srli ? .shr : d.opcode == .srai ? .sar : .ror
+            assembler.shift(op, .rax, immediate: UInt8(imm & 63))
+            write(rd, from: .rax)
+        case .addiw:
+            load(rs1, to: .rax)
+            if imm != 0 { assembler.alu(.add, .rax, immediate: Int32(imm), wide: false) }
+            assembler.signExtend32(.rax, .rax)
+            write(rd, from: .rax)
+        case .slliw, .srliw, .sraiw:
+            load(rs1, to: .rax)
+            let op: X86Assembler.Shift = d.opcode == .slliw ? .shl : d.opcode == .srliw ? .shr : .sar
+            assembler.shift(op, .rax, immediate: UInt8(imm & 31), wide: false)
+            assembler.signExtend32(.rax, .rax)
+            write(rd, from: .rax)
+
+        case .add: registerOperation(.add, rd: rd, rs1: rs1, rs2: rs2)
+        case .sub: registerOperation(.sub, rd: rd, rs1: rs1, rs2: rs2)
+        case .xor: registerOperation(.xor, rd: rd, rs1: rs1, rs2: rs2)
+        case .or: registerOperation(.or, rd: rd, rs1: rs1, rs2: rs2)
+        case .and: registerOperation(.and, rd: rd, rs1: rs1, rs2: rs2)
+        case .addw, .subw:
+            load(rs1, to: .rax)
+            load(rs2, to: .rcx)
+            assembler.alu(d.opcode == .addw ? .add : .sub, .rax, .register(.rcx), wide: false)
+            assembler.signExtend32(.rax, .rax)
+            write(rd, from: .rax)
+        case .slt, .sltu:
+            load(rs1, to: .rax)
+            load(rs2, to: .rdx)
+            assembler.mov(.rcx, immediate: 0)
+            assembler.alu(.cmp, .rax, .register(.rdx))
+            assembler.set(d.opcode == .slt ? .less : .below, .rcx)
+            write(rd, from: .rcx)
+        case .sll, .srl, .sra, .ror, .rol:
+            load(rs2, to: .rcx)
+            load(rs1, to: .rax)
+            let op: X86Assembler.Shift = d.opcode == .sll ? .shl : d.opcode == .srl ? .shr : d.opcode == .sra ? .sar : d.opcode == .ror ? .ror : .rol
+            assembler.shiftByCL(op, .rax)  // x86 masks the count to 6 bits, as RISC-V does
+            write(rd, from: .rax)
+        case .sllw, .srlw, .sraw:
+            load(rs2, to: .rcx)
+            load(rs1, to: .rax)
+            let op: X86Assembler.Shift = d.opcode == .sllw ? .shl : d.opcode == .srlw ? .shr : .sar
+            assembler.shiftByCL(op, .rax, wide: false)  // 5 bits for 32-bit shifts, as RISC-V does
+            assembler.signExtend32(.rax, .rax)
+            write(rd, from: .rax)
+        case .mul, .mulw:
+            load(rs1, to: .rax)
+            load(rs2, to: .rcx)
+            assembler.imul(.rax, .register(.rcx), wide: d.opcode == .mul)
+            if d.opcode == .mulw { assembler.signExtend32(.rax, .rax) }
+            write(rd, from: .rax)
+        case .mulh, .mulhu:
+            load(rs1, to: .rax)
+            load(rs2, to: .rcx)
+            assembler.multiplyWide(.register(.rcx), signed: d.opcode == .mulh)
+            write(rd, from: .rdx)
+        case .sh1add, .sh2add, .sh3add:
+            load(rs1, to: .rax)
+            load(rs2, to: .rcx)
+            assembler.shift(.shl, .rax, immediate: d.opcode == .sh1add ? 1 : d.opcode == .sh2add ? 2 : 3)
+            assembler.alu(.add, .rax, .register(.rcx))
+            write(rd, from: .rax)
+        case .addUW:
+            load(rs1, to: .rax)
+            load(rs2, to: .rcx)
+            assembler.mov(.rax, .register(.rax), wide: false)  // zero-extends the low word
+            assembler.alu(.add, .rax, .register(.rcx))
+            write(rd, from: .rax)
+        case .andn, .orn, .xnor:
+            load(rs2, to: .rcx)
+            load(rs1, to: .rax)
+            assembler.alu(.xor, .rcx, immediate: -1)  // not
+            assembler.alu(d.opcode == .andn ? .and : d.opcode == .orn ? .or : .xor, .rax, .register(.rcx))
+            write(rd, from: .rax)
+
+        default:
+            return callInterpreter(d, index: index, pc: i.pc)
+        }
+        return false
+    }
+
+    mutating func immediateOperation(_ op: X86Assembler.ALU, rd: Int, rs1: Int, imm: Int64) {
+        if rd == rs1, rd != 0, let host = cached[rd] {
+            assembler.alu(op, host, immediate: Int32(imm))
+            return
+        }
+        load(rs1, to: .rax)
+        assembler.alu(op, .rax, immediate: Int32(imm))
+        write(rd, from: .rax)
+    }
+
+    mutating func registerOperation(_ op: X86Assembler.ALU, rd: Int, rs1: Int, rs2: Int) {
+        if rs2 == 0 {
+            immediateOperation(op == .sub ? .add : op, rd: rd, rs1: rs1, imm: 0)
+            return
+        }
+        if rd == rs1, rd != 0, let host = cached[rd] {
+            assembler.alu(op, host, operand(rs2))
+            return
+        }
+        load(rs1, to: .rax)
+        assembler.alu(op, .rax, operand(rs2))
+        write(rd, from: .rax)
+    }
+
+    mutating func branch(_ d: DecodedInstruction, index: Int, pc: UInt64) {
+        let a = read(Int(d.rs1), into: .rax)
+        if d.rs2 == 0 {
+            assembler.test(a, a)
+        } else {
+            assembler.alu(.cmp, a, operand(Int(d.rs2)))
+        }
+        let condition: X86Condition
+        switch d.opcode {
+        case .beq: condition = .equal
+        case .bne: condition = .notEqual
+        case .blt: condition = .less
+        case .bge: condition = .greaterOrEqual
+        case .bltu: condition = .below
+        default: condition = .aboveOrEqual
+        }
+        let taken = assembler.makeLabel()
+        assembler.jump(condition, taken)
+        exit(to: pc &+ UInt64(d.length), retired: index + 1)
+        assembler.bind(taken)
+        exit(to: pc &+ UInt64(bitPattern: d.imm), retired: index + 1)
+    }
+
+    /// The virtual address `rs1 + imm` into `rsi`.
+    mutating func effectiveAddress(_ d: DecodedInstruction) {
+        load(Int(d.rs1), to: .rsi)
+        if d.imm != 0 { assembler.lea(.rsi, X86Memory(.rsi, Int32(d.imm))) }
+    }
+
+    /// The inline TLB probe for the address in `rsi`: jumps to `slow` on a miss or
+    /// a page crossing; on a hit leaves the entry's host addend in `rdx`.
+    mutating func probeTLB(table: Int, size: Int, slow: X86Label) {
+        assembler.mov(.rcx, .rsi)
+        assembler.shift(.shr, .rcx, immediate: 12)
+        assembler.mov(.rdx, .register(.rcx), wide: false)
+        assembler.alu(.and, .rdx, immediate: Int32(SoftTLB.indexMask), wide: false)
+        assembler.shift(.shl, .rdx, immediate: UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), wide: false)
+        assembler.alu(.add, .rdx, .memory(X86Backend.field(table)))
+        assembler.alu(.cmp, .rcx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
+        assembler.jump(.notEqual, slow)
+        if size > 1 {
+            assembler.mov(.rcx, .register(.rsi), wide: false)
+            assembler.alu(.and, .rcx, immediate: 0xFFF, wide: false)
+            assembler.alu(.cmp, .rcx, immediate: Int32(4096 - size), wide: false)
+            assembler.jump(.above, slow)
+        }
+        assembler.mov(.rdx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8))))
+    }
+
+    /// The caller-saved host registers holding guest registers, pushed around a helper call
+    /// (padded to an even count so the stack stays 16-byte aligned).
+    var savedAcrossCalls: [X86Register] {
+        let used = cached.values.filter { X86Backend.callerSaved.contains($0) }.sorted { $0.rawValue < $1.rawValue }
+        return used.count % 2 == 0 ? used : used + [.rdi]
+    }
+
+    mutating func callHelper(_ address: UInt64, saving: [X86Register]) {
+        for r in saving { assembler.push(r) }
+        assembler.mov(.rax, immediate: address)
+        assembler.call(.rax)
+        for r in saving.reversed() { assembler.pop(r) }
+    }
+
+    mutating func memoryLoad(_ d: DecodedInstruction, size: Int, signed: Bool, index: Int, pc: UInt64) {
+        let slow = assembler.makeLabel(), resume = assembler.makeLabel()
+        effectiveAddress(d)
+        probeTLB(table: Offset.readTLB, size: size, slow: slow)
+        assembler.load(.rax, X86Memory(.rsi, index: .rdx), size: size, signed: signed)
+        assembler.bind(resume)
+        write(Int(d.rd), from: .rax)
+        let saving = savedAcrossCalls
+        let loadHelper = runtime.loadHelper
+        deferred.append { c in
+            let trap = c.assembler.makeLabel()
+            c.assembler.bind(slow)
+            c.assembler.mov(.rdi, X86Backend.block)
+            c.assembler.mov(.rdx, immediate: UInt64(size))
+            c.callHelper(loadHelper, saving: saving)
+            c.assembler.test(.rax, .rax, wide: false)
+            c.assembler.jump(.notEqual, trap)
+            c.assembler.load(.rax, X86Backend.field(Offset.scratch), size: size, signed: signed)
+            c.assembler.jump(resume)
+            c.assembler.bind(trap)
+            c.synced = c.syncedAt(index)
+            c.trapExit(index: index, pc: pc)
+        }
+        recordSync(index)
+    }
+
+    mutating func memoryStore(_ d: DecodedInstruction, size: Int, index: Int, pc: UInt64) {
+        let slow = assembler.makeLabel(), resume = assembler.makeLabel()
+        effectiveAddress(d)
+        let value = read(Int(d.rs2), into: .rax)
+        probeTLB(table: Offset.writeTLB, size: size, slow: slow)
+        assembler.store(X86Memory(.rsi, index: .rdx), value, size: size)
+        assembler.bind(resume)
+        let saving = savedAcrossCalls
+        let storeHelper = runtime.storeHelper
+        let next = pc &+ UInt64(d.length)
+        deferred.append { c in
+            let trap = c.assembler.makeLabel()
+            c.assembler.bind(slow)
+            c.assembler.mov(.rdx, value)
+            c.assembler.mov(.rdi, X86Backend.block)
+            c.assembler.mov(.rcx, immediate: UInt64(size))
+            c.callHelper(storeHelper, saving: saving)
+            c.assembler.test(.rax, .rax, wide: false)
+            c.assembler.jump(.equal, resume)
+            c.assembler.alu(.cmp, .rax, immediate: Int32(TranslatorHelpers.Status.trap), wide: false)
+            c.assembler.jump(.equal, trap)
+            // The store changed translated code: leave after it.
+            c.synced = c.syncedAt(index)
+            c.sync(retired: index + 1)
+            c.writeBack()
+            c.assembler.mov(.rax, immediate: next)
+            c.assembler.store(X86Backend.field(Offset.pc), .rax)
+            c.leave(.codeChanged)
+            c.assembler.bind(trap)
+            c.synced = c.syncedAt(index)
+            c.trapExit(index: index, pc: pc)
+        }
+        recordSync(index)
+    }
+
+    /// The synced count in force at each instruction, for out-of-line code emitted later.
+    var syncedBefore: [Int: Int] = [:]
+    mutating func recordSync(_ index: Int) { syncedBefore[index] = synced }
+    func syncedAt(_ index: Int) -> Int { syncedBefore[index] ?? 0 }
+
+    /// Runs the instruction in the interpreter (`Hart.executeSlow`) through a helper.
+    mutating func callInterpreter(_ d: DecodedInstruction, index: Int, pc: UInt64) -> Bool {
+        sync(retired: index)  // instret exact for CSR reads
+        writeBack()
+        let (word0, word1) = TranslatorHelpers.encode(d)
+        assembler.mov(.rdi, X86Backend.block)
+        assembler.mov(.rsi, immediate: word0)
+        assembler.mov(.rdx, immediate: word1)
+        assembler.mov(.rcx, immediate: pc)
+        assembler.mov(.rax, immediate: runtime.interpretHelper)
+        assembler.call(.rax)
+        let out = assembler.makeLabel()
+        assembler.test(.rax, .rax, wide: false)
+        assembler.jump(.notEqual, out)
+        loadCached()
+        let syncedHere = synced
+        deferred.append { c in
+            let trap = c.assembler.makeLabel(), jump = c.assembler.makeLabel()
+            c.assembler.bind(out)
+            // Registers are in memory (written back before the call, maybe changed by it).
+            c.assembler.alu(.cmp, .rax, immediate: Int32(TranslatorHelpers.Status.trap), wide: false)
+            c.assembler.jump(.equal, trap)
+            c.synced = syncedHere
+            c.sync(retired: index + 1)
+            c.assembler.alu(.cmp, .rax, immediate: Int32(TranslatorHelpers.Status.jump), wide: false)
+            c.assembler.jump(.equal, jump)
+            c.leave(.helperExit)
+            c.assembler.bind(jump)
+            c.leave(.helperJump)
+            c.assembler.bind(trap)
+            c.assembler.mov(.rax, immediate: pc)
+            c.assembler.store(X86Backend.field(Offset.pc), .rax)
+            c.leave(.trap)
+        }
+        if UnitPlan.endsUnit(d.opcode) {
+            // A helper that returned `next` for an instruction that ends the unit (an ecall
+            // the monitor answered without redirecting): go on after it.
+            exit(to: pc &+ UInt64(d.length), retired: index + 1)
+            return true
+        }
+        return false
+    }
+}
