@@ -19,7 +19,7 @@ public final class ExecutableMemory: @unchecked Sendable {
     /// Where the same bytes execute.
     public let executable: UnsafeRawPointer
     public let byteCount: Int
-    private let descriptor: Int32
+    private var descriptor: Int32
 
     /// Maps `byteCount` bytes (rounded up to whole pages) twice; throws when the
     /// host refuses executable memory (a hardened kernel, a sandbox).
@@ -50,6 +50,41 @@ public final class ExecutableMemory: @unchecked Sendable {
         writable = rw
         executable = UnsafeRawPointer(rx)
         self.byteCount = byteCount
+        descriptor = fd
+    }
+
+    /// In the child of a fork: both views still map the parent's file, which the
+    /// parent goes on writing. Copies the first `byteCount` bytes into a file of the
+    /// child's own and maps it over both views at the same addresses, so code the
+    /// child is running stays where it is. The parent only appends past what was in
+    /// use at the fork, so the copied bytes are stable.
+    public func detachFromParent(keeping byteCount: Int) throws {
+        let fd = isola_memfd_create("isola-code")
+        guard fd >= 0 else { throw HostError.io(operation: "memfd_create", path: "isola-code", errno: -fd) }
+        guard ftruncate(fd, off_t(self.byteCount)) == 0 else {
+            let code = errno
+            close(fd)
+            throw HostError.io(operation: "ftruncate", path: "isola-code", errno: code)
+        }
+        var written = 0
+        while written < byteCount {
+            let n = pwrite(fd, writable + written, byteCount - written, off_t(written))
+            guard n > 0 else {
+                let code = errno
+                close(fd)
+                throw HostError.io(operation: "write", path: "isola-code", errno: code)
+            }
+            written += n
+        }
+        // SAFETY: MAP_FIXED replaces exactly this object's own two views.
+        let rw = mmap(writable, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0)
+        let rx = mmap(UnsafeMutableRawPointer(mutating: executable), self.byteCount, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0)
+        guard rw != MAP_FAILED, rx != MAP_FAILED else {
+            let code = errno
+            close(fd)
+            throw HostError.io(operation: "mmap", path: "isola-code", errno: code)
+        }
+        close(descriptor)
         descriptor = fd
     }
 

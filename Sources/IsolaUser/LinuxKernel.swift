@@ -35,6 +35,15 @@ public final class LinuxKernel: @unchecked Sendable {
     public private(set) var denied: Set<Int> = []
     /// Rules that allow, deny or log system calls (`--policy`).
     public var policy: SystemCallPolicy?
+    /// How the program's threads run its code (each thread's hart gets its own translator).
+    public let engine: ExecutionEngine
+    /// Each thread's bound on translated code.
+    public var codeCacheBytes = ExecutionEngine.defaultCodeCacheBytes / 4
+    /// Writes `/tmp/perf-PID.map` for translated code.
+    public var perfMap = false
+    /// Why the program runs the interpreter although the translator was asked for; nil otherwise.
+    public private(set) var engineNotice: String?
+
     /// The `isola` arguments (after the executable) that an `execve` of the program
     /// re-runs the process VM with, so the new program keeps the same monitor.
     public var execveCommand: [String] = ["exec"]
@@ -46,12 +55,28 @@ public final class LinuxKernel: @unchecked Sendable {
         return true
     }
 
-    init(memory: UserMemory, programBreak: UInt64, sysroot: Sysroot, executablePath: [UInt8]) {
+    init(memory: UserMemory, programBreak: UInt64, sysroot: Sysroot, executablePath: [UInt8], engine: ExecutionEngine) {
+        self.engine = engine
         self.memory = memory
         self.programBreak = programBreak
         self.sysroot = sysroot
         self.executablePath = executablePath
         breakStart = programBreak
+    }
+
+    /// Gives a new thread's hart a translator when the program runs translated;
+    /// where the host refuses, the thread interprets and the first refusal is kept.
+    func prepareEngine(_ hart: Hart) {
+        guard engine == .jit else { return }
+        guard ExecutionEngine.translatorAvailable else {
+            engineNotice = engineNotice ?? "the translator has no backend for this host: running the interpreter"
+            return
+        }
+        do {
+            try hart.enableTranslation(codeCacheBytes: codeCacheBytes, perfMap: perfMap)
+        } catch {
+            engineNotice = engineNotice ?? "executable memory for the translator was refused (\(error)): running the interpreter"
+        }
     }
 
     static let atFDCWD = -100

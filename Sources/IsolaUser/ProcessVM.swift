@@ -18,7 +18,8 @@ public final class ProcessVM {
 
     /// Loads `path` (a riscv64 ELF, static or dynamic, or a `#!` script) with `arguments`
     /// (argv, argv[0] included). Paths are looked up through `sysroot` first.
-    public init(path: String, arguments: [[UInt8]], environment: [[UInt8]], sysroot: Sysroot) throws {
+    public init(path: String, arguments: [[UInt8]], environment: [[UInt8]], sysroot: Sysroot,
+                engine: ExecutionEngine = .hostDefault, perfMap: Bool = false) throws {
         var programPath = Array(path.utf8)
         var arguments = arguments
         var hostPath = sysroot.hostPath(programPath)
@@ -47,7 +48,8 @@ public final class ProcessVM {
         let loaded = try ProgramLoader.load(image, path: shownPath, interpreter: interpreter, arguments: arguments,
                                             environment: environment, into: memory, random: random)
         kernel = LinuxKernel(memory: memory, programBreak: loaded.programBreak, sysroot: sysroot,
-                             executablePath: ProcessVM.absolute(hostPath))
+                             executablePath: ProcessVM.absolute(hostPath), engine: engine)
+        kernel.perfMap = perfMap
         mainThread = try UserThread(kernel: kernel, memory: memory, tid: 0)
         mainThread.hart.enterUserMode(entry: loaded.entry, rootPage: memory.rootPage)
         mainThread.hart.x[2] = loaded.stackPointer

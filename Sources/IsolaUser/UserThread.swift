@@ -34,6 +34,7 @@ final class UserThread: EnvironmentCallHandler, ExceptionHandler, @unchecked Sen
         let clock = GuestClock()
         let context = MachineContext(ram: memory.ram, bus: PhysicalBus(), clock: clock, clint: CLINT(hartCount: 1, clock: clock))
         hart = try Hart(hartID: 0, machine: context, decodeCacheSlots: 256)
+        kernel.prepareEngine(hart)
         hart.environmentCallHandler = self
         hart.exceptionHandler = self
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import IsolaHost
+import IsolaRISCV
 import IsolaUser
 
 struct Exec: ParsableCommand {
@@ -31,6 +32,12 @@ struct Exec: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where the dynamic linker and libraries are (default \(Sysroot.debianCross) when present; \"\" for none).", valueName: "dir"))
     var sysroot: String?
 
+    @Option(name: .long, help: ArgumentHelp("How the program's code runs: jit (the translator, the default on x86-64 Linux) or interpreter.", valueName: "jit|interpreter"))
+    var engine: ExecutionEngine = .hostDefault
+
+    @Flag(name: .long, help: "Write /tmp/perf-PID.map naming translated code by guest address, for 'perf report'.")
+    var perfMap = false
+
     @Option(name: .customLong("argv0"), help: ArgumentHelp("The program's argv[0] (default: PROGRAM).", valueName: "name"))
     var argumentZero: String?
 
@@ -49,17 +56,20 @@ struct Exec: ParsableCommand {
         let vm: ProcessVM
         do {
             vm = try ProcessVM(path: program, arguments: ([argumentZero ?? program] + arguments).map { Array($0.utf8) },
-                               environment: HostEnvironment.all.map { Array($0.utf8) }, sysroot: Sysroot(root))
+                               environment: HostEnvironment.all.map { Array($0.utf8) }, sysroot: Sysroot(root),
+                               engine: engine, perfMap: perfMap)
         } catch {
             fail("\(error)")
         }
         if strace { vm.kernel.trace = .standardError }
+        if let notice = vm.kernel.engineNotice { HostOutput.standardError.write("isola: \(notice)\n") }
         for name in denySyscall where !vm.kernel.deny(name) {
             fail("--deny-syscall: unknown system call '\(name)'")
         }
         vm.kernel.policy = rules
         // An execve'd program runs under the same monitor.
-        var command = ["exec", "--sysroot=" + root]
+        var command = ["exec", "--sysroot=" + root, "--engine=" + engine.rawValue]
+        if perfMap { command.append("--perf-map") }
         if strace { command.append("--strace") }
         for name in denySyscall { command.append("--deny-syscall=" + name) }
         if let policy { command.append("--policy=" + (policy.hasPrefix("/") ? policy : (HostDirectory.current ?? ".") + "/" + policy)) }

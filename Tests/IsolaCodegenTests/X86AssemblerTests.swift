@@ -181,7 +181,7 @@ import Testing
         let text = try Self.disassemble(a.finish())
         // objdump prints targets relative to the start of the file (origin 0x1000 = file offset 0).
         #expect(text == [
-            "push rbx", "push r15", "jne 0x18", "jmp 0x0", "jmp 0x0", "jl 0x1000",
+            "push rbx", "push r15", "jne 0x19", "jmp 0x0", "jmp 0x0", "jl 0x1000",
             "jmp rsi", "jmp QWORD PTR [rcx+0x8]", "call rax", "pop r15", "pop rbx", "ret",
         ])
     }

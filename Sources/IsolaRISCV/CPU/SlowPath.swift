@@ -70,12 +70,7 @@ extension Hart {
         case .sfenceVMA:
             if privilege == .user || (privilege == .supervisor && mstatus & MStatus.tvm != 0) { return illegal(inst) }
             // With a superpage cached as 4 KiB pieces, one address is not enough to find them all.
-            if inst.rs1 == 0 || superpageCached {
-                flushTLB()
-            } else {
-                tlb.flush(virtualPage: a >> 12)
-                translator?.jumpCache.flush(virtualPage: a >> 12)
-            }
+            if inst.rs1 == 0 || superpageCached { flushTLB() } else { tlb.flush(virtualPage: a >> 12) }
             self.pc = pc &+ 4
             return .jump
         case .csrrw, .csrrs, .csrrc, .csrrwi, .csrrsi, .csrrci:

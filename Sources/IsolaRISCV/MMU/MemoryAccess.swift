@@ -24,7 +24,6 @@ extension Hart {
 
     func flushTLB() {
         tlb.flushAll(keeping: [readTLB, writeTLB, fetchTLB])
-        translator?.jumpCache.flushAll()
         superpageCached = false
     }
 
@@ -190,7 +189,8 @@ extension Hart {
         let ppn = pagePA >> 12
         let (entries, evicted) = decodeCache.page(for: ppn)
         if let evicted {
-            tlb.flushFetch()
+            // Only the evicted page's fetch entries point at the recycled slot.
+            tlb.flush(physicalPage: evicted, access: .fetch)
             clearCodeFlag(physicalPage: evicted)
         }
         markCode(physicalPage: ppn)

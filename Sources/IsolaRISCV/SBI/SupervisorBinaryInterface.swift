@@ -130,8 +130,9 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
             guard exchanged else { return (.alreadyAvailable, 0) }
             target.kick()
             return (.success, 0)
-        case 1:  // hart_stop()
+        case 1:  // hart_stop(): the call does not return; the run loop parks the hart at once
             hart.hsmState.store(HartState.stopped.rawValue, ordering: .releasing)
+            hart.post(ExitRequest.wake)
             return (.success, 0)
         case 2:  // hart_get_status(hartid)
             guard a[0] < UInt64(harts.count) else { return (.invalidParameter, 0) }

@@ -17,7 +17,13 @@ extension Hart {
                 executeBlock(budget: 1)
                 return
             }
-            switch translator.run(code, state: state) {
+            let exit = translator.run(code, state: state)
+            if translator.stopTranslating {
+                disableTranslation()
+                if exit == .trap { pc = takePendingTrap(at: pc) }
+                return
+            }
+            switch exit {
             case .trap:
                 pc = takePendingTrap(at: pc)
             case .helperExit:
@@ -28,11 +34,30 @@ extension Hart {
         }
     }
 
+    /// Runs up to `budget` instructions with this hart's engine (a translated unit
+    /// runs whole once started), without the run loop's interrupt and exit-request
+    /// handling: for tests and embedders that drive a hart step by step.
+    public func execute(budget: Int) {
+        if translator != nil { executeTranslated(budget: budget) } else { executeBlock(budget: budget) }
+    }
+
     /// Makes the hart run translated code with a code cache of `codeCacheBytes`;
     /// throws when the host refuses executable memory.
     public func enableTranslation(codeCacheBytes: Int, perfMap: Bool = false) throws {
         translator = try Translator(codeCacheBytes: codeCacheBytes, perfMap: perfMap)
         updateTranslationContext()
+    }
+
+    /// In the child of a host fork (a process VM's fork): takes a private copy of
+    /// the code cache, which the parent shares until then; if that fails the hart
+    /// goes on with the interpreter once the code it is running returns.
+    public func detachTranslationAfterFork() {
+        guard let translator else { return }
+        do {
+            try translator.cache.memory.detachFromParent(keeping: translator.cache.used)
+        } catch {
+            translator.stopTranslating = true
+        }
     }
 
     /// Back to the interpreter alone.

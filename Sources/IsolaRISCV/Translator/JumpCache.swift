@@ -1,83 +1,89 @@
+import IsolaHost
+
 /// Guest virtual pc -> host code of its unit, per fetch privilege: what
 /// generated code probes inline (the lookup stub) to go from one unit to the
 /// next without leaving host code.
 ///
-/// A slot is 16 bytes: the guest pc (the tag; `empty` never matches, as pcs
-/// are even) and the unit's code address. The slot of a pc takes 6 bits from
-/// its page and 6 from its offset, so the slots of one page are 64 known ones
-/// and `sfence.vma` of one page clears just those (QEMU's tb_jmp_cache does the same).
-/// An entry is valid while the fetch TLB would map the pc the same way: the
-/// cache is flushed wherever the fetch TLB is.
+/// A slot is 32 bytes: the guest pc (the tag; `empty` never matches, as pcs
+/// are even), the unit's code address and the physical page the unit was made
+/// from.
+///
+/// An entry is used only while the fetch TLB maps its pc's page to the entry's
+/// physical page (the lookup checks both), so TLB flushes (`sfence.vma`, `satp`)
+/// need not touch this cache: a remapped page simply stops matching, and the
+/// first fetch after a flush refills the TLB once for the whole page.
 final class JumpCache {
-    static let slotCount = 4096
-    static let pageShift = 6          // (pc >> 6) & 0xFC0: page bits 12...17 to slot bits 6...11
-    static let pageMask = 0xFC0
-    static let offsetMask = 0x3F      // (pc >> 1) & 0x3F: offset bits 1...6 to slot bits 0...5
-    static let empty: UInt64 = .max
+    static let slotCount = 16384
+    /// slot = ((pc >> 1) ^ (pc >> highShift)) & slotMask: 32 KiB of straight code never
+    /// collides with itself, and the higher bits spread the rest.
+    static let highShift = 15
+    static let slotMask = slotCount - 1
+    /// An empty slot is all zeros: its physical page 0 is never RAM, so no fetch TLB entry matches it.
+    static let empty: UInt64 = 0
     /// One table for each privilege encoding 0...3 (2 is never used).
     static let tableCount = 4
+    /// UInt64 words per slot: tag, code, physical page, padding.
+    static let slotWords = 4
+    /// log2 of the slot's bytes.
+    static let slotShift = 5
+    static let tableWords = slotCount * slotWords
 
+    /// Zero-filled on demand, so a hart pays host memory only for the slots it uses.
+    private let mapping: MemoryMapping
     let storage: UnsafeMutablePointer<UInt64>
     /// Which tables may hold entries.
     private var used: UInt8 = 0
+    /// Whole-cache flushes so far (each makes every next unit a lookup miss once).
+    private(set) var flushes = 0
 
-    init() {
-        storage = .allocate(capacity: JumpCache.tableCount * JumpCache.slotCount * 2)
-        for i in 0..<(JumpCache.tableCount * JumpCache.slotCount) {
-            storage[2 * i] = JumpCache.empty
-            storage[2 * i + 1] = 0
-        }
+    init() throws {
+        mapping = try MemoryMapping(byteCount: JumpCache.tableCount * JumpCache.tableWords * 8)
+        // SAFETY: the mapping is zero-filled, sized for every table, and lives as long as this object.
+        storage = mapping.base.bindMemory(to: UInt64.self, capacity: JumpCache.tableCount * JumpCache.tableWords)
     }
-
-    deinit { storage.deallocate() }
 
     @inline(__always)
     static func slot(_ pc: UInt64) -> Int {
-        Int(((pc >> UInt64(pageShift)) & UInt64(pageMask)) | ((pc >> 1) & UInt64(offsetMask)))
+        Int(((pc >> 1) ^ (pc >> UInt64(highShift))) & UInt64(slotMask))
     }
 
     /// The table generated code probes while the hart fetches at `privilege`.
     func table(_ privilege: PrivilegeMode) -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer(storage + Int(privilege.rawValue) * JumpCache.slotCount * 2)
+        UnsafeMutableRawPointer(storage + Int(privilege.rawValue) * JumpCache.tableWords)
     }
 
     @inline(__always)
-    func lookup(_ pc: UInt64, privilege: PrivilegeMode) -> UInt64? {
-        let p = storage + (Int(privilege.rawValue) * JumpCache.slotCount + JumpCache.slot(pc)) * 2
-        return p[0] == pc ? p[1] : nil
+    private func entry(_ pc: UInt64, _ privilege: PrivilegeMode) -> UnsafeMutablePointer<UInt64> {
+        storage + Int(privilege.rawValue) * JumpCache.tableWords + JumpCache.slot(pc) * JumpCache.slotWords
     }
 
-    func insert(_ pc: UInt64, code: UInt64, privilege: PrivilegeMode) {
+    /// The unit's code and physical page for `pc`, if the slot holds it.
+    @inline(__always)
+    func lookup(_ pc: UInt64, privilege: PrivilegeMode) -> (code: UInt64, physicalPage: UInt64)? {
+        let p = entry(pc, privilege)
+        return p[0] == pc ? (p[1], p[2]) : nil
+    }
+
+    func insert(_ pc: UInt64, code: UInt64, physicalPage: UInt64, privilege: PrivilegeMode) {
         used |= 1 << privilege.rawValue
-        let p = storage + (Int(privilege.rawValue) * JumpCache.slotCount + JumpCache.slot(pc)) * 2
+        let p = entry(pc, privilege)
         p[0] = pc
         p[1] = code
+        p[2] = physicalPage
     }
 
-    /// Drops one entry of each table if it still names `code` for `pc`.
+    /// Drops the entry of each table if it still names `code` for `pc`.
     func remove(_ pc: UInt64, code: UInt64) {
         for t in 0..<JumpCache.tableCount where used & (1 << UInt8(t)) != 0 {
-            let p = storage + (t * JumpCache.slotCount + JumpCache.slot(pc)) * 2
+            let p = storage + t * JumpCache.tableWords + JumpCache.slot(pc) * JumpCache.slotWords
             if p[0] == pc && p[1] == code { p[0] = JumpCache.empty }
         }
     }
 
+    /// Empties every table, giving their memory back to the host.
     func flushAll() {
-        for t in 0..<JumpCache.tableCount where used & (1 << UInt8(t)) != 0 {
-            let base = storage + t * JumpCache.slotCount * 2
-            for i in 0..<JumpCache.slotCount { base[2 * i] = JumpCache.empty }
-        }
+        flushes += 1
+        if used != 0 { mapping.discard(offset: 0, length: mapping.byteCount) }
         used = 0
-    }
-
-    /// Drops every entry for pcs on one virtual page.
-    func flush(virtualPage vpn: UInt64) {
-        let first = JumpCache.slot(vpn << 12)
-        for t in 0..<JumpCache.tableCount where used & (1 << UInt8(t)) != 0 {
-            let base = storage + t * JumpCache.slotCount * 2
-            for s in first..<(first + JumpCache.offsetMask + 1) where base[2 * s] >> 12 == vpn {
-                base[2 * s] = JumpCache.empty
-            }
-        }
     }
 }

@@ -22,22 +22,34 @@ final class Translator {
         let code: UInt64
         /// Physical bytes [start, end) of guest code the unit was made from.
         let physicalEnd: UInt64
+        /// The guest code itself, to tell after a `fence.i` whether the unit still holds.
+        let guestBytes: [UInt8]
+        /// The `fence.i` epoch in which the unit was last known to match memory.
+        var epoch: UInt64
     }
 
     let cache: CodeCache
-    let jumpCache = JumpCache()
-    private var units: [Key: Unit] = [:]
+    let jumpCache: JumpCache
+    private var units = UnitTable()
     /// The units made from each physical page, to invalidate them when it changes.
     private var unitsByPage: [UInt64: [Key]] = [:]
     /// Bumped whenever a unit is invalidated, so a store helper can tell that its
     /// store changed translated code.
     private(set) var invalidations: UInt64 = 0
+    /// Bumped by every `fence.i`: a unit from an older epoch is compared with memory
+    /// before it runs again (memory may have changed where this hart could not see
+    /// it: another hart's store, a device's DMA), and kept when it still matches.
+    private var epoch: UInt64 = 0
     var statistics = TranslatorStatistics()
     let perfMap: PerfMap?
+    /// Set when the cache cannot be used any more (a fork's copy failed): the hart
+    /// goes back to the interpreter once the code it runs returns.
+    var stopTranslating = false
 
     init(codeCacheBytes: Int, perfMap: Bool) throws {
         precondition(MemoryLayout<TLBEntry>.stride.nonzeroBitCount == 1, "TLB entries are probed with a shift")
         cache = try CodeCache(byteCount: codeCacheBytes, backend: X86Backend.self)
+        jumpCache = try JumpCache()
         self.perfMap = perfMap ? PerfMap.shared : nil
     }
 
@@ -46,43 +58,63 @@ final class Translator {
     /// instruction across a page end): the interpreter takes that instruction.
     @inline(__always)
     func code(at pc: UInt64, hart: Hart) -> UInt64? {
-        if let code = jumpCache.lookup(pc, privilege: hart.privilege) { return code }
+        let vpn = pc >> 12
+        if let (code, ppn) = jumpCache.lookup(pc, privilege: hart.privilege) {
+            let e = hart.fetchTLB[Int(vpn & SoftTLB.indexMask)]
+            if e.tag == vpn && e.physicalPage == ppn { return code }
+        }
         return codeSlow(at: pc, hart: hart)
     }
 
     @inline(never)
     private func codeSlow(at pc: UInt64, hart: Hart) -> UInt64? {
         guard let entry = hart.fetchEntry(pc) else { return nil }
+        // The jump cache's entry may only have missed the TLB (flushed since): check its page.
+        if let (code, ppn) = jumpCache.lookup(pc, privilege: hart.privilege), ppn == entry.physicalPage { return code }
         let key = Key(virtualPC: pc, physicalPC: entry.physicalPage << 12 | (pc & 0xFFF))
         let code: UInt64
-        if let unit = units[key] {
+        if let unit = units[key], unit.epoch == epoch || stillMatches(unit, key: key, hart: hart) {
             code = unit.code
         } else {
             guard let made = translate(key, entry: entry, hart: hart) else { return nil }
             code = made
         }
-        // A page that PMP splits is never in the fetch TLB; its fetches must keep being checked.
-        let vpn = pc >> 12
-        if hart.fetchTLB[Int(vpn & SoftTLB.indexMask)].tag == vpn {
-            jumpCache.insert(pc, code: code, privilege: hart.privilege)
-        }
+        // A page that PMP splits is never in the fetch TLB, so the lookup never takes its entry.
+        jumpCache.insert(pc, code: code, physicalPage: entry.physicalPage, privilege: hart.privilege)
         return code
     }
 
-    /// The guest instructions of the unit at `key`, read through the decode cache.
+    /// Whether memory still holds the code `unit` was made from (after a `fence.i`);
+    /// if so it joins the current epoch, if not it is dropped.
+    private func stillMatches(_ unit: Unit, key: Key, hart: Hart) -> Bool {
+        // SAFETY: units are made only from RAM, and their bytes lie inside one page of it.
+        let host = UnsafeRawPointer(hart.machine.ram.hostPointer(key.physicalPC))
+        let same = unit.guestBytes.withUnsafeBytes { memcmpEqual($0.baseAddress.unsafelyUnwrapped, host, $0.count) }
+        if same {
+            units.setEpoch(epoch, of: key)
+        } else {
+            units.remove(key)
+            jumpCache.remove(key.virtualPC, code: unit.code)
+            statistics.invalidatedUnits += 1
+        }
+        return same
+    }
+
+    /// The guest instructions of the unit at `key`, decoded from memory (not the
+    /// decode cache, which may hold what a `fence.i` has not yet made it forget).
     private func plan(_ key: Key, entry: TLBEntry, hart: Hart) -> UnitPlan {
         var plan = UnitPlan(startPC: key.virtualPC)
-        // SAFETY: fetch entries always carry their decode-cache page.
-        let page = entry.decoded.unsafelyUnwrapped
         var pc = key.virtualPC
         while plan.instructions.count < UnitPlan.maximumInstructions && pc >> 12 == key.virtualPC >> 12 {
-            // SAFETY: the fetch entry maps this virtual page to RAM; a 2-byte read stays in the page.
-            let low = UnsafeRawPointer(bitPattern: UInt(pc &+ entry.addend)).unsafelyUnwrapped.loadUnaligned(as: UInt16.self)
-            if low & 3 == 3 && pc & 0xFFF == 0xFFE { break }  // crosses the page end: the interpreter's
-            var inst = page[Int((pc & 0xFFF) >> 1)]
-            if inst.opcode == .undecoded {
-                guard let decoded = hart.decode(at: pc, entry: entry, page: page) else { break }
-                inst = decoded
+            // SAFETY: the fetch entry maps this virtual page to RAM; reads stay in the page.
+            let host = UnsafeRawPointer(bitPattern: UInt(pc &+ entry.addend)).unsafelyUnwrapped
+            let low = host.loadUnaligned(as: UInt16.self)
+            let inst: DecodedInstruction
+            if low & 3 != 3 {
+                inst = CompressedDecoder.decode(low)
+            } else {
+                if pc & 0xFFF == 0xFFE { break }  // crosses the page end: the interpreter's
+                inst = Decoder.decode(host.loadUnaligned(as: UInt32.self))
             }
             plan.instructions.append(UnitPlan.Instruction(pc: pc, decoded: inst))
             if UnitPlan.endsUnit(inst.opcode) { break }
@@ -104,7 +136,11 @@ final class Translator {
             bytes = X86Backend.compile(plan, origin: address, runtime: cache.runtime)
             guard cache.append(bytes) else { return nil }
         }
-        units[key] = Unit(code: address, physicalEnd: key.physicalPC &+ plan.guestByteCount)
+        // SAFETY: as in `plan`, the unit's guest bytes lie in the fetch entry's page.
+        let guest = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(key.virtualPC &+ entry.addend)),
+                                           count: Int(plan.guestByteCount))
+        units.insert(Unit(code: address, physicalEnd: key.physicalPC &+ plan.guestByteCount, guestBytes: Array(guest), epoch: epoch),
+                     for: key)
         let ppn = key.physicalPC >> 12
         unitsByPage[ppn, default: []].append(key)
         hart.markTranslated(physicalPage: ppn)
@@ -128,7 +164,7 @@ final class Translator {
         for key in keys {
             guard let unit = units[key] else { continue }
             if key.physicalPC < end && pa < unit.physicalEnd {
-                units[key] = nil
+                units.remove(key)
                 jumpCache.remove(key.virtualPC, code: unit.code)
                 invalidations &+= 1
                 statistics.invalidatedUnits += 1
@@ -144,14 +180,21 @@ final class Translator {
         }
     }
 
-    /// Forgets every unit (`fence.i`, a restore). The code stays in the cache,
-    /// unreachable, until the cache fills: this may run inside a helper called
-    /// from generated code, which must not be overwritten under it.
+    /// `fence.i` (and a restore): every unit must be checked against memory before
+    /// it runs again. This may run inside a helper called from generated code, so
+    /// no code is freed here.
     func invalidateAll(hart: Hart) {
-        if units.isEmpty { return }
+        statistics.fenceInstructionEpochs += 1
+        if units.count == 0 { return }
+        epoch &+= 1
+        jumpCache.flushAll()
+        invalidations &+= 1
+    }
+
+    /// Forgets every unit: their code stays in the cache, unreachable.
+    private func dropAll(hart: Hart) {
         for ppn in unitsByPage.keys { hart.clearTranslatedFlag(physicalPage: ppn) }
-        statistics.invalidatedUnits += units.count
-        units.removeAll(keepingCapacity: true)
+        units.removeAll()
         unitsByPage.removeAll(keepingCapacity: true)
         jumpCache.flushAll()
         invalidations &+= 1
@@ -160,7 +203,7 @@ final class Translator {
     /// Forgets every unit and starts the code cache again (it is full). Only the
     /// dispatcher calls this, never code running in the cache.
     private func flushAll(hart: Hart) {
-        invalidateAll(hart: hart)
+        dropAll(hart: hart)
         cache.reset()
         statistics.flushes += 1
     }
@@ -168,7 +211,7 @@ final class Translator {
     /// Forgets every unit and gives the code cache's memory back to the host (an idle
     /// VM); called between blocks, never from generated code.
     func discard(hart: Hart) {
-        invalidateAll(hart: hart)
+        dropAll(hart: hart)
         cache.discard()
     }
 
@@ -182,9 +225,25 @@ final class Translator {
         return exit
     }
 
+    /// `memcmp(a, b, count) == 0`, without a call per byte.
+    @inline(__always)
+    private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
+    }
+
     var currentStatistics: TranslatorStatistics {
         var s = statistics
         s.codeCacheBytes = cache.unitBytes
+        s.jumpCacheFlushes = jumpCache.flushes
         return s
     }
 }

@@ -7,6 +7,10 @@ public struct TranslatorStatistics: Sendable {
     public var translationNanoseconds: UInt64 = 0
     public var flushes = 0
     public var invalidatedUnits = 0
+    /// Times the jump cache was emptied (a TLB flush, `fence.i`).
+    public var jumpCacheFlushes = 0
+    /// `fence.i`s (and remote ones): each makes every unit be compared with memory before it runs again.
+    public var fenceInstructionEpochs = 0
     /// Instructions the interpreter ran because no unit could start there (one crossing a page end).
     public var interpretedInstructions = 0
     /// Exits of generated code, by `UnitExit` (indexed by raw value).
@@ -23,6 +27,8 @@ public struct TranslatorStatistics: Sendable {
         translationNanoseconds += other.translationNanoseconds
         flushes += other.flushes
         invalidatedUnits += other.invalidatedUnits
+        jumpCacheFlushes += other.jumpCacheFlushes
+        fenceInstructionEpochs += other.fenceInstructionEpochs
         interpretedInstructions += other.interpretedInstructions
         codeCacheBytes += other.codeCacheBytes
         for i in exits.indices { exits[i] += other.exits[i] }

@@ -26,6 +26,7 @@ extension LinuxKernel {
             return pid
         }
         // The child: only this thread came across.
+        thread.hart.detachTranslationAfterFork()
         thread.tid = HostSystemCall.invoke(SystemCallTable.host(178))
         threads = [thread.tid: thread]
         if flags & CloneFlag.childSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(thread.tid)), at: childTID) }
