@@ -41,7 +41,7 @@ struct Restore: ParsableCommand {
             let vm: VirtualMachine
             do {
                 output = try session.consoleOutput()
-                vm = try VirtualMachine(restoring: restore.snapshot, configuration: restore.configuration, boot: restore.boot,
+                vm = try VirtualMachine(restoring: restore.snapshot, configuration: session.applying(to: restore.configuration), boot: restore.boot,
                                         clock: clockMode, console: output, logger: session.logger())
                 try restore.commit()
                 vm.install(policy: restore.file.policy)
