@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make bench, make validate.
+# and a few more: make build, make guests, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images run test bench validate clean
+.PHONY: all setup build guests images run test fuzz bench validate clean
 
 all: build
 
@@ -33,6 +33,15 @@ images: setup
 test: guests images
 	swift build -c release --build-tests
 	swift test -c release --skip-build
+
+# The translator against the interpreter on random instruction streams, for as long
+# as SECONDS says (make test runs a fixed budget of the same tester). FIRST_SEED picks
+# where to start, so two runs need not repeat each other.
+SECONDS ?= 600
+FIRST_SEED ?= 1
+fuzz: setup
+	swift build -c release --build-tests
+	ISOLA_DIFF_SECONDS=$(SECONDS) ISOLA_DIFF_FIRST_SEED=$(FIRST_SEED) swift test -c release --skip-build --filter DifferentialTests.randomStreamsAgreeUnitByUnit
 
 bench: build guests images
 	Benchmarks/cpu-mips.sh

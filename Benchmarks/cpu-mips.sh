@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interpreter speed on a CPU-bound integer loop (Benchmarks/guests/cpu-loop.S),
-# in Isola and in qemu-system-riscv64 (TCG JIT) on the same guest, same run.
+# Engine speed on a CPU-bound integer loop (Benchmarks/guests/cpu-loop.S): Isola's
+# interpreter, Isola's translator and qemu-system-riscv64 (TCG JIT) on the same
+# guest, in the same run.
 #
 # Each engine runs the loop at two sizes; MIPS comes from the difference, so
 # start-up (process, QEMU's machine setup) cancels out:
@@ -42,15 +43,19 @@ mips() {  # t_short t_long
     echo "($(instructions $LONG) - $(instructions $SHORT)) / ($2 - $1) / 1000000" | bc -l
 }
 
-isola_short=$(best_time "$isola" run --bios "$work/loop-$SHORT.elf")
-isola_long=$(best_time "$isola" run --bios "$work/loop-$LONG.elf")
+interp_short=$(best_time "$isola" run --engine interpreter --bios "$work/loop-$SHORT.elf")
+interp_long=$(best_time "$isola" run --engine interpreter --bios "$work/loop-$LONG.elf")
+jit_short=$(best_time "$isola" run --engine jit --bios "$work/loop-$SHORT.elf")
+jit_long=$(best_time "$isola" run --engine jit --bios "$work/loop-$LONG.elf")
 qemu_short=$(best_time qemu-system-riscv64 -M virt -nographic -bios "$work/loop-$SHORT.elf")
 qemu_long=$(best_time qemu-system-riscv64 -M virt -nographic -bios "$work/loop-$LONG.elf")
-isola_mips=$(mips "$isola_short" "$isola_long")
+interp_mips=$(mips "$interp_short" "$interp_long")
+jit_mips=$(mips "$jit_short" "$jit_long")
 qemu_mips=$(mips "$qemu_short" "$qemu_long")
 
 printf '\nCPU-bound integer loop, %d instructions (%s, %s)\n\n' "$(instructions $LONG)" "$(uname -m)" "$(date -u +%Y-%m-%d)"
-printf '| engine                          | wall time (s) |   MIPS | Isola / engine |\n'
-printf '|---------------------------------|--------------:|-------:|---------------:|\n'
-printf '| Isola interpreter               | %13.3f | %6.0f | %14.2f |\n' "$isola_long" "$isola_mips" 1
-printf '| qemu-system-riscv64 (TCG JIT)   | %13.3f | %6.0f | %14.2f |\n' "$qemu_long" "$qemu_mips" "$(echo "$isola_mips / $qemu_mips" | bc -l)"
+printf '| engine                          | wall time (s) |   MIPS | engine / QEMU |\n'
+printf '|---------------------------------|--------------:|-------:|--------------:|\n'
+printf '| Isola interpreter               | %13.3f | %6.0f | %13.2f |\n' "$interp_long" "$interp_mips" "$(echo "$interp_mips / $qemu_mips" | bc -l)"
+printf '| Isola translator (--engine jit) | %13.3f | %6.0f | %13.2f |\n' "$jit_long" "$jit_mips" "$(echo "$jit_mips / $qemu_mips" | bc -l)"
+printf '| qemu-system-riscv64 (TCG JIT)   | %13.3f | %6.0f | %13.2f |\n' "$qemu_long" "$qemu_mips" 1

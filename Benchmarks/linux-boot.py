@@ -21,10 +21,11 @@ def image():
     return default_image("linux-boot")
 
 def commands(kernel, initrd, append):
+    linux = ["--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M"]
     return {
-        "Isola, built-in SBI": [ISOLA, "run", "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M"],
-        "Isola, OpenSBI fw_jump": [ISOLA, "run", "--bios", OPENSBI, "--kernel", kernel, "--initrd", initrd,
-                                   "--append", append, "--memory", "256M"],
+        "Isola translator, built-in SBI": [ISOLA, "run", "--engine", "jit"] + linux,
+        "Isola interpreter, built-in SBI": [ISOLA, "run", "--engine", "interpreter"] + linux,
+        "Isola translator, OpenSBI": [ISOLA, "run", "--engine", "jit", "--bios", OPENSBI] + linux,
         "qemu-system-riscv64 -M virt": ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-nographic",
                                         "-kernel", kernel, "-initrd", initrd, "-append", append],
     }
@@ -83,7 +84,7 @@ def main():
     print(f"\nIdle guest at a shell prompt, host CPU over {IDLE_SECONDS:.0f} s\n")
     print("| VM                              | % of one core |")
     print("|---------------------------------|--------------:|")
-    for name in ("Isola, built-in SBI", "qemu-system-riscv64 -M virt"):
+    for name in ("Isola translator, built-in SBI", "Isola interpreter, built-in SBI", "qemu-system-riscv64 -M virt"):
         print(f"| {name:<31} | {idle_cpu(idle[name]):13.2f} |")
 
 if __name__ == "__main__":

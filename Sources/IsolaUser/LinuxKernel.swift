@@ -198,6 +198,7 @@ public final class LinuxKernel: @unchecked Sendable {
         }
         exitStatus = status
         thread.hart.machine.stop()
+        thread.hart.kick()  // the process VM's machine lists no harts to kick
         return 0
     }
 
@@ -207,6 +208,7 @@ public final class LinuxKernel: @unchecked Sendable {
         guard thread === primary && alone else { HostProcess.terminate(bySignal: signal) }
         terminatingSignal = signal
         thread.hart.machine.stop()
+        thread.hart.kick()  // the process VM's machine lists no harts to kick
         thread.hart.pc = 0
     }
 

@@ -50,6 +50,7 @@ final class UserThread: EnvironmentCallHandler, ExceptionHandler, @unchecked Sen
             _ = kernel.futex([clearChildTID, 1, UInt64(Int32.max), 0, 0, 0])  // FUTEX_WAKE, shared, as Linux does
         }
         hart.machine.stop()
+        hart.kick()  // the process VM's machine lists no harts to kick: its thread's hart is told here
     }
 
     func handleEnvironmentCall(hart: Hart, from privilege: PrivilegeMode) -> Bool {

@@ -40,7 +40,9 @@ enum TranslatorHelpers {
     /// Runs one instruction the backend does not compile, in the interpreter.
     static let interpret: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> UInt32 = { block, word0, word1, pc in
         let hart = TranslatorHelpers.hart(block)
-        switch hart.executeSlow(TranslatorHelpers.decode(word0, word1), at: pc, retiredInBlock: 0) {
+        // `instret` counts the unit's instructions before this one; like the interpreter's
+        // block count, the one a CSR read sees includes the reading instruction itself.
+        switch hart.executeSlow(TranslatorHelpers.decode(word0, word1), at: pc, retiredInBlock: 1) {
         case .next: return UInt32(Status.next)
         case .jump: return UInt32(Status.jump)
         case .exit: return UInt32(Status.exit)
