@@ -1,5 +1,6 @@
 import ArgumentParser
 import IsolaHost
+import IsolaRISCV
 import IsolaVMM
 
 struct Create: ParsableCommand {
@@ -19,13 +20,27 @@ struct Create: ParsableCommand {
 
     @OptionGroup var machine: MachineOptions
 
+    @Option(name: .long, help: ArgumentHelp("How the harts run guest code: jit (the translator, the default on x86-64 Linux) or interpreter.", valueName: "jit|interpreter"))
+    var engine: ExecutionEngine?
+
+    @Option(name: .long, help: ArgumentHelp("Bound on the VM's translated code in MiB, split between its harts (default 64).", valueName: "MiB"))
+    var codeCache: Int?
+
+    /// The bundle's configuration: the machine options with the engine choices.
+    private func configuration(name: String) throws -> VMConfigurationFile {
+        var file = try machine.configurationFile(name: name)
+        file.engine = engine?.rawValue
+        file.codeCacheMiB = codeCache
+        return file
+    }
+
     func run() throws {
         try reportingErrors {
             guard machine.name == nil else {
                 throw ValidationError("the bundle's name is its directory's: leave out --name")
             }
             let directory = VMBundle.path(naming: vm)
-            let bundle = try VMBundle.create(directory: directory, configuration: try machine.configurationFile(name: vm))
+            let bundle = try VMBundle.create(directory: directory, configuration: configuration(name: vm))
             HostOutput.standardOutput.write("\(bundle.directory)\n")
         }
     }

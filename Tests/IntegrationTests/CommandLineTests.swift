@@ -119,6 +119,40 @@ import Testing
         expectOneLineError(r, mentioning: "cpus")
     }
 
+    /// `--engine` picks the engine, `--stats` says which ran and what the translator did.
+    @Test func enginesAndTheirStatistics() throws {
+        let hello = GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path
+        let interpreted = try Self.isola(["run", "--engine", "interpreter", "--stats", "--bios", hello])
+        #expect(interpreted.status == 0 && interpreted.stderr.contains("engine interpreter"), "\(interpreted.stderr)")
+        #expect(!interpreted.stderr.contains("translator:"))
+        let translated = try Self.isola(["run", "--engine", "jit", "--stats", "--bios", hello])
+        #expect(translated.status == 0 && translated.stdout == interpreted.stdout)
+        #expect(translated.stderr.contains("engine jit") && translated.stderr.contains("isola: translator: "), "\(translated.stderr)")
+        #expect(!translated.stderr.contains("translator: 0 units"), "\(translated.stderr)")
+        let bad = try Self.isola(["run", "--engine", "fast", "--bios", hello])
+        #expect(bad.status != 0 && bad.stderr.contains("--engine"), "\(bad.stderr)")
+    }
+
+    /// `--perf-map` names every translated unit in /tmp/perf-PID.map, as perf expects.
+    @Test func perfMapNamesTranslatedCode() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["run", "--engine", "jit", "--perf-map", "--console", "none",
+                             "--bios", GuestRunner.isaTestBuild.appendingPathComponent("rv64ui.elf").path]
+        try process.run()
+        process.waitUntilExit()
+        let path = "/tmp/perf-\(process.processIdentifier).map"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count > 20)
+        for line in lines {
+            let fields = line.split(separator: " ")
+            #expect(fields.count >= 3 && UInt64(fields[0], radix: 16) != nil && UInt64(fields[1], radix: 16) != nil
+                    && fields[2].hasPrefix("riscv:0x8"), "\(line)")
+        }
+    }
+
     @Test func traceShowsRetiredInstructions() throws {
         let r = try Self.isola(["run", "--trace", "--bios", GuestRunner.isaTestBuild.appendingPathComponent("uart-hello.elf").path])
         #expect(r.status == 0)

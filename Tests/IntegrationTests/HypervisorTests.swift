@@ -12,6 +12,8 @@ import Testing
         #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("good")).status == 201)
         let refusals: [(String, String, String?, Int, String?)] = [
             ("POST", "/vms", "{\"name\":\"x\",\"memry\":\"64M\"}", 400, "memry"),
+            ("POST", "/vms", "{\"name\":\"x\",\"engine\":\"fast\"}", 400, "engine"),
+            ("POST", "/vms", "{\"name\":\"x\",\"codeCacheMiB\":0}", 400, "codeCacheMiB"),
             ("POST", "/vms", "{\"name\":\"x\",\"cap\":\"half\"}", 400, "cap"),
             ("POST", "/vms", "{\"name\":\"x\",\"vcpus\":0}", 400, "vcpus"),
             ("POST", "/vms", "{\"name\":\"x\",\"memory\":\"12Q\"}", 400, "memory"),

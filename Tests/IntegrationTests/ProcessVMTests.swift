@@ -77,8 +77,16 @@ import Testing
     }
 
     /// Programs that check themselves and print "ok": processes, pipes, threads, signals,
-    /// clocks and floating point, each linked statically and dynamically (from the sysroot).
-    @Test(arguments: ["forkexec", "pipes", "threads", "signals", "clocks", "floats"].flatMap { [$0, $0 + "-dynamic"] })
+    /// clocks, floating point and code the program writes and runs, each linked statically
+    /// and dynamically (from the sysroot).
+    /// The same programs under the interpreter alone: the reference the translator must match.
+    @Test(arguments: ["forkexec", "pipes", "threads", "signals", "clocks", "floats", "jitcode"])
+    func selfCheckingProgramInterpreted(_ name: String) throws {
+        let r = try Self.exec(["--engine", "interpreter", Self.program(name)])
+        #expect(r.output == "ok\n" && r.status == 0, "\(name): \(r.output)")
+    }
+
+    @Test(arguments: ["forkexec", "pipes", "threads", "signals", "clocks", "floats", "jitcode"].flatMap { [$0, $0 + "-dynamic"] })
     func selfCheckingProgram(_ name: String) throws {
         let r = try Self.exec([Self.program(name)])
         #expect(r.output == "ok\n", "\(name): \(r.output)")

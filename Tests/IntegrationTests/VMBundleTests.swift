@@ -76,6 +76,8 @@ import Testing
             (#"{"version": 1, "name": "bad", "memory": "64M", "cpus": 1, "disks": [{"format": "raw"}], "networks": []}"#, "disks[0].path: missing"),
             (#"{"version": 1, "name": "bad", "memory": "64M", "cpus": 0, "disks": [], "networks": []}"#, "cpus"),
             (#"{"version": 1, "name": "bad", "memory": "64M", "cpus": 1, "disks": [], "networks": ["bridge:x"]}"#, "networks[0]"),
+            (#"{"version": 1, "name": "bad", "memory": "64M", "cpus": 1, "disks": [], "networks": [], "engine": "fast"}"#, "engine: 'fast'"),
+            (#"{"version": 1, "name": "bad", "memory": "64M", "cpus": 1, "disks": [], "networks": [], "codeCacheMiB": 4096}"#, "codeCacheMiB"),
             ("not json", "not a JSON object"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: bundle + "/config.json"))

@@ -16,6 +16,8 @@ enum APIRequests {
         file.initrd = try fields.string("initrd")
         file.append = try fields.string("append")
         file.bios = try fields.string("bios")
+        file.engine = try fields.string("engine")
+        file.codeCacheMiB = try fields.integer("codeCacheMiB")
         if case let .array(disks)? = fields.value("disks") {
             for (i, disk) in disks.enumerated() {
                 var d = try JSONFields(disk, field: "disks[\(i)]")

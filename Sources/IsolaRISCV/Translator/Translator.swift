@@ -212,6 +212,8 @@ final class Translator {
     /// VM); called between blocks, never from generated code.
     func discard(hart: Hart) {
         dropAll(hart: hart)
+        units = UnitTable()
+        unitsByPage = [:]
         cache.discard()
     }
 

@@ -21,7 +21,7 @@ struct UnitTable {
     private(set) var units: [Translator.Unit] = []
     private var freeIndices: [Int32] = []
 
-    init(capacity: Int = 1 << 14) {
+    init(capacity: Int = 1 << 10) {
         slots = [Slot](repeating: Slot(virtualPC: 0, physicalPC: 0, index: UnitTable.empty), count: capacity)
         mask = capacity - 1
     }

@@ -42,6 +42,10 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
     public var restart: String?
     /// The interposition policy: what the VM's interposer allows, denies, audits or rate-limits.
     public var policy: InterpositionPolicy?
+    /// How the harts run guest code: "jit" or "interpreter" (absent: the host's default, jit on x86-64 Linux).
+    public var engine: String?
+    /// The bound on the VM's translated code in MiB, split between its harts (absent: 64).
+    public var codeCacheMiB: Int?
 
     public static let restartPolicies = ["never", "on-failure", "always"]
 
@@ -115,6 +119,18 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         }
         configuration.hartCount = cpus
         configuration.name = name
+        if let engine {
+            guard let known = ExecutionEngine(rawValue: engine) else {
+                throw .invalidConfiguration(field: "engine", reason: "'\(engine)': expected jit or interpreter")
+            }
+            configuration.engine = known
+        }
+        if let codeCacheMiB {
+            guard (1...1024).contains(codeCacheMiB) else {
+                throw .invalidConfiguration(field: "codeCacheMiB", reason: "\(codeCacheMiB): must be between 1 and 1024")
+            }
+            configuration.codeCacheBytes = codeCacheMiB << 20
+        }
         configuration.disks = []
         for (i, disk) in disks.enumerated() {
             var format: DiskImageFormat?
