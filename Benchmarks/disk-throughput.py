@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sequential disk throughput inside the guest, Isola beside qemu-system-riscv64.
+"""Sequential disk throughput inside the guest: Isola's translator and interpreter beside qemu-system-riscv64.
 
 Both boot the default image with one raw disk image as a virtio-blk device on
 virtio-mmio (QEMU with cache=writeback: like Isola, host page cache and fsync on
@@ -22,8 +22,8 @@ def run(engine, kernel, initrd, disk, fmt="raw"):
     script = (f"dd if=/dev/zero of=/dev/vda bs=1M count={SIZE_MB} oflag=direct 2>&1 | sed 's/^/W /'; "
               f"dd if=/dev/vda of=/dev/null bs=1M count={SIZE_MB} iflag=direct 2>&1 | sed 's/^/R /'")
     append = f'console=ttyS0 quiet ISOLA_CMD="{script}"'
-    if engine == "isola":
-        cmd = [ISOLA, "run", "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M", "--disk", f"{disk},format={fmt}"]
+    if engine in ("jit", "interpreter"):
+        cmd = [ISOLA, "run", "--engine", engine, "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M", "--disk", f"{disk},format={fmt}"]
     else:
         cmd = ["qemu-system-riscv64", "-M", "virt", "-m", "256M", "-nographic", "-kernel", kernel, "-initrd", initrd,
                "-append", append, "-drive", f"file={disk},format={fmt},if=none,id=d0,cache=writeback",
@@ -52,17 +52,17 @@ def main():
             return path
         for fmt in ("raw", "qcow2"):
             results = {}
-            for engine in ("isola", "qemu"):
+            for engine in ("jit", "interpreter", "qemu"):
                 runs = [run(engine, kernel, initrd, raw if fmt == "raw" else fresh_qcow2(), fmt) for _ in range(RUNS)]
                 results[engine] = {k: statistics.median(r[k] for r in runs) for k in ("W", "R")}
             for kind, name in (("W", "write"), ("R", "read")):
-                rows.append((fmt, name, results["isola"][kind], results["qemu"][kind]))
+                rows.append((fmt, name, results["jit"][kind], results["interpreter"][kind], results["qemu"][kind]))
     print(f"\nvirtio-blk sequential I/O in the guest, dd bs=1M direct, {SIZE_MB} MiB, median of {RUNS} "
           f"({os.uname().machine}, {time.strftime('%Y-%m-%d')})\n")
-    print("| image | direction | Isola (MB/s) | QEMU (MB/s) | Isola / QEMU |")
-    print("|-------|-----------|-------------:|------------:|-------------:|")
-    for fmt, name, i, q in rows:
-        print(f"| {fmt:<5} | {name:<9} | {i:12.1f} | {q:11.1f} | {i / q:12.2f} |")
+    print("| image | direction | Isola translator (MB/s) | Isola interpreter (MB/s) | QEMU (MB/s) | translator / QEMU | interpreter / QEMU |")
+    print("|-------|-----------|------------------------:|-------------------------:|------------:|------------------:|-------------------:|")
+    for fmt, name, j, i, q in rows:
+        print(f"| {fmt:<5} | {name:<9} | {j:23.1f} | {i:24.1f} | {q:11.1f} | {j / q:17.2f} | {i / q:18.2f} |")
 
 if __name__ == "__main__":
     main()

@@ -4,16 +4,18 @@
 The programs are the project's own (Benchmarks/user-programs/*.c, built static
 with riscv64-linux-gnu-gcc -O2): an integer loop, SHA-256 over 64 MiB, libc
 qsort of 10M ints, the n-body simulation in double precision, and the static
-BusyBox of the guest image gzip-ing a 32 MiB text file. Each runs under both
-engines in the same run; the time is wall-clock from process start to exit,
-best of RUNS. The outputs of the two engines must be identical, or the
-benchmark stops: it measures the same work or nothing.
+BusyBox of the guest image gzip-ing a 32 MiB text file. Each runs under Isola's
+translator, Isola's interpreter and qemu-riscv64 in the same run; the time is
+wall-clock from process start to exit, best of RUNS. The outputs must be
+identical, or the benchmark stops: it measures the same work or nothing.
+ENGINES=jit skips the interpreter.
 """
 import glob, os, subprocess, sys, tempfile, time
 
 from benchlib import ISOLA, ROOT, default_image
 
 RUNS = int(os.environ.get("RUNS", "1"))
+ENGINES = os.environ.get("ENGINES", "jit,interpreter").split(",")
 PROGRAMS = ["intloop", "sha256", "qsort", "nbody"]
 
 def build(work):
@@ -50,16 +52,20 @@ def main():
         jobs = [(name, [os.path.join(work, name)]) for name in PROGRAMS]
         jobs.append(("busybox gzip 32 MiB", [busybox, "gzip", "-c", text]))
         for name, program in jobs:
-            isola, isola_out = timed([ISOLA, "exec"] + program)
             qemu, qemu_out = timed(["qemu-riscv64"] + program)
-            if isola_out != qemu_out:
-                sys.exit(f"process-vm: {name}: outputs differ between Isola and QEMU")
-            rows.append((name, isola, qemu))
-            print(f"  {name}: isola {isola:.2f} s, qemu {qemu:.2f} s", file=sys.stderr)
-    print("| program | Isola s | qemu-riscv64 s | Isola / QEMU |")
-    print("|---|--:|--:|--:|")
-    for name, isola, qemu in rows:
-        print(f"| {name} | {isola:.2f} | {qemu:.2f} | {isola / qemu:.1f}x |")
+            times = {}
+            for engine in ENGINES:
+                times[engine], out = timed([ISOLA, "exec", "--engine", engine] + program)
+                if out != qemu_out:
+                    sys.exit(f"process-vm: {name}: outputs differ between Isola ({engine}) and QEMU")
+            rows.append((name, times, qemu))
+            print(f"  {name}: " + ", ".join(f"{e} {t:.2f} s" for e, t in times.items()) + f", qemu {qemu:.2f} s", file=sys.stderr)
+    print("| program | " + " | ".join(f"Isola {e} s" for e in ENGINES) + " | qemu-riscv64 s | "
+          + " | ".join(f"{e} / QEMU" for e in ENGINES) + " |")
+    print("|---|" + "--:|" * (2 * len(ENGINES) + 1))
+    for name, times, qemu in rows:
+        print(f"| {name} | " + " | ".join(f"{times[e]:.2f}" for e in ENGINES) + f" | {qemu:.2f} | "
+              + " | ".join(f"{times[e] / qemu:.2f}x" for e in ENGINES) + " |")
 
 if __name__ == "__main__":
     main()

@@ -575,8 +575,72 @@ private struct UnitCompiler {
     mutating func recordSync(_ index: Int) { syncedBefore[index] = synced }
     func syncedAt(_ index: Int) -> Int { syncedBefore[index] ?? 0 }
 
+    /// Instructions the interpreter helper runs that read no integer register but rs1
+    /// and rs2, write none but rd, read no counter and only go on or trap: floating
+    /// point, atomics, division and the rest of bit manipulation. Around them only
+    /// those registers go to memory and back, not every cached one.
+    static func isSelfContained(_ op: Opcode) -> Bool {
+        if op.isFloatingPoint { return true }
+        switch op {
+        case .mulhsu, .div, .divu, .rem, .remu, .divw, .divuw, .remw, .remuw,
+             .lrW, .scW, .amoswapW, .amoaddW, .amoxorW, .amoandW, .amoorW, .amominW, .amomaxW, .amominuW, .amomaxuW,
+             .lrD, .scD, .amoswapD, .amoaddD, .amoxorD, .amoandD, .amoorD, .amominD, .amomaxD, .amominuD, .amomaxuD,
+             .sh1addUW, .sh2addUW, .sh3addUW, .slliUW, .clz, .clzw, .ctz, .ctzw, .cpop, .cpopw,
+             .max, .maxu, .min, .minu, .sextB, .sextH, .zextH, .rolw, .roriw, .rorw, .orcB, .rev8,
+             .bclr, .bclri, .bext, .bexti, .binv, .binvi, .bset, .bseti:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A self-contained instruction through the interpreter helper: rs1, rs2 and rd
+    /// (as integer registers: harmless when they name FP registers) go to memory
+    /// first, rd comes back after.
+    mutating func callInterpreterSelfContained(_ d: DecodedInstruction, index: Int, pc: UInt64) {
+        let touched = Set([Int(d.rs1), Int(d.rs2), Int(d.rd)]).filter { cached[$0] != nil }.sorted()
+        for r in touched {
+            // SAFETY of the force: filtered to cached registers.
+            assembler.store(X86Backend.guestRegister(r), cached[r]!)
+        }
+        let (word0, word1) = TranslatorHelpers.encode(d)
+        let saving = savedAcrossCalls
+        assembler.mov(.rdi, X86Backend.block)
+        assembler.mov(.rsi, immediate: word0)
+        assembler.mov(.rdx, immediate: word1)
+        assembler.mov(.rcx, immediate: pc)
+        callHelper(runtime.interpretHelper, saving: saving)
+        let out = assembler.makeLabel()
+        assembler.test(.rax, .rax, wide: false)
+        assembler.jump(.notEqual, out)
+        if let host = cached[Int(d.rd)] { assembler.mov(host, .memory(X86Backend.guestRegister(Int(d.rd)))) }
+        let syncedHere = synced
+        let rd = Int(d.rd)
+        deferred.append { c in
+            let trap = c.assembler.makeLabel()
+            c.assembler.bind(out)
+            c.assembler.alu(.cmp, .rax, immediate: Int32(TranslatorHelpers.Status.trap), wide: false)
+            c.assembler.jump(.equal, trap)
+            // Went on elsewhere (not expected of these): everything but rd, which the helper owns, to memory.
+            c.synced = syncedHere
+            c.sync(retired: index + 1)
+            for guest in c.written where guest != rd {
+                // SAFETY of the force: `written` lists only cached registers.
+                c.assembler.store(X86Backend.guestRegister(guest), c.cached[guest]!)
+            }
+            c.leave(.helperExit)
+            c.assembler.bind(trap)
+            c.synced = syncedHere
+            c.trapExit(index: index, pc: pc)
+        }
+    }
+
     /// Runs the instruction in the interpreter (`Hart.executeSlow`) through a helper.
     mutating func callInterpreter(_ d: DecodedInstruction, index: Int, pc: UInt64) -> Bool {
+        if UnitCompiler.isSelfContained(d.opcode) {
+            callInterpreterSelfContained(d, index: index, pc: pc)
+            return false
+        }
         sync(retired: index)  // instret exact for CSR reads
         writeBack()
         let (word0, word1) = TranslatorHelpers.encode(d)
