@@ -49,6 +49,7 @@ bench: build guests images
 	Benchmarks/disk-throughput.py
 	Benchmarks/net-throughput.py
 	Benchmarks/process-vm.py
+	Benchmarks/smp-scaling.py
 	Benchmarks/snapshot.py
 	Benchmarks/hypervisor.py
 

@@ -16,6 +16,17 @@
 #include <sys/prctl.h>
 #include "CIsolaHost.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+int isola_release_free_heap(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
+}
+
 int isola_memfd_create(const char *name) {
 #if defined(__linux__)
     int fd = (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);

@@ -114,3 +114,12 @@ public final class ExecutableMemory: @unchecked Sendable {
         close(descriptor)
     }
 }
+
+/// The process's C heap.
+public enum HostHeap {
+    /// Returns free heap memory to the host: after an idle VM drops its caches, the
+    /// memory they held is freed but stays in malloc's arenas otherwise.
+    public static func releaseFreeMemory() {
+        _ = isola_release_free_heap()
+    }
+}

@@ -25,9 +25,11 @@ enum GuestRunner {
 
     /// Boots `path` as firmware and runs it to poweroff, or stops it after `timeoutSeconds`.
     static func run(firmware path: String, memory: UInt64 = 128 << 20, harts: Int = 1,
-                    timeoutSeconds: Double = 60) throws -> Run {
+                    engine: ExecutionEngine = .hostDefault, timeoutSeconds: Double = 60) throws -> Run {
         let console = ConsoleOutput(output: .init(fileDescriptor: -1), capture: true)
-        let machine = try RISCVMachine(configuration: .init(memoryInBytes: memory, hartCount: harts), console: console)
+        var configuration = RISCVMachine.Configuration(memoryInBytes: memory, hartCount: harts)
+        configuration.engine = engine
+        let machine = try RISCVMachine(configuration: configuration, console: console)
         try machine.loadFirmware(path: path)
         let context = machine.context
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) { context.stop() }

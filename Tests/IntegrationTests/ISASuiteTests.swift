@@ -6,15 +6,16 @@ import Testing
 /// reports pass or the number of its first failing check through the test
 /// finisher or HTIF.
 @Suite struct ISASuiteTests {
-    @Test(arguments: GuestRunner.isaTestNames)
-    func program(_ name: String) throws {
+    /// Every program under both engines: the translator must pass what the interpreter passes.
+    @Test(arguments: GuestRunner.isaTestNames, [ExecutionEngine.jit, .interpreter])
+    func program(_ name: String, engine: ExecutionEngine) throws {
         let elf = GuestRunner.isaTestBuild.appendingPathComponent("\(name).elf").path
         try #require(FileManager.default.fileExists(atPath: elf),
                      "\(elf) is missing: the test command builds it (Guests/isa-tests/build.sh)")
         // smp-* programs exercise several harts on several host threads.
-        let run = try GuestRunner.run(firmware: elf, harts: name.hasPrefix("smp-") ? 4 : 1)
+        let run = try GuestRunner.run(firmware: elf, harts: name.hasPrefix("smp-") ? 4 : 1, engine: engine)
         #expect(run.outcome == .poweroff(exitCode: 0),
-                "\(name): \(run.outcome) (a fail code is the number of the failing check); console: \(run.console)")
+                "\(name) (\(engine)): \(run.outcome) (a fail code is the number of the failing check); console: \(run.console)")
     }
 
     @Test func suiteIsPresent() {

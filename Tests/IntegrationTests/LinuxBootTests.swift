@@ -24,8 +24,10 @@ import Testing
         private(set) var result: VirtualMachine.Result?
 
         convenience init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = [],
-             networks: [RISCVMachine.Configuration.Network] = [], name: String = "isola") throws {
+             networks: [RISCVMachine.Configuration.Network] = [], name: String = "isola",
+             engine: ExecutionEngine = .hostDefault) throws {
             var configuration = RISCVMachine.Configuration(memoryInBytes: memory, hartCount: harts)
+            configuration.engine = engine
             configuration.disks = disks
             configuration.networks = networks
             configuration.name = name
@@ -63,13 +65,14 @@ import Testing
     }
 
     static func scripted(_ command: String, harts: Int = 1, firmware: String? = nil,
-                         disks: [RISCVMachine.Configuration.Disk] = []) throws -> (VirtualMachine.Result?, String) {
+                         disks: [RISCVMachine.Configuration.Disk] = [],
+                         engine: ExecutionEngine = .hostDefault) throws -> (VirtualMachine.Result?, String) {
         let image = try image()
         let arguments = "console=ttyS0 ISOLA_CMD=\"\(command)\""
         let boot: BootSource = firmware.map {
             .firmwareWithLinux(firmware: $0, kernel: image.kernel, initrd: image.initramfs, bootArguments: arguments)
         } ?? .linux(kernel: image.kernel, initrd: image.initramfs, bootArguments: arguments)
-        let running = try RunningVM(boot: boot, harts: harts, disks: disks)
+        let running = try RunningVM(boot: boot, harts: harts, disks: disks, engine: engine)
         let result = running.finish()
         return (result, running.console.capturedText)
     }
@@ -175,8 +178,11 @@ import Testing
         #expect(result?.outcome == .poweroff(exitCode: 0))
     }
 
-    @Test func fourHartsAndAtomicsAcrossThem() throws {
-        let (result, console) = try Self.scripted("echo cpus=$(nproc); smp-stress 4 20000", harts: 4)
+    /// Boots and the SMP stress on four harts, under each engine (the other Linux tests
+    /// run the default engine, the translator).
+    @Test(arguments: [ExecutionEngine.jit, .interpreter])
+    func fourHartsAndAtomicsAcrossThem(engine: ExecutionEngine) throws {
+        let (result, console) = try Self.scripted("echo cpus=$(nproc); smp-stress 4 20000", harts: 4, engine: engine)
         #expect(console.contains("cpus=4"), "\(console.suffix(2000))")
         #expect(console.contains("smp-stress: ok"), "\(console.suffix(2000))")
         #expect(result?.outcome == .poweroff(exitCode: 0))

@@ -24,6 +24,9 @@ int isola_punch_hole(int fd, int64_t offset, int64_t length);
 /// twice (writable, executable), which Swift's Glibc module does not export; -errno on failure.
 int isola_memfd_create(const char *name);
 
+/// Gives the C heap's free memory back to the host (glibc's malloc_trim); 0 elsewhere.
+int isola_release_free_heap(void);
+
 /// Opens /dev/net/tun and attaches to (or creates) the TAP interface `name`
 /// without packet information headers; returns the descriptor or -errno.
 int isola_tap_open(const char *name);

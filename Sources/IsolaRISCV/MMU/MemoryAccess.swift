@@ -1,4 +1,5 @@
 import IsolaCore
+import IsolaHost
 
 /// Loads, stores and fetches of the hart: a TLB hit is one compare and one add;
 /// everything else (misses, page crossings, MMIO, watched pages) is the slow path.
@@ -261,6 +262,9 @@ extension Hart {
     func trimDecoded() {
         for ppn in decodeCache.discardAll() { clearCodeFlag(physicalPage: ppn) }
         tlb.flushFetch()
-        translator?.discard(hart: self)
+        if let translator {
+            translator.discard(hart: self)
+            HostHeap.releaseFreeMemory()  // the units' tables and guest bytes were the heap's
+        }
     }
 }
