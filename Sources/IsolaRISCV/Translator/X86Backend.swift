@@ -53,10 +53,7 @@ enum X86Backend: TranslatorBackend {
         a.jump(.notEqual, miss)
         a.mov(.rdx, .rax)
         a.shift(.shr, .rdx, immediate: 12)
-        a.mov(.rsi, .register(.rdx), wide: false)
-        a.alu(.and, .rsi, immediate: Int32(SoftTLB.indexMask), wide: false)
-        a.shift(.shl, .rsi, immediate: UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), wide: false)
-        a.alu(.add, .rsi, .memory(field(Offset.fetchTLB)))
+        tlbEntry(&a, vpn: .rdx, into: .rsi, table: Offset.fetchTLB)
         a.alu(.cmp, .rdx, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
         a.jump(.notEqual, miss)
         a.mov(.rdx, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.physicalPage) ?? 24))))
@@ -67,6 +64,15 @@ enum X86Backend: TranslatorBackend {
         a.mov(.rax, immediate: UInt64(UnitExit.lookupMiss.rawValue))
         a.jump(toAddress: origin + UInt64(exit))
         return (a.finish(), entry, exit, lookup)
+    }
+
+    /// `entry = table[vpn & indexMask]`: the address of the TLB entry a virtual page
+    /// number selects in the table the state block points at (`SoftTLB`'s direct map).
+    static func tlbEntry(_ a: inout X86Assembler, vpn: X86Register, into entry: X86Register, table: Int) {
+        a.mov(entry, .register(vpn), wide: false)
+        a.alu(.and, entry, immediate: Int32(SoftTLB.indexMask), wide: false)
+        a.shift(.shl, entry, immediate: UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), wide: false)
+        a.alu(.add, entry, .memory(field(table)))
     }
 
     // MARK: Units
@@ -480,10 +486,7 @@ private struct UnitCompiler {
     mutating func probeTLB(table: Int, size: Int, slow: X86Label) {
         assembler.mov(.rcx, .rsi)
         assembler.shift(.shr, .rcx, immediate: 12)
-        assembler.mov(.rdx, .register(.rcx), wide: false)
-        assembler.alu(.and, .rdx, immediate: Int32(SoftTLB.indexMask), wide: false)
-        assembler.shift(.shl, .rdx, immediate: UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), wide: false)
-        assembler.alu(.add, .rdx, .memory(X86Backend.field(table)))
+        X86Backend.tlbEntry(&assembler, vpn: .rcx, into: .rdx, table: table)
         assembler.alu(.cmp, .rcx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
         assembler.jump(.notEqual, slow)
         if size > 1 {
@@ -518,6 +521,7 @@ private struct UnitCompiler {
         write(Int(d.rd), from: .rax)
         let saving = savedAcrossCalls
         let loadHelper = runtime.loadHelper
+        let syncedHere = synced
         deferred.append { c in
             let trap = c.assembler.makeLabel()
             c.assembler.bind(slow)
@@ -529,10 +533,9 @@ private struct UnitCompiler {
             c.assembler.load(.rax, X86Backend.field(Offset.scratch), size: size, signed: signed)
             c.assembler.jump(resume)
             c.assembler.bind(trap)
-            c.synced = c.syncedAt(index)
+            c.synced = syncedHere
             c.trapExit(index: index, pc: pc)
         }
-        recordSync(index)
     }
 
     mutating func memoryStore(_ d: DecodedInstruction, size: Int, index: Int, pc: UInt64) {
@@ -545,6 +548,7 @@ private struct UnitCompiler {
         let saving = savedAcrossCalls
         let storeHelper = runtime.storeHelper
         let next = pc &+ UInt64(d.length)
+        let syncedHere = synced
         deferred.append { c in
             let trap = c.assembler.makeLabel()
             c.assembler.bind(slow)
@@ -557,23 +561,17 @@ private struct UnitCompiler {
             c.assembler.alu(.cmp, .rax, immediate: Int32(TranslatorHelpers.Status.trap), wide: false)
             c.assembler.jump(.equal, trap)
             // The store changed translated code: leave after it.
-            c.synced = c.syncedAt(index)
+            c.synced = syncedHere
             c.sync(retired: index + 1)
             c.writeBack()
             c.assembler.mov(.rax, immediate: next)
             c.assembler.store(X86Backend.field(Offset.pc), .rax)
             c.leave(.codeChanged)
             c.assembler.bind(trap)
-            c.synced = c.syncedAt(index)
+            c.synced = syncedHere
             c.trapExit(index: index, pc: pc)
         }
-        recordSync(index)
     }
-
-    /// The synced count in force at each instruction, for out-of-line code emitted later.
-    var syncedBefore: [Int: Int] = [:]
-    mutating func recordSync(_ index: Int) { syncedBefore[index] = synced }
-    func syncedAt(_ index: Int) -> Int { syncedBefore[index] ?? 0 }
 
     /// Instructions the interpreter helper runs that read no integer register but rs1
     /// and rs2, write none but rd, read no counter and only go on or trap: floating
@@ -594,6 +592,16 @@ private struct UnitCompiler {
         }
     }
 
+    /// `TranslatorHelpers.interpret(block, instruction, pc)`, with `saving` pushed around the call.
+    mutating func callInterpretHelper(_ d: DecodedInstruction, pc: UInt64, saving: [X86Register]) {
+        let (word0, word1) = TranslatorHelpers.encode(d)
+        assembler.mov(.rdi, X86Backend.block)
+        assembler.mov(.rsi, immediate: word0)
+        assembler.mov(.rdx, immediate: word1)
+        assembler.mov(.rcx, immediate: pc)
+        callHelper(runtime.interpretHelper, saving: saving)
+    }
+
     /// A self-contained instruction through the interpreter helper: rs1, rs2 and rd
     /// (as integer registers: harmless when they name FP registers) go to memory
     /// first, rd comes back after.
@@ -603,13 +611,7 @@ private struct UnitCompiler {
             // SAFETY of the force: filtered to cached registers.
             assembler.store(X86Backend.guestRegister(r), cached[r]!)
         }
-        let (word0, word1) = TranslatorHelpers.encode(d)
-        let saving = savedAcrossCalls
-        assembler.mov(.rdi, X86Backend.block)
-        assembler.mov(.rsi, immediate: word0)
-        assembler.mov(.rdx, immediate: word1)
-        assembler.mov(.rcx, immediate: pc)
-        callHelper(runtime.interpretHelper, saving: saving)
+        callInterpretHelper(d, pc: pc, saving: savedAcrossCalls)
         let out = assembler.makeLabel()
         assembler.test(.rax, .rax, wide: false)
         assembler.jump(.notEqual, out)
@@ -643,13 +645,7 @@ private struct UnitCompiler {
         }
         sync(retired: index)  // instret exact for CSR reads
         writeBack()
-        let (word0, word1) = TranslatorHelpers.encode(d)
-        assembler.mov(.rdi, X86Backend.block)
-        assembler.mov(.rsi, immediate: word0)
-        assembler.mov(.rdx, immediate: word1)
-        assembler.mov(.rcx, immediate: pc)
-        assembler.mov(.rax, immediate: runtime.interpretHelper)
-        assembler.call(.rax)
+        callInterpretHelper(d, pc: pc, saving: [])  // every cached register is reloaded after it
         let out = assembler.makeLabel()
         assembler.test(.rax, .rax, wide: false)
         assembler.jump(.notEqual, out)
