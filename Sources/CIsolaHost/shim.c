@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #if defined(__linux__)
 #include <linux/if.h>
@@ -24,16 +25,6 @@ int isola_release_free_heap(void) {
     return malloc_trim(0);
 #else
     return 0;
-#endif
-}
-
-int isola_memfd_create(const char *name) {
-#if defined(__linux__)
-    int fd = (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
-    return fd < 0 ? -errno : fd;
-#else
-    (void)name;
-    return -ENOSYS;
 #endif
 }
 
@@ -62,6 +53,17 @@ int isola_wait_readable(int fd, int milliseconds) {
     int r = poll(&p, 1, milliseconds);
     if (r < 0) return errno == EINTR ? 0 : -1;
     return r > 0 ? 1 : 0;
+}
+
+void *isola_mremap(void *old_address, size_t old_size, size_t new_size, void *fixed_address) {
+#if defined(__linux__)
+    if (fixed_address == NULL) return mremap(old_address, old_size, new_size, MREMAP_MAYMOVE);
+    return mremap(old_address, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, fixed_address);
+#else
+    (void)old_address; (void)old_size; (void)new_size; (void)fixed_address;
+    errno = ENOSYS;
+    return MAP_FAILED;
+#endif
 }
 
 int isola_punch_hole(int fd, int64_t offset, int64_t length) {

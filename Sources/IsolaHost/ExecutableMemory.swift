@@ -6,11 +6,17 @@ import Darwin
 import CIsolaHost
 
 /// Memory for generated machine code that is never writable and executable at
-/// the same address: one anonymous file (memfd) mapped twice, a read-write view
-/// that the code generator writes and a read-execute view that the CPU runs.
-/// Both views see the same pages, so a patch written through one is executed
-/// through the other at once. Pages cost host memory only once written, and
-/// `discard` gives them back.
+/// the same address: one shared anonymous mapping seen twice, a read-write view
+/// that the code generator writes and a read-execute view that the CPU runs
+/// (`mremap` with an old size of 0 maps the same pages again). Both views see
+/// the same pages, so a patch written through one is executed through the other
+/// at once. Pages cost host memory only once written, and `discard` gives them
+/// back.
+///
+/// Shared anonymous memory rather than a memfd because the kernel names it
+/// `/dev/zero`, which `perf` takes for anonymous memory and so resolves through
+/// the `/tmp/perf-PID.map` file that names translated code; a memfd's view is a
+/// file to `perf`, whose symbols it looks for in that (deleted) file.
 public final class ExecutableMemory: @unchecked Sendable {
     // Sendable: the views are immutable; the owner (one hart's translator) decides
     // who writes what is inside them.
@@ -19,7 +25,6 @@ public final class ExecutableMemory: @unchecked Sendable {
     /// Where the same bytes execute.
     public let executable: UnsafeRawPointer
     public let byteCount: Int
-    private var descriptor: Int32
 
     /// Maps `byteCount` bytes (rounded up to whole pages) twice; throws when the
     /// host refuses executable memory (a hardened kernel, a sandbox).
@@ -27,65 +32,59 @@ public final class ExecutableMemory: @unchecked Sendable {
         precondition(requested > 0, "executable memory must not be empty")
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let byteCount = (requested + page - 1) / page * page
-        let fd = isola_memfd_create("isola-code")
-        guard fd >= 0 else { throw HostError.io(operation: "memfd_create", path: "isola-code", errno: -fd) }
-        guard ftruncate(fd, off_t(byteCount)) == 0 else {
-            let code = errno
-            close(fd)
-            throw HostError.io(operation: "ftruncate", path: "isola-code", errno: code)
-        }
-        let rw = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-        guard let rw, rw != MAP_FAILED else {
-            let code = errno
-            close(fd)
-            throw HostError.io(operation: "mmap (writable view)", path: "isola-code", errno: code)
-        }
-        let rx = mmap(nil, byteCount, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0)
-        guard let rx, rx != MAP_FAILED else {
-            let code = errno
-            munmap(rw, byteCount)
-            close(fd)
-            throw HostError.io(operation: "mmap (executable view)", path: "isola-code", errno: code)
-        }
+        let (rw, rx) = try ExecutableMemory.mapViews(byteCount: byteCount, at: nil)
         writable = rw
         executable = UnsafeRawPointer(rx)
         self.byteCount = byteCount
-        descriptor = fd
     }
 
-    /// In the child of a fork: both views still map the parent's file, which the
-    /// parent goes on writing. Copies the first `byteCount` bytes into a file of the
+    /// A new shared anonymous mapping and its second, executable view; at `fixed`
+    /// (the current views' addresses, which they replace) when given.
+    private static func mapViews(byteCount: Int, at fixed: (UnsafeMutableRawPointer, UnsafeMutableRawPointer)?)
+        throws -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer) {
+        let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard var rw = mapped, rw != MAP_FAILED else {
+            throw HostError.io(operation: "mmap (writable view)", path: "code cache", errno: errno)
+        }
+        if let (oldRW, _) = fixed {
+            // SAFETY: MREMAP_FIXED replaces exactly this object's own writable view.
+            let moved = isola_mremap(rw, byteCount, byteCount, oldRW)
+            guard let moved, moved != MAP_FAILED else {
+                let code = errno
+                munmap(rw, byteCount)
+                throw HostError.io(operation: "mremap (writable view)", path: "code cache", errno: code)
+            }
+            rw = moved
+        }
+        // SAFETY: with an old size of 0 the shared pages are mapped again, at the old executable view when fixed.
+        let second = isola_mremap(rw, 0, byteCount, fixed?.1)
+        guard let rx = second, rx != MAP_FAILED else {
+            let code = errno
+            if fixed == nil { munmap(rw, byteCount) }
+            throw HostError.io(operation: "mremap (executable view)", path: "code cache", errno: code)
+        }
+        guard mprotect(rx, byteCount, PROT_READ | PROT_EXEC) == 0 else {
+            let code = errno
+            if fixed == nil {
+                munmap(rw, byteCount)
+                munmap(rx, byteCount)
+            }
+            throw HostError.io(operation: "mprotect (executable view)", path: "code cache", errno: code)
+        }
+        return (rw, rx)
+    }
+
+    /// In the child of a fork: both views still map the parent's pages, which the
+    /// parent goes on writing. Copies the first `byteCount` bytes into memory of the
     /// child's own and maps it over both views at the same addresses, so code the
     /// child is running stays where it is. The parent only appends past what was in
     /// use at the fork, so the copied bytes are stable.
     public func detachFromParent(keeping byteCount: Int) throws {
-        let fd = isola_memfd_create("isola-code")
-        guard fd >= 0 else { throw HostError.io(operation: "memfd_create", path: "isola-code", errno: -fd) }
-        guard ftruncate(fd, off_t(self.byteCount)) == 0 else {
-            let code = errno
-            close(fd)
-            throw HostError.io(operation: "ftruncate", path: "isola-code", errno: code)
-        }
-        var written = 0
-        while written < byteCount {
-            let n = pwrite(fd, writable + written, byteCount - written, off_t(written))
-            guard n > 0 else {
-                let code = errno
-                close(fd)
-                throw HostError.io(operation: "write", path: "isola-code", errno: code)
-            }
-            written += n
-        }
-        // SAFETY: MAP_FIXED replaces exactly this object's own two views.
-        let rw = mmap(writable, self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0)
-        let rx = mmap(UnsafeMutableRawPointer(mutating: executable), self.byteCount, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0)
-        guard rw != MAP_FAILED, rx != MAP_FAILED else {
-            let code = errno
-            close(fd)
-            throw HostError.io(operation: "mmap", path: "isola-code", errno: code)
-        }
-        close(descriptor)
-        descriptor = fd
+        let copy = [UInt8](UnsafeRawBufferPointer(start: writable, count: byteCount))
+        _ = try ExecutableMemory.mapViews(byteCount: self.byteCount,
+                                          at: (writable, UnsafeMutableRawPointer(mutating: executable)))
+        // SAFETY: the writable view now maps the child's own zeroed pages, at least `byteCount` long.
+        copy.withUnsafeBytes { writable.copyMemory(from: $0.baseAddress.unsafelyUnwrapped, byteCount: byteCount) }
     }
 
     /// The executable address of the byte at `offset`.
@@ -98,20 +97,22 @@ public final class ExecutableMemory: @unchecked Sendable {
     /// they read as zeros afterwards.
     public func discard(from offset: Int = 0) {
         precondition(offset >= 0 && offset <= byteCount && offset % 4096 == 0)
-        _ = isola_punch_hole(descriptor, Int64(offset), Int64(byteCount - offset))
+        guard offset < byteCount else { return }
+        // SAFETY: the range lies inside the writable view; MADV_REMOVE frees the shared pages behind both views.
+        _ = madvise(writable + offset, byteCount - offset, MADV_REMOVE)
     }
 
-    /// Host pages of the code memory in use now (the file's allocated blocks).
+    /// Host pages of the code memory in use now (mincore of the writable view).
     public var residentBytes: Int {
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return 0 }
-        return Int(status.st_blocks) * 512
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var vector = [UInt8](repeating: 0, count: (byteCount + pageSize - 1) / pageSize)
+        guard mincore(writable, byteCount, &vector) == 0 else { return 0 }
+        return vector.reduce(0) { $0 + Int($1 & 1) } * pageSize
     }
 
     deinit {
         munmap(writable, byteCount)
         munmap(UnsafeMutableRawPointer(mutating: executable), byteCount)
-        close(descriptor)
     }
 }
 

@@ -130,6 +130,9 @@ import Testing
             a.zeroExtend8(.rax, .rcx)
             a.zeroExtend8(.rax, .rsi)
             a.lea(.rsi, X86Memory(.rsi, -16))
+            a.lea(.rbp, X86Memory(.r15, 3), wide: false)
+            a.lea(.rsi, X86Memory(.r13, 0x60))
+            a.lea(.r12, X86Memory(.rcx, index: .rbp, scale: 8))
         }, [
             "add rax,rcx", "sub r8,QWORD PTR [rbx+0x40]", "and rax,r15", "or r14,rax", "xor edx,edx",
             "cmp rax,QWORD PTR [rbx+0x220]", "add rax,0x5", "add r10,0xfffffffffffff800",
@@ -137,8 +140,22 @@ import Testing
             "cmp DWORD PTR [rbx+0x220],0x0", "add QWORD PTR [rbx+0x210],rcx",
             "test rax,rax", "test eax,eax", "imul rax,r9", "imul eax,DWORD PTR [rbx+0x10]",
             "imul rcx", "mul r11", "movsxd rax,eax", "movsxd r12,ecx", "movzx eax,cl", "movzx eax,sil",
-            "lea rsi,[rsi-0x10]",
+            "lea rsi,[rsi-0x10]", "lea ebp,[r15+0x3]", "lea rsi,[r13+0x60]", "lea r12,[rcx+rbp*8]",
         ])
+    }
+
+    /// A patchable immediate keeps its 32-bit form even when it would fit in a byte,
+    /// and the answered offset is where it sits: patching it changes the compare.
+    @Test func patchableImmediate() throws {
+        var a = X86Assembler()
+        a.mov(.rax, .rbx)
+        let at = a.alu(.cmp, X86Memory(.rbx, 0x278), patchableImmediate: 5)
+        var bytes = a.finish()
+        #expect(at == bytes.count - 4)
+        #expect(try Self.disassemble(bytes) == ["mov rax,rbx", "cmp QWORD PTR [rbx+0x278],0x5"])
+        bytes[at] = 0x34
+        bytes[at + 1] = 0x12
+        #expect(try Self.disassemble(bytes) == ["mov rax,rbx", "cmp QWORD PTR [rbx+0x278],0x1234"])
     }
 
     @Test func shiftsAndConditions() throws {

@@ -20,9 +20,10 @@ static inline uint64_t isola_monotonic_ns(void) {
 /// with PUNCH_HOLE | KEEP_SIZE, which Swift's Glibc module does not export.
 int isola_punch_hole(int fd, int64_t offset, int64_t length);
 
-/// memfd_create(2) with MFD_CLOEXEC: an anonymous file that executable memory maps
-/// twice (writable, executable), which Swift's Glibc module does not export; -errno on failure.
-int isola_memfd_create(const char *name);
+/// mremap(2) with MREMAP_MAYMOVE, and MREMAP_FIXED at `fixed_address` unless it is
+/// NULL (mremap is variadic in C, out of Swift's reach). With `old_size` 0 on a shared
+/// mapping it maps the same pages a second time. MAP_FAILED and errno on failure.
+void *isola_mremap(void *old_address, size_t old_size, size_t new_size, void *fixed_address);
 
 /// Gives the C heap's free memory back to the host (glibc's malloc_trim); 0 elsewhere.
 int isola_release_free_heap(void);

@@ -211,8 +211,9 @@ public struct X86Assembler {
         registerForm([0x0F, 0xB6], w: false, reg: dst.rawValue, rm: src, byteRegisters: true)
     }
 
-    public mutating func lea(_ dst: X86Register, _ m: X86Memory) {
-        memoryForm([0x8D], w: true, reg: dst.rawValue, m)
+    /// `lea dst, [m]` (64-bit; 32-bit, the upper half zeroed, when `wide` is false).
+    public mutating func lea(_ dst: X86Register, _ m: X86Memory, wide: Bool = true) {
+        memoryForm([0x8D], w: wide, reg: dst.rawValue, m)
     }
 
     // MARK: Arithmetic
@@ -247,6 +248,16 @@ public struct X86Assembler {
             memoryForm([0x81], w: size == 8, reg: op.rawValue, m)
             emit32(immediate)
         }
+    }
+
+    /// `op [m], imm32`, always with a 32-bit immediate so that it can be patched in
+    /// place later; answers the immediate's offset in the code.
+    @discardableResult
+    public mutating func alu(_ op: ALU, _ m: X86Memory, patchableImmediate immediate: Int32, size: Int = 8) -> Int {
+        memoryForm([0x81], w: size == 8, reg: op.rawValue, m)
+        let at = bytes.count
+        emit32(immediate)
+        return at
     }
 
     /// `op [m], src` (64-bit).

@@ -41,6 +41,12 @@ struct HartStateBlock {
         static let hart = pendingTval + 8
         /// Where a load helper leaves the value it read, for generated code to pick up.
         static let scratch = hart + 8
+        /// The translator's `fence.i` epoch: every unit's entry compares it with the
+        /// epoch in which the unit last matched memory.
+        static let epoch = scratch + 8
+        /// Where a unit's jump to another unit of its page left from (the site that
+        /// the dispatcher patches into a direct jump), with `UnitExit.link`.
+        static let linkSite = epoch + 8
         static let size = 640
     }
 
@@ -80,6 +86,8 @@ struct HartStateBlock {
     var pendingTval: UnsafeMutablePointer<UInt64> { field(Offset.pendingTval, UInt64.self) }
     var hart: UnsafeMutablePointer<UnsafeMutableRawPointer?> { field(Offset.hart, UnsafeMutableRawPointer?.self) }
     var scratch: UnsafeMutablePointer<UInt64> { field(Offset.scratch, UInt64.self) }
+    var epoch: UnsafeMutablePointer<UInt64> { field(Offset.epoch, UInt64.self) }
+    var linkSite: UnsafeMutablePointer<UInt64> { field(Offset.linkSite, UInt64.self) }
 }
 
 /// Bits of the exit-request word: everything that must stop a running hart sets

@@ -12,6 +12,11 @@ final class CodeCache {
     /// Where the first unit goes (after the runtime, page-aligned so `discard` keeps it).
     private let unitsStart: Int
     private(set) var used: Int
+    /// Bumped whenever the units are forgotten (`reset`, `discard`): an address
+    /// taken before names nothing afterwards.
+    private(set) var generation = 0
+    /// The runtime's parts by name and executable address, for the perf map.
+    let runtimeParts: [(name: String, address: UInt64, size: Int)]
 
     init<Backend: TranslatorBackend>(byteCount: Int, backend: Backend.Type) throws {
         memory = try ExecutableMemory(byteCount: byteCount)
@@ -22,6 +27,7 @@ final class CodeCache {
         runtime = TranslatorRuntime(
             exitStub: origin + UInt64(code.exit),
             lookupStub: origin + UInt64(code.lookup),
+            linkStub: origin + UInt64(code.link),
             interpretHelper: TranslatorHelpers.address(of: TranslatorHelpers.interpret),
             loadHelper: TranslatorHelpers.address(of: TranslatorHelpers.load),
             storeHelper: TranslatorHelpers.address(of: TranslatorHelpers.store))
@@ -30,6 +36,14 @@ final class CodeCache {
                               to: (@convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer) -> UInt32).self)
         unitsStart = (code.bytes.count + 4095) & ~4095
         used = unitsStart
+        runtimeParts = code.parts.map { ($0.name, origin + UInt64($0.offset), $0.size) }
+    }
+
+    /// The writable view of the code at executable address `address`.
+    func writable(_ address: UInt64) -> UnsafeMutableRawPointer {
+        let offset = Int(address &- UInt64(UInt(bitPattern: memory.executable)))
+        precondition(offset >= unitsStart && offset < used, "not unit code")
+        return memory.writable + offset
     }
 
     /// The executable address where the next unit will go.
@@ -46,12 +60,16 @@ final class CodeCache {
     }
 
     /// Forgets every unit (nothing may run them any more).
-    func reset() { used = unitsStart }
+    func reset() {
+        used = unitsStart
+        generation += 1
+    }
 
     /// Forgets every unit and gives their pages back to the host.
     func discard() {
         memory.discard(from: unitsStart)
         used = unitsStart
+        generation += 1
     }
 
     var unitBytes: Int { used - unitsStart }

@@ -10,12 +10,18 @@ extension Hart {
         let translator = self.translator.unsafelyUnwrapped
         let limit = instret &+ UInt64(budget)
         state.instretLimit.pointee = limit
+        // A jump that left its unit to be linked to the next one (`UnitExit.link`).
+        var linkSite: UInt64 = 0, linkGeneration = 0
         while instret < limit && exitRequests.load(ordering: .relaxed) == 0 {
             guard let code = translator.code(at: pc, hart: self) else {
                 // A fetch fault, or an instruction across a page end: the interpreter's.
                 translator.statistics.interpretedInstructions += 1
                 executeBlock(budget: 1)
                 return
+            }
+            if linkSite != 0 {
+                translator.link(site: linkSite, generation: linkGeneration, to: code)
+                linkSite = 0
             }
             let exit = translator.run(code, state: state)
             if translator.stopTranslating {
@@ -28,6 +34,9 @@ extension Hart {
                 pc = takePendingTrap(at: pc)
             case .helperExit:
                 return
+            case .link:
+                linkSite = state.linkSite.pointee
+                linkGeneration = translator.cache.generation
             case .lookupMiss, .helperJump, .entryRefused, .codeChanged:
                 continue
             }
@@ -44,7 +53,9 @@ extension Hart {
     /// Makes the hart run translated code with a code cache of `codeCacheBytes`;
     /// throws when the host refuses executable memory.
     public func enableTranslation(codeCacheBytes: Int, perfMap: Bool = false) throws {
-        translator = try Translator(codeCacheBytes: codeCacheBytes, perfMap: perfMap)
+        let translator = try Translator(codeCacheBytes: codeCacheBytes, perfMap: perfMap)
+        translator.attach(state)
+        self.translator = translator
         updateTranslationContext()
     }
 

@@ -13,7 +13,13 @@ final class PerfMap: @unchecked Sendable {
     var path: String { "/tmp/perf-\(HostEnvironment.processID).map" }
 
     func record(address: UInt64, size: Int, guestPC: UInt64, physicalPC: UInt64) {
-        let line = "\(String(address, radix: 16)) \(String(size, radix: 16)) riscv:0x\(String(guestPC, radix: 16)) (pa 0x\(String(physicalPC, radix: 16)))\n"
+        record(address: address, size: size, name: "riscv:0x\(String(guestPC, radix: 16)) (pa 0x\(String(physicalPC, radix: 16)))")
+    }
+
+    /// Names host code that is not a unit (the backend's runtime stubs).
+    func record(address: UInt64, size: Int, name: String) {
+        guard size > 0 else { return }
+        let line = "\(String(address, radix: 16)) \(String(size, radix: 16)) \(name)\n"
         lock.withLock {
             if !opened {
                 opened = true

@@ -54,6 +54,9 @@ enum UnitExit: UInt32, CaseIterable {
     case entryRefused = 4
     /// A store changed translated code; `pc` is the next instruction.
     case codeChanged = 5
+    /// A jump to a unit of the same page that is not linked yet: `pc` is its target and
+    /// the block's `linkSite` the jump to patch once the dispatcher has that unit.
+    case link = 6
 
     var name: String {
         switch self {
@@ -63,6 +66,7 @@ enum UnitExit: UInt32, CaseIterable {
         case .helperJump: return "fence"
         case .entryRefused: return "exit-request-or-budget"
         case .codeChanged: return "code-changed"
+        case .link: return "link"
         }
     }
 }
@@ -74,19 +78,49 @@ struct TranslatorRuntime {
     /// Where a unit goes with the next guest pc in the host's first scratch register:
     /// the inline jump-cache probe, which enters the next unit or exits with `lookupMiss`.
     var lookupStub: UInt64
+    /// Where an unlinked jump to a unit of the same page goes, with the target pc in
+    /// the first scratch register and the jump's own address in the second.
+    var linkStub: UInt64
     /// `@convention(c)` helpers (`TranslatorHelpers`).
     var interpretHelper: UInt64
     var loadHelper: UInt64
     var storeHelper: UInt64
 }
 
+/// The shared code at the start of a code cache, with the offsets of its parts.
+struct RuntimeCode {
+    var bytes: [UInt8]
+    /// The entry trampoline, a C function `(stateBlock, unitCode) -> UnitExit`.
+    var entry: Int
+    var exit: Int
+    var lookup: Int
+    var link: Int
+
+    /// The parts by name and byte range, for the perf map.
+    var parts: [(name: String, offset: Int, size: Int)] {
+        let starts = [("isola:entry", entry), ("isola:exit", exit), ("isola:lookup", lookup), ("isola:link", link)]
+            .sorted { $0.1 < $1.1 }
+        return starts.enumerated().map { i, part in
+            (part.0, part.1, (i + 1 < starts.count ? starts[i + 1].1 : bytes.count) - part.1)
+        }
+    }
+}
+
 /// A code generator for one host instruction set. The x86-64 one is
-/// `X86Backend`; an arm64 one would implement the same two functions.
+/// `X86Backend`; an arm64 one would implement the same members.
 protocol TranslatorBackend {
     /// The shared code at the start of a code cache at `origin`: the entry
-    /// trampoline (a C function `(stateBlock, unitCode) -> UnitExit`), the exit
-    /// stub and the lookup stub, with their offsets.
-    static func runtimeCode(origin: UInt64) -> (bytes: [UInt8], entry: Int, exit: Int, lookup: Int)
-    /// Host code for `plan`, to execute at `origin`.
-    static func compile(_ plan: UnitPlan, origin: UInt64, runtime: TranslatorRuntime) -> [UInt8]
+    /// trampoline, the exit stub, the lookup stub and the link stub.
+    static func runtimeCode(origin: UInt64) -> RuntimeCode
+    /// Host code for `plan`, to execute at `origin`, entered only while the state
+    /// block's epoch is `epoch`.
+    static func compile(_ plan: UnitPlan, origin: UInt64, runtime: TranslatorRuntime, epoch: Int32) -> [UInt8]
+    /// Where in every unit's code its epoch sits (a 32-bit immediate), for the
+    /// translator to move a unit into a new epoch once it has checked it.
+    static var epochOffset: Int { get }
+    /// Makes the patchable jump whose code is at `siteAddress` (written through
+    /// `site`, the cache's writable view of it) go to `target`.
+    static func patchJump(at site: UnsafeMutableRawPointer, siteAddress: UInt64, to target: UInt64)
+    /// Where the patchable jump at `site` goes now.
+    static func jumpTarget(at site: UnsafeRawPointer, siteAddress: UInt64) -> UInt64
 }

@@ -13,6 +13,8 @@ import IsolaHost
 ///
 /// Threading: owned by the hart's thread, like the hart's other caches.
 final class Translator {
+    typealias Backend = X86Backend
+
     struct Key: Hashable {
         let virtualPC: UInt64
         let physicalPC: UInt64
@@ -25,11 +27,20 @@ final class Translator {
         /// The guest code itself, to tell after a `fence.i` whether the unit still holds.
         let guestBytes: [UInt8]
         /// The `fence.i` epoch in which the unit was last known to match memory.
-        var epoch: UInt64
+        var epoch: Int32
+    }
+
+    /// A direct jump into a unit: where it is, and where it went before it was linked.
+    struct Link {
+        let site: UInt64
+        let unlinked: UInt64
     }
 
     let cache: CodeCache
     let jumpCache: JumpCache
+    /// The direct jumps into each unit (by its code address), undone when the unit is
+    /// dropped. Sites in units dropped before stay listed, harmless, until the cache is reset.
+    private var incoming: [UInt64: [Link]] = [:]
     private var units = UnitTable()
     /// The units made from each physical page, to invalidate them when it changes.
     private var unitsByPage: [UInt64: [Key]] = [:]
@@ -39,7 +50,10 @@ final class Translator {
     /// Bumped by every `fence.i`: a unit from an older epoch is compared with memory
     /// before it runs again (memory may have changed where this hart could not see
     /// it: another hart's store, a device's DMA), and kept when it still matches.
-    private var epoch: UInt64 = 0
+    /// Every unit's entry compares its own epoch with the state block's copy of this,
+    /// so one reached by a direct jump is checked too. Kept below 2^31 (units hold it
+    /// as a 32-bit immediate): at the limit every unit is forgotten and it starts again.
+    private var epoch: Int32 = 0
     var statistics = TranslatorStatistics()
     let perfMap: PerfMap?
     /// Set when the cache cannot be used any more (a fork's copy failed): the hart
@@ -48,9 +62,15 @@ final class Translator {
 
     init(codeCacheBytes: Int, perfMap: Bool) throws {
         precondition(MemoryLayout<TLBEntry>.stride.nonzeroBitCount == 1, "TLB entries are probed with a shift")
-        cache = try CodeCache(byteCount: codeCacheBytes, backend: X86Backend.self)
+        cache = try CodeCache(byteCount: codeCacheBytes, backend: Backend.self)
         jumpCache = try JumpCache()
         self.perfMap = perfMap ? PerfMap.shared : nil
+        for part in cache.runtimeParts { self.perfMap?.record(address: part.address, size: part.size, name: part.name) }
+    }
+
+    /// Makes `state` the block this translator's code runs with (its epoch copy).
+    func attach(_ state: HartStateBlock) {
+        state.epoch.pointee = UInt64(epoch)
     }
 
     /// Host code for the unit starting at `pc`, translating it if needed; nil when
@@ -92,12 +112,42 @@ final class Translator {
         let same = unit.guestBytes.withUnsafeBytes { memcmpEqual($0.baseAddress.unsafelyUnwrapped, host, $0.count) }
         if same {
             units.setEpoch(epoch, of: key)
+            // SAFETY: every unit's code holds its epoch as 4 bytes at `epochOffset`, in the writable view.
+            (cache.writable(unit.code) + Backend.epochOffset).storeBytes(of: epoch.littleEndian, as: Int32.self)
         } else {
-            units.remove(key)
-            jumpCache.remove(key.virtualPC, code: unit.code)
-            statistics.invalidatedUnits += 1
+            drop(key, unit)
         }
         return same
+    }
+
+    /// Forgets one unit: out of the tables, every direct jump into it undone.
+    private func drop(_ key: Key, _ unit: Unit) {
+        units.remove(key)
+        jumpCache.remove(key.virtualPC, code: unit.code)
+        unlink(unit.code)
+        invalidations &+= 1
+        statistics.invalidatedUnits += 1
+    }
+
+    /// Patches the jump at `site` (in a unit of the current cache `generation`, which
+    /// left through it with `UnitExit.link`) to go straight to `code`, a unit of the
+    /// same page the dispatcher has just looked up.
+    func link(site: UInt64, generation: Int, to code: UInt64) {
+        guard generation == cache.generation else { return }  // the cache was reset since
+        let writable = cache.writable(site)
+        let unlinked = Backend.jumpTarget(at: writable, siteAddress: site)
+        Backend.patchJump(at: writable, siteAddress: site, to: code)
+        incoming[code, default: []].append(Link(site: site, unlinked: unlinked))
+        statistics.linksMade += 1
+    }
+
+    /// Undoes every direct jump into the unit at `code`.
+    private func unlink(_ code: UInt64) {
+        guard let links = incoming.removeValue(forKey: code) else { return }
+        for link in links {
+            Backend.patchJump(at: cache.writable(link.site), siteAddress: link.site, to: link.unlinked)
+        }
+        statistics.linksUndone += links.count
     }
 
     /// The guest instructions of the unit at `key`, decoded from memory (not the
@@ -129,11 +179,11 @@ final class Translator {
         let plan = plan(key, entry: entry, hart: hart)
         guard !plan.instructions.isEmpty else { return nil }
         var address = cache.nextAddress
-        var bytes = X86Backend.compile(plan, origin: address, runtime: cache.runtime)
+        var bytes = Backend.compile(plan, origin: address, runtime: cache.runtime, epoch: epoch)
         if !cache.append(bytes) {
             flushAll(hart: hart)
             address = cache.nextAddress
-            bytes = X86Backend.compile(plan, origin: address, runtime: cache.runtime)
+            bytes = Backend.compile(plan, origin: address, runtime: cache.runtime, epoch: epoch)
             guard cache.append(bytes) else { return nil }
         }
         // SAFETY: as in `plan`, the unit's guest bytes lie in the fetch entry's page.
@@ -164,10 +214,7 @@ final class Translator {
         for key in keys {
             guard let unit = units[key] else { continue }
             if key.physicalPC < end && pa < unit.physicalEnd {
-                units.remove(key)
-                jumpCache.remove(key.virtualPC, code: unit.code)
-                invalidations &+= 1
-                statistics.invalidatedUnits += 1
+                drop(key, unit)
             } else {
                 remaining.append(key)
             }
@@ -186,7 +233,15 @@ final class Translator {
     func invalidateAll(hart: Hart) {
         statistics.fenceInstructionEpochs += 1
         if units.count == 0 { return }
-        epoch &+= 1
+        if epoch == Int32.max {
+            // Nothing reaches the old units once forgotten: the jump that called here
+            // (a `fence.i`) leaves its unit, and the next comes from the empty tables.
+            dropAll(hart: hart)
+            epoch = 0
+        } else {
+            epoch += 1
+        }
+        hart.state.epoch.pointee = UInt64(epoch)
         jumpCache.flushAll()
         invalidations &+= 1
     }
@@ -196,6 +251,7 @@ final class Translator {
         for ppn in unitsByPage.keys { hart.clearTranslatedFlag(physicalPage: ppn) }
         units.removeAll()
         unitsByPage.removeAll(keepingCapacity: true)
+        incoming.removeAll()
         jumpCache.flushAll()
         invalidations &+= 1
     }
@@ -214,6 +270,7 @@ final class Translator {
         dropAll(hart: hart)
         units = UnitTable()
         unitsByPage = [:]
+        incoming = [:]
         cache.discard()
     }
 

@@ -13,6 +13,9 @@ public struct TranslatorStatistics: Sendable {
     public var fenceInstructionEpochs = 0
     /// Instructions the interpreter ran because no unit could start there (one crossing a page end).
     public var interpretedInstructions = 0
+    /// Jumps between units of one page patched to go direct, and patched back (their target dropped).
+    public var linksMade = 0
+    public var linksUndone = 0
     /// Exits of generated code, by `UnitExit` (indexed by raw value).
     public var exits = [UInt64](repeating: 0, count: UnitExit.allCases.count)
     /// Host bytes of code in the cache now.
@@ -31,6 +34,8 @@ public struct TranslatorStatistics: Sendable {
         fenceInstructionEpochs += other.fenceInstructionEpochs
         interpretedInstructions += other.interpretedInstructions
         codeCacheBytes += other.codeCacheBytes
+        linksMade += other.linksMade
+        linksUndone += other.linksUndone
         for i in exits.indices { exits[i] += other.exits[i] }
     }
 

@@ -49,7 +49,7 @@ struct UnitTable {
         return units[Int(slots[i].index)]
     }
 
-    mutating func setEpoch(_ epoch: UInt64, of key: Translator.Key) {
+    mutating func setEpoch(_ epoch: Int32, of key: Translator.Key) {
         guard let i = find(key) else { return }
         units[Int(slots[i].index)].epoch = epoch
     }

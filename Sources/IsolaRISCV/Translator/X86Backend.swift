@@ -22,7 +22,7 @@ enum X86Backend: TranslatorBackend {
 
     // MARK: Runtime
 
-    static func runtimeCode(origin: UInt64) -> (bytes: [UInt8], entry: Int, exit: Int, lookup: Int) {
+    static func runtimeCode(origin: UInt64) -> RuntimeCode {
         var a = X86Assembler(origin: origin)
         // entry(rdi = state block, rsi = unit code)
         let entry = a.offset
@@ -63,7 +63,36 @@ enum X86Backend: TranslatorBackend {
         a.bind(miss)
         a.mov(.rax, immediate: UInt64(UnitExit.lookupMiss.rawValue))
         a.jump(toAddress: origin + UInt64(exit))
-        return (a.finish(), entry, exit, lookup)
+
+        // link(rax = guest pc, rcx = the jump to patch): back to the dispatcher, which
+        // finds (or makes) the unit at the pc and patches the jump to go there directly.
+        let link = a.offset
+        a.store(field(Offset.pc), .rax)
+        a.store(field(Offset.linkSite), .rcx)
+        a.mov(.rax, immediate: UInt64(UnitExit.link.rawValue))
+        a.jump(toAddress: origin + UInt64(exit))
+        return RuntimeCode(bytes: a.finish(), entry: entry, exit: exit, lookup: lookup, link: link)
+    }
+
+    // MARK: Patching
+
+    /// Every unit starts `cmp qword [rbx + epoch], imm32`: REX.W, 0x81, ModRM, disp32, then the epoch.
+    static let epochOffset = 7
+    /// A patchable jump is `jmp rel32`.
+    static let jumpOpcode: UInt8 = 0xE9
+
+    static func patchJump(at site: UnsafeMutableRawPointer, siteAddress: UInt64, to target: UInt64) {
+        precondition(site.load(as: UInt8.self) == jumpOpcode, "not a patchable jump")
+        // SAFETY of the truncation: units and their targets lie in one cache far smaller than 2 GiB.
+        let delta = Int32(truncatingIfNeeded: Int64(bitPattern: target &- (siteAddress &+ 5)))
+        // SAFETY: the site is a 5-byte jump inside the cache's writable view.
+        (site + 1).storeBytes(of: delta.littleEndian, as: Int32.self)
+    }
+
+    static func jumpTarget(at site: UnsafeRawPointer, siteAddress: UInt64) -> UInt64 {
+        // SAFETY: as in `patchJump`.
+        let delta = Int32(littleEndian: (site + 1).loadUnaligned(as: Int32.self))
+        return siteAddress &+ 5 &+ UInt64(bitPattern: Int64(delta))
     }
 
     /// `entry = table[vpn & indexMask]`: the address of the TLB entry a virtual page
@@ -77,8 +106,8 @@ enum X86Backend: TranslatorBackend {
 
     // MARK: Units
 
-    static func compile(_ plan: UnitPlan, origin: UInt64, runtime: TranslatorRuntime) -> [UInt8] {
-        var unit = UnitCompiler(plan: plan, runtime: runtime, assembler: X86Assembler(origin: origin))
+    static func compile(_ plan: UnitPlan, origin: UInt64, runtime: TranslatorRuntime, epoch: Int32) -> [UInt8] {
+        var unit = UnitCompiler(plan: plan, runtime: runtime, epoch: epoch, assembler: X86Assembler(origin: origin))
         unit.compile()
         return unit.assembler.finish()
     }
@@ -90,6 +119,8 @@ private struct UnitCompiler {
     typealias Offset = HartStateBlock.Offset
     let plan: UnitPlan
     let runtime: TranslatorRuntime
+    /// The `fence.i` epoch the unit is made in (checked at its entry).
+    let epoch: Int32
     var assembler: X86Assembler
     /// Guest register -> host register, for the registers cached in this unit.
     var cached: [Int: X86Register] = [:]
@@ -104,12 +135,13 @@ private struct UnitCompiler {
     /// Where the unit leaves without running anything (exit requested, budget used up).
     let refuse: X86Label
 
-    init(plan: UnitPlan, runtime: TranslatorRuntime, assembler: X86Assembler) {
+    init(plan: UnitPlan, runtime: TranslatorRuntime, epoch: Int32, assembler: X86Assembler) {
         var assembler = assembler
         head = assembler.makeLabel()
         refuse = assembler.makeLabel()
         self.plan = plan
         self.runtime = runtime
+        self.epoch = epoch
         self.assembler = assembler
         assignRegisters()
     }
@@ -168,6 +200,11 @@ private struct UnitCompiler {
     // MARK: Unit structure
 
     mutating func compile() {
+        // A unit from an older epoch (a `fence.i` since) may be reached by a direct jump:
+        // it leaves, and the dispatcher compares it with memory before it runs again.
+        let at = assembler.alu(.cmp, X86Backend.field(Offset.epoch), patchableImmediate: epoch)
+        precondition(at == X86Backend.epochOffset, "the epoch must sit where the translator patches it")
+        assembler.jump(.notEqual, refuse)
         checkEntry(refuseTo: refuse)
         loadCached()
         assembler.bind(head)
@@ -223,8 +260,12 @@ private struct UnitCompiler {
         assembler.jump(toAddress: runtime.exitStub)
     }
 
-    /// Control goes to guest `target` after `retired` instructions of the unit.
-    mutating func exit(to target: UInt64, retired: Int) {
+    /// Control goes to guest `target` after `retired` instructions of the unit. A
+    /// `linkable` jump to another unit of the same page becomes a direct jump to that
+    /// unit's code once it has been taken: the same page maps to the same physical
+    /// page while no instruction in between changed the mapping, and those (CSR
+    /// writes, `sfence.vma`, `ecall`) are not linkable.
+    mutating func exit(to target: UInt64, retired: Int, linkable: Bool = true) {
         let saved = synced
         sync(retired: retired)
         if target == plan.startPC {
@@ -236,6 +277,17 @@ private struct UnitCompiler {
                 c.assembler.bind(out)
                 c.writeBack()
                 c.assembler.jump(c.refuse)
+            }
+        } else if linkable && target >> 12 == plan.startPC >> 12 {
+            writeBack()
+            let site = assembler.origin &+ UInt64(assembler.offset)
+            let unlinked = assembler.makeLabel()
+            assembler.jump(unlinked)  // patched by `Translator.link`
+            deferred.append { c in
+                c.assembler.bind(unlinked)
+                c.assembler.mov(.rax, immediate: target)
+                c.assembler.mov(.rcx, immediate: site)
+                c.assembler.jump(toAddress: c.runtime.linkStub)
             }
         } else {
             writeBack()
@@ -279,6 +331,14 @@ private struct UnitCompiler {
         if source != scratch { assembler.mov(scratch, source) }
     }
 
+    /// The host register an instruction writing guest `rd` computes into: rd's own when
+    /// it is cached and not also a source read after the destination is first written
+    /// (`avoiding`), else `rax`. `write(rd, from:)` then moves nothing.
+    func destination(_ rd: Int, avoiding later: Int? = nil) -> X86Register {
+        if rd != 0, rd != Int(Hart.sinkRegister), rd != later, let host = cached[rd] { return host }
+        return .rax
+    }
+
     mutating func write(_ rd: Int, from value: X86Register) {
         if rd == 0 || rd == Int(Hart.sinkRegister) { return }
         if let host = cached[rd] {
@@ -297,15 +357,14 @@ private struct UnitCompiler {
         let imm = d.imm
         let next = i.pc &+ UInt64(d.length)
         switch d.opcode {
-        case .lui:
-            assembler.mov(.rax, immediate: UInt64(bitPattern: imm))
-            write(rd, from: .rax)
-        case .auipc:
-            assembler.mov(.rax, immediate: i.pc &+ UInt64(bitPattern: imm))
-            write(rd, from: .rax)
+        case .lui, .auipc:
+            let dst = destination(rd)
+            assembler.mov(dst, immediate: d.opcode == .lui ? UInt64(bitPattern: imm) : i.pc &+ UInt64(bitPattern: imm))
+            write(rd, from: dst)
         case .jal:
-            assembler.mov(.rax, immediate: next)
-            write(rd, from: .rax)
+            let dst = destination(rd)
+            assembler.mov(dst, immediate: next)
+            write(rd, from: dst)
             exit(to: i.pc &+ UInt64(bitPattern: imm), retired: index + 1)
             return true
         case .jalr:
@@ -334,7 +393,15 @@ private struct UnitCompiler {
         case .sw: memoryStore(d, size: 4, index: index, pc: i.pc)
         case .sd: memoryStore(d, size: 8, index: index, pc: i.pc)
 
-        case .addi: immediateOperation(.add, rd: rd, rs1: rs1, imm: imm)
+        case .addi:
+            if rd == rs1 || rs1 == 0 {
+                immediateOperation(.add, rd: rd, rs1: rs1, imm: imm)
+            } else {
+                let dst = destination(rd)
+                let source = read(rs1, into: dst)
+                assembler.lea(dst, X86Memory(source, Int32(imm)))
+                write(rd, from: dst)
+            }
         case .xori: immediateOperation(.xor, rd: rd, rs1: rs1, imm: imm)
         case .ori: immediateOperation(.or, rd: rd, rs1: rs1, imm: imm)
         case .andi: immediateOperation(.and, rd: rd, rs1: rs1, imm: imm)
@@ -345,21 +412,24 @@ private struct UnitCompiler {
             assembler.set(d.opcode == .slti ? .less : .below, .rcx)
             write(rd, from: .rcx)
         case .slli, .srli, .srai, .rori:
-            load(rs1, to: .rax)
+            let dst = destination(rd)
+            load(rs1, to: dst)
             let op: X86Assembler.Shift = d.opcode == .slli ? .shl : d.opcode == .srli ? .shr : d.opcode == .srai ? .sar : .ror
-            assembler.shift(op, .rax, immediate: UInt8(imm & 63))
-            write(rd, from: .rax)
+            assembler.shift(op, dst, immediate: UInt8(imm & 63))
+            write(rd, from: dst)
         case .addiw:
-            load(rs1, to: .rax)
-            if imm != 0 { assembler.alu(.add, .rax, immediate: Int32(imm), wide: false) }
-            assembler.signExtend32(.rax, .rax)
-            write(rd, from: .rax)
+            let dst = destination(rd)
+            let source = read(rs1, into: dst)
+            assembler.lea(dst, X86Memory(source, Int32(imm)), wide: false)
+            assembler.signExtend32(dst, dst)
+            write(rd, from: dst)
         case .slliw, .srliw, .sraiw:
-            load(rs1, to: .rax)
+            let dst = destination(rd)
+            load(rs1, to: dst)
             let op: X86Assembler.Shift = d.opcode == .slliw ? .shl : d.opcode == .srliw ? .shr : .sar
-            assembler.shift(op, .rax, immediate: UInt8(imm & 31), wide: false)
-            assembler.signExtend32(.rax, .rax)
-            write(rd, from: .rax)
+            assembler.shift(op, dst, immediate: UInt8(imm & 31), wide: false)
+            assembler.signExtend32(dst, dst)
+            write(rd, from: dst)
 
         case .add: registerOperation(.add, rd: rd, rs1: rs1, rs2: rs2)
         case .sub: registerOperation(.sub, rd: rd, rs1: rs1, rs2: rs2)
@@ -367,11 +437,12 @@ private struct UnitCompiler {
         case .or: registerOperation(.or, rd: rd, rs1: rs1, rs2: rs2)
         case .and: registerOperation(.and, rd: rd, rs1: rs1, rs2: rs2)
         case .addw, .subw:
-            load(rs1, to: .rax)
-            load(rs2, to: .rcx)
-            assembler.alu(d.opcode == .addw ? .add : .sub, .rax, .register(.rcx), wide: false)
-            assembler.signExtend32(.rax, .rax)
-            write(rd, from: .rax)
+            // x0's slot in the block always reads 0, so `operand` may name it.
+            let dst = destination(rd, avoiding: rs2)
+            load(rs1, to: dst)
+            assembler.alu(d.opcode == .addw ? .add : .sub, dst, operand(rs2), wide: false)
+            assembler.signExtend32(dst, dst)
+            write(rd, from: dst)
         case .slt, .sltu:
             load(rs1, to: .rax)
             load(rs2, to: .rdx)
@@ -381,46 +452,49 @@ private struct UnitCompiler {
             write(rd, from: .rcx)
         case .sll, .srl, .sra, .ror, .rol:
             load(rs2, to: .rcx)
-            load(rs1, to: .rax)
+            let dst = destination(rd)
+            load(rs1, to: dst)
             let op: X86Assembler.Shift = d.opcode == .sll ? .shl : d.opcode == .srl ? .shr : d.opcode == .sra ? .sar : d.opcode == .ror ? .ror : .rol
-            assembler.shiftByCL(op, .rax)  // x86 masks the count to 6 bits, as RISC-V does
-            write(rd, from: .rax)
+            assembler.shiftByCL(op, dst)  // x86 masks the count to 6 bits, as RISC-V does
+            write(rd, from: dst)
         case .sllw, .srlw, .sraw:
             load(rs2, to: .rcx)
-            load(rs1, to: .rax)
+            let dst = destination(rd)
+            load(rs1, to: dst)
             let op: X86Assembler.Shift = d.opcode == .sllw ? .shl : d.opcode == .srlw ? .shr : .sar
-            assembler.shiftByCL(op, .rax, wide: false)  // 5 bits for 32-bit shifts, as RISC-V does
-            assembler.signExtend32(.rax, .rax)
-            write(rd, from: .rax)
+            assembler.shiftByCL(op, dst, wide: false)  // 5 bits for 32-bit shifts, as RISC-V does
+            assembler.signExtend32(dst, dst)
+            write(rd, from: dst)
         case .mul, .mulw:
-            load(rs1, to: .rax)
-            load(rs2, to: .rcx)
-            assembler.imul(.rax, .register(.rcx), wide: d.opcode == .mul)
-            if d.opcode == .mulw { assembler.signExtend32(.rax, .rax) }
-            write(rd, from: .rax)
+            let dst = destination(rd, avoiding: rs2)
+            load(rs1, to: dst)
+            assembler.imul(dst, operand(rs2), wide: d.opcode == .mul)
+            if d.opcode == .mulw { assembler.signExtend32(dst, dst) }
+            write(rd, from: dst)
         case .mulh, .mulhu:
             load(rs1, to: .rax)
             load(rs2, to: .rcx)
             assembler.multiplyWide(.register(.rcx), signed: d.opcode == .mulh)
             write(rd, from: .rdx)
         case .sh1add, .sh2add, .sh3add:
-            load(rs1, to: .rax)
-            load(rs2, to: .rcx)
-            assembler.shift(.shl, .rax, immediate: d.opcode == .sh1add ? 1 : d.opcode == .sh2add ? 2 : 3)
-            assembler.alu(.add, .rax, .register(.rcx))
-            write(rd, from: .rax)
+            let index = read(rs1, into: .rax)
+            let base = read(rs2, into: .rcx)
+            let dst = destination(rd)
+            assembler.lea(dst, X86Memory(base, index: index, scale: d.opcode == .sh1add ? 2 : d.opcode == .sh2add ? 4 : 8))
+            write(rd, from: dst)
         case .addUW:
-            load(rs1, to: .rax)
-            load(rs2, to: .rcx)
-            assembler.mov(.rax, .register(.rax), wide: false)  // zero-extends the low word
-            assembler.alu(.add, .rax, .register(.rcx))
-            write(rd, from: .rax)
+            let dst = destination(rd, avoiding: rs2)
+            load(rs1, to: dst)
+            assembler.mov(dst, .register(dst), wide: false)  // zero-extends the low word
+            assembler.alu(.add, dst, operand(rs2))
+            write(rd, from: dst)
         case .andn, .orn, .xnor:
             load(rs2, to: .rcx)
-            load(rs1, to: .rax)
             assembler.alu(.xor, .rcx, immediate: -1)  // not
-            assembler.alu(d.opcode == .andn ? .and : d.opcode == .orn ? .or : .xor, .rax, .register(.rcx))
-            write(rd, from: .rax)
+            let dst = destination(rd)
+            load(rs1, to: dst)
+            assembler.alu(d.opcode == .andn ? .and : d.opcode == .orn ? .or : .xor, dst, .register(.rcx))
+            write(rd, from: dst)
 
         default:
             return callInterpreter(d, index: index, pc: i.pc)
@@ -429,13 +503,10 @@ private struct UnitCompiler {
     }
 
     mutating func immediateOperation(_ op: X86Assembler.ALU, rd: Int, rs1: Int, imm: Int64) {
-        if rd == rs1, rd != 0, let host = cached[rd] {
-            assembler.alu(op, host, immediate: Int32(imm))
-            return
-        }
-        load(rs1, to: .rax)
-        assembler.alu(op, .rax, immediate: Int32(imm))
-        write(rd, from: .rax)
+        let dst = destination(rd)
+        load(rs1, to: dst)
+        if imm != 0 || op == .and { assembler.alu(op, dst, immediate: Int32(imm)) }
+        write(rd, from: dst)
     }
 
     mutating func registerOperation(_ op: X86Assembler.ALU, rd: Int, rs1: Int, rs2: Int) {
@@ -443,13 +514,14 @@ private struct UnitCompiler {
             immediateOperation(op == .sub ? .add : op, rd: rd, rs1: rs1, imm: 0)
             return
         }
-        if rd == rs1, rd != 0, let host = cached[rd] {
-            assembler.alu(op, host, operand(rs2))
+        if rd == rs2, rd != rs1, op != .sub, rs1 != 0, let host = cached[rd] {
+            assembler.alu(op, host, operand(rs1))  // commutative: rd op= rs1
             return
         }
-        load(rs1, to: .rax)
-        assembler.alu(op, .rax, operand(rs2))
-        write(rd, from: .rax)
+        let dst = destination(rd, avoiding: rs2)
+        load(rs1, to: dst)
+        assembler.alu(op, dst, operand(rs2))
+        write(rd, from: dst)
     }
 
     mutating func branch(_ d: DecodedInstruction, index: Int, pc: UInt64) {
@@ -477,24 +549,31 @@ private struct UnitCompiler {
 
     /// The virtual address `rs1 + imm` into `rsi`.
     mutating func effectiveAddress(_ d: DecodedInstruction) {
-        load(Int(d.rs1), to: .rsi)
-        if d.imm != 0 { assembler.lea(.rsi, X86Memory(.rsi, Int32(d.imm))) }
+        let base = read(Int(d.rs1), into: .rsi)
+        if d.imm != 0 || base != .rsi { assembler.lea(.rsi, X86Memory(base, Int32(d.imm))) }
     }
 
     /// The inline TLB probe for the address in `rsi`: jumps to `slow` on a miss or
     /// a page crossing; on a hit leaves the entry's host addend in `rdx`.
+    ///
+    /// One compare does both: the entry is the one `rsi`'s page selects, and its tag
+    /// is compared with the page of the access's last byte. A direct-mapped slot only
+    /// ever holds pages of its own index, so a match means both bytes are on that page.
     mutating func probeTLB(table: Int, size: Int, slow: X86Label) {
-        assembler.mov(.rcx, .rsi)
+        let strideShift = MemoryLayout<TLBEntry>.stride.trailingZeroBitCount
+        if size > 1 {
+            assembler.lea(.rcx, X86Memory(.rsi, Int32(size - 1)))
+        } else {
+            assembler.mov(.rcx, .rsi)
+        }
         assembler.shift(.shr, .rcx, immediate: 12)
-        X86Backend.tlbEntry(&assembler, vpn: .rcx, into: .rdx, table: table)
+        // entry = table + ((va >> 12) & indexMask) * stride, as `X86Backend.tlbEntry` computes it.
+        assembler.mov(.rdx, .register(.rsi), wide: false)
+        assembler.shift(.shr, .rdx, immediate: UInt8(12 - strideShift), wide: false)
+        assembler.alu(.and, .rdx, immediate: Int32(SoftTLB.indexMask << UInt64(strideShift)), wide: false)
+        assembler.alu(.add, .rdx, .memory(X86Backend.field(table)))
         assembler.alu(.cmp, .rcx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
         assembler.jump(.notEqual, slow)
-        if size > 1 {
-            assembler.mov(.rcx, .register(.rsi), wide: false)
-            assembler.alu(.and, .rcx, immediate: 0xFFF, wide: false)
-            assembler.alu(.cmp, .rcx, immediate: Int32(4096 - size), wide: false)
-            assembler.jump(.above, slow)
-        }
         assembler.mov(.rdx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8))))
     }
 
@@ -516,9 +595,10 @@ private struct UnitCompiler {
         let slow = assembler.makeLabel(), resume = assembler.makeLabel()
         effectiveAddress(d)
         probeTLB(table: Offset.readTLB, size: size, slow: slow)
-        assembler.load(.rax, X86Memory(.rsi, index: .rdx), size: size, signed: signed)
+        let dst = destination(Int(d.rd))
+        assembler.load(dst, X86Memory(.rsi, index: .rdx), size: size, signed: signed)
         assembler.bind(resume)
-        write(Int(d.rd), from: .rax)
+        write(Int(d.rd), from: dst)
         let saving = savedAcrossCalls
         let loadHelper = runtime.loadHelper
         let syncedHere = synced
@@ -530,7 +610,7 @@ private struct UnitCompiler {
             c.callHelper(loadHelper, saving: saving)
             c.assembler.test(.rax, .rax, wide: false)
             c.assembler.jump(.notEqual, trap)
-            c.assembler.load(.rax, X86Backend.field(Offset.scratch), size: size, signed: signed)
+            c.assembler.load(dst, X86Backend.field(Offset.scratch), size: size, signed: signed)
             c.assembler.jump(resume)
             c.assembler.bind(trap)
             c.synced = syncedHere
@@ -672,7 +752,7 @@ private struct UnitCompiler {
         if UnitPlan.endsUnit(d.opcode) {
             // A helper that returned `next` for an instruction that ends the unit (an ecall
             // the monitor answered without redirecting): go on after it.
-            exit(to: pc &+ UInt64(d.length), retired: index + 1)
+            exit(to: pc &+ UInt64(d.length), retired: index + 1, linkable: false)
             return true
         }
         return false
