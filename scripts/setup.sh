@@ -3,7 +3,7 @@
 # only those that are missing: the riscv64 cross toolchain (guest programs),
 # QEMU system and user mode (reference and benchmark peers) and the device-tree compiler.
 set -euo pipefail
-packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc qemu-user opensbi qemu-utils device-tree-compiler e2fsprogs python3 make bc)
+packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc qemu-user opensbi qemu-utils device-tree-compiler e2fsprogs python3 make bc linux-perf)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,11 +1,21 @@
 /* fork, execve and wait4: a child runs this program again (found through
  * readlink of /proc/self/exe) and
- * its exit status comes back; a bad path is ENOENT; a pipe carries a child's output. */
+ * its exit status comes back; a bad path is ENOENT; a pipe carries a child's output;
+ * both sides of a fork run code neither has run before. */
 #include <errno.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+
+/* Functions that each run first right after a fork, in the parent and the child at once. */
+#define STEP(n) static __attribute__((noinline)) unsigned step##n(unsigned x) { \
+    for (int k = 0; k < 20; k++) x = (x ^ (x >> 5)) * (2 * n + 3) + k; \
+    return x; }
+#define ROW(a) STEP(a##0) STEP(a##1) STEP(a##2) STEP(a##3) STEP(a##4) STEP(a##5) STEP(a##6) STEP(a##7)
+#define REFS(a) step##a##0, step##a##1, step##a##2, step##a##3, step##a##4, step##a##5, step##a##6, step##a##7,
+ROW(1) ROW(2) ROW(3) ROW(4)
+static unsigned (*const steps[])(unsigned) = { REFS(1) REFS(2) REFS(3) REFS(4) };
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "child") == 0) {
@@ -59,6 +69,17 @@ int main(int argc, char **argv) {
     if (pid == 0) { volatile int *wild = (volatile int *)(long)getpid(); *wild = 0; _exit(0); }
     CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == 11);
     CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+
+    /* Fresh code on both sides of each fork: what one side translates (and links)
+     * meanwhile never shows up in the other's code. */
+    for (unsigned round = 0; round < sizeof steps / sizeof steps[0]; round++) {
+        pid = fork();
+        CHECK(pid >= 0);
+        unsigned value = steps[round](round);
+        if (pid == 0) _exit(value & 0x7F);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == (int)(value & 0x7F));
+    }
     printf("ok\n");
     return 0;
 }

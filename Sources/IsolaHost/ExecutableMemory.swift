@@ -32,20 +32,27 @@ public final class ExecutableMemory: @unchecked Sendable {
         precondition(requested > 0, "executable memory must not be empty")
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let byteCount = (requested + page - 1) / page * page
-        let (rw, rx) = try ExecutableMemory.mapViews(byteCount: byteCount, at: nil)
+        let (rw, rx) = try ExecutableMemory.views(of: ExecutableMemory.mapShared(byteCount), byteCount: byteCount, at: nil)
         writable = rw
         executable = UnsafeRawPointer(rx)
         self.byteCount = byteCount
     }
 
-    /// A new shared anonymous mapping and its second, executable view; at `fixed`
-    /// (the current views' addresses, which they replace) when given.
-    private static func mapViews(byteCount: Int, at fixed: (UnsafeMutableRawPointer, UnsafeMutableRawPointer)?)
-        throws -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer) {
+    /// New shared anonymous memory, read-write.
+    private static func mapShared(_ byteCount: Int) throws -> UnsafeMutableRawPointer {
         let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        guard var rw = mapped, rw != MAP_FAILED else {
+        guard let rw = mapped, rw != MAP_FAILED else {
             throw HostError.io(operation: "mmap (writable view)", path: "code cache", errno: errno)
         }
+        return rw
+    }
+
+    /// The two views of the shared memory at `rw`; at `fixed` (the current views'
+    /// addresses, which they replace) when given, `rw` moving to the writable one.
+    private static func views(of rw: UnsafeMutableRawPointer, byteCount: Int,
+                              at fixed: (UnsafeMutableRawPointer, UnsafeMutableRawPointer)?)
+        throws -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer) {
+        var rw = rw
         if let (oldRW, _) = fixed {
             // SAFETY: MREMAP_FIXED replaces exactly this object's own writable view.
             let moved = isola_mremap(rw, byteCount, byteCount, oldRW)
@@ -74,17 +81,35 @@ public final class ExecutableMemory: @unchecked Sendable {
         return (rw, rx)
     }
 
-    /// In the child of a fork: both views still map the parent's pages, which the
-    /// parent goes on writing. Copies the first `byteCount` bytes into memory of the
-    /// child's own and maps it over both views at the same addresses, so code the
-    /// child is running stays where it is. The parent only appends past what was in
-    /// use at the fork, so the copied bytes are stable.
-    public func detachFromParent(keeping byteCount: Int) throws {
-        let copy = [UInt8](UnsafeRawBufferPointer(start: writable, count: byteCount))
-        _ = try ExecutableMemory.mapViews(byteCount: self.byteCount,
-                                          at: (writable, UnsafeMutableRawPointer(mutating: executable)))
-        // SAFETY: the writable view now maps the child's own zeroed pages, at least `byteCount` long.
-        copy.withUnsafeBytes { writable.copyMemory(from: $0.baseAddress.unsafelyUnwrapped, byteCount: byteCount) }
+    /// A copy of the memory for the child of a host fork, made just before it.
+    ///
+    /// Shared memory stays shared across a fork, and both processes go on writing
+    /// theirs (new code, and patches to code already there), so neither may take its
+    /// copy after the fork. The copy is made before, while only the forking thread
+    /// writes here; the child maps it over its views (`adopt`) and the parent drops
+    /// it (`release`).
+    public struct ForkCopy {
+        fileprivate let base: UnsafeMutableRawPointer
+    }
+
+    /// Copies the first `byteCount` bytes into new shared memory.
+    public func copyForFork(keeping byteCount: Int) throws -> ForkCopy {
+        let copy = try ExecutableMemory.mapShared(self.byteCount)
+        // SAFETY: both ranges are at least `byteCount` long and do not overlap.
+        copy.copyMemory(from: writable, byteCount: min(byteCount, self.byteCount))
+        return ForkCopy(base: copy)
+    }
+
+    /// In the child: the copy replaces both views at the same addresses, so the code
+    /// the child is running (it forked from inside a helper) stays where it is.
+    public func adopt(_ copy: ForkCopy) throws {
+        _ = try ExecutableMemory.views(of: copy.base, byteCount: byteCount,
+                                       at: (writable, UnsafeMutableRawPointer(mutating: executable)))
+    }
+
+    /// In the parent, or when the fork failed: the copy is not needed.
+    public func release(_ copy: ForkCopy) {
+        munmap(copy.base, byteCount)
     }
 
     /// The executable address of the byte at `offset`.

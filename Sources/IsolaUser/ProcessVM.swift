@@ -76,6 +76,9 @@ public final class ProcessVM {
         return .exited(kernel.exitStatus ?? 0)
     }
 
+    /// What the main thread's translator did (nil under the interpreter).
+    public var translatorStatistics: TranslatorStatistics? { mainThread.hart.translatorStatistics }
+
     /// /proc/self/exe's answer: the program's absolute path.
     static func absolute(_ path: [UInt8]) -> [UInt8] {
         guard path.first != UInt8(ascii: "/") else { return path }

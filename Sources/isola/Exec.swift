@@ -38,6 +38,9 @@ struct Exec: ParsableCommand {
     @Flag(name: .long, help: "Write /tmp/perf-PID.map naming translated code by guest address, for 'perf report'.")
     var perfMap = false
 
+    @Flag(name: .long, help: "At exit, print what the main thread's translator did to stderr (units, time, exits).")
+    var stats = false
+
     @Option(name: .customLong("argv0"), help: ArgumentHelp("The program's argv[0] (default: PROGRAM).", valueName: "name"))
     var argumentZero: String?
 
@@ -70,11 +73,18 @@ struct Exec: ParsableCommand {
         // An execve'd program runs under the same monitor.
         var command = ["exec", "--sysroot=" + root, "--engine=" + engine.rawValue]
         if perfMap { command.append("--perf-map") }
+        if stats { command.append("--stats") }
         if strace { command.append("--strace") }
         for name in denySyscall { command.append("--deny-syscall=" + name) }
         if let policy { command.append("--policy=" + (policy.hasPrefix("/") ? policy : (HostDirectory.current ?? ".") + "/" + policy)) }
         vm.kernel.execveCommand = command
-        switch vm.run() {
+        let started = HostClock.monotonicNanoseconds()
+        let outcome = vm.run()
+        if stats, let translator = vm.translatorStatistics {
+            let seconds = Double(HostClock.monotonicNanoseconds() - started) / 1e9
+            HostOutput.standardError.write(TranslatorReport.lines(translator, seconds: seconds))
+        }
+        switch outcome {
         case let .exited(status): throw ExitCode(status)
         case let .signaled(signal): HostProcess.terminate(bySignal: signal)
         }

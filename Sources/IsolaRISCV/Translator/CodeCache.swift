@@ -29,6 +29,7 @@ final class CodeCache {
             lookupStub: origin + UInt64(code.lookup),
             linkStub: origin + UInt64(code.link),
             interpretHelper: TranslatorHelpers.address(of: TranslatorHelpers.interpret),
+            stepHelper: TranslatorHelpers.address(of: TranslatorHelpers.step),
             loadHelper: TranslatorHelpers.address(of: TranslatorHelpers.load),
             storeHelper: TranslatorHelpers.address(of: TranslatorHelpers.store))
         // SAFETY: the entry offset starts the trampoline just written, which has this C signature.

@@ -59,16 +59,43 @@ extension Hart {
         updateTranslationContext()
     }
 
-    /// In the child of a host fork (a process VM's fork): takes a private copy of
-    /// the code cache, which the parent shares until then; if that fails the hart
+    /// Before a host fork (a process VM's fork): copies the code cache for the child,
+    /// while only this thread writes it. The child then calls
+    /// `detachTranslationAfterFork`, the parent `endTranslationFork`.
+    public func prepareTranslationForFork() {
+        guard let translator else { return }
+        translator.forkCopy = try? translator.cache.memory.copyForFork(keeping: translator.cache.used)
+    }
+
+    /// In the child of a host fork: takes over the copy made before it, so the parent's
+    /// later code and patches never reach the child; if there is no copy the hart
     /// goes on with the interpreter once the code it is running returns.
     public func detachTranslationAfterFork() {
         guard let translator else { return }
-        do {
-            try translator.cache.memory.detachFromParent(keeping: translator.cache.used)
-        } catch {
-            translator.stopTranslating = true
+        guard let copy = translator.forkCopy else {
+            stopTranslatingSoon()
+            return
         }
+        translator.forkCopy = nil
+        do {
+            try translator.cache.memory.adopt(copy)
+        } catch {
+            stopTranslatingSoon()
+        }
+    }
+
+    /// Back to the interpreter at the next unit entry (the exit-request word stops the
+    /// code running now from going on into other units).
+    private func stopTranslatingSoon() {
+        translator?.stopTranslating = true
+        kick()
+    }
+
+    /// In the parent of a host fork (or when it failed): drops the child's copy.
+    public func endTranslationFork() {
+        guard let translator, let copy = translator.forkCopy else { return }
+        translator.forkCopy = nil
+        translator.cache.memory.release(copy)
     }
 
     /// Back to the interpreter alone.

@@ -11,6 +11,11 @@ struct UnitPlan {
     /// The guest virtual pc of the first instruction.
     let startPC: UInt64
     var instructions: [Instruction] = []
+    /// The unit is one 4-byte instruction that starts in the page's last two bytes,
+    /// which the interpreter runs (fetching it anew each time, so the next page's
+    /// mapping and contents never become part of the unit), and then the unit goes on
+    /// wherever that instruction left the pc. `instructions` is empty.
+    var crossesPageEnd = false
 
     /// The pc after the last instruction, where a unit that does not jump goes on.
     var fallthroughPC: UInt64 {
@@ -18,8 +23,23 @@ struct UnitPlan {
         return last.pc &+ UInt64(last.decoded.length)
     }
 
-    /// Bytes of guest code the unit covers (from `startPC`).
-    var guestByteCount: UInt64 { fallthroughPC &- startPC }
+    /// Bytes of guest code the unit covers (from `startPC`): for one across the page
+    /// end, the half in this page, which says what kind of instruction it is.
+    var guestByteCount: UInt64 { crossesPageEnd ? 2 : fallthroughPC &- startPC }
+
+    /// Whether a 4-byte instruction whose low half is `low` does nothing the run loop
+    /// must look at afterwards, by its major opcode (which lies in the low half):
+    /// loads, stores, integer and FP arithmetic, atomics, jumps and branches; not
+    /// SYSTEM (CSRs, `ecall`, `mret`, `wfi`, `sfence.vma`) nor MISC-MEM (fences).
+    static func isPlain(lowHalf low: UInt16) -> Bool {
+        switch low & 0x7F {
+        case 0x03, 0x07, 0x13, 0x17, 0x1B, 0x23, 0x27, 0x2F, 0x33, 0x37, 0x3B,
+             0x43, 0x47, 0x4B, 0x4F, 0x53, 0x63, 0x67, 0x6F:
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Instructions longer than this are split into several units, which bounds
     /// translation time and how long a unit runs between exit-request checks.
@@ -83,6 +103,7 @@ struct TranslatorRuntime {
     var linkStub: UInt64
     /// `@convention(c)` helpers (`TranslatorHelpers`).
     var interpretHelper: UInt64
+    var stepHelper: UInt64
     var loadHelper: UInt64
     var storeHelper: UInt64
 }

@@ -56,6 +56,8 @@ final class Translator {
     private var epoch: Int32 = 0
     var statistics = TranslatorStatistics()
     let perfMap: PerfMap?
+    /// The cache's copy for the child of a fork in progress.
+    var forkCopy: ExecutableMemory.ForkCopy?
     /// Set when the cache cannot be used any more (a fork's copy failed): the hart
     /// goes back to the interpreter once the code it runs returns.
     var stopTranslating = false
@@ -163,7 +165,11 @@ final class Translator {
             if low & 3 != 3 {
                 inst = CompressedDecoder.decode(low)
             } else {
-                if pc & 0xFFF == 0xFFE { break }  // crosses the page end: the interpreter's
+                if pc & 0xFFF == 0xFFE {
+                    // Across the page end: a unit of its own, which the interpreter runs.
+                    plan.crossesPageEnd = plan.instructions.isEmpty && UnitPlan.isPlain(lowHalf: low)
+                    break
+                }
                 inst = Decoder.decode(host.loadUnaligned(as: UInt32.self))
             }
             plan.instructions.append(UnitPlan.Instruction(pc: pc, decoded: inst))
@@ -177,7 +183,7 @@ final class Translator {
         let started = HostClock.monotonicNanoseconds()
         defer { statistics.translationNanoseconds &+= HostClock.monotonicNanoseconds() &- started }
         let plan = plan(key, entry: entry, hart: hart)
-        guard !plan.instructions.isEmpty else { return nil }
+        guard !plan.instructions.isEmpty || plan.crossesPageEnd else { return nil }
         var address = cache.nextAddress
         var bytes = Backend.compile(plan, origin: address, runtime: cache.runtime, epoch: epoch)
         if !cache.append(bytes) {
@@ -195,7 +201,7 @@ final class Translator {
         unitsByPage[ppn, default: []].append(key)
         hart.markTranslated(physicalPage: ppn)
         statistics.unitsTranslated += 1
-        statistics.guestInstructionsTranslated += plan.instructions.count
+        statistics.guestInstructionsTranslated += max(plan.instructions.count, plan.crossesPageEnd ? 1 : 0)
         statistics.hostBytesWritten += bytes.count
         perfMap?.record(address: address, size: bytes.count, guestPC: key.virtualPC, physicalPC: key.physicalPC)
         return address

@@ -49,6 +49,18 @@ enum TranslatorHelpers {
         }
     }
 
+    /// Runs the instruction at the pc in the interpreter, fetching it (a unit that
+    /// `crossesPageEnd`): `next` when it retired in the same privilege, so generated
+    /// code may go on at the pc it left, else `exit` (it trapped, and the trap is taken).
+    static let step: @convention(c) (UnsafeMutableRawPointer) -> UInt32 = { block in
+        TranslatorHelpers.withHart(block) { hart in
+            let before = hart.instret, privilege = hart.privilege
+            hart.translator?.statistics.interpretedInstructions += 1
+            hart.executeBlock(budget: 1)
+            return hart.instret != before && hart.privilege == privilege ? UInt32(Status.next) : UInt32(Status.exit)
+        }
+    }
+
     /// A load the inline TLB probe could not do (a miss, MMIO, a page crossing):
     /// the value goes to the block's scratch field.
     static let load: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt32 = { block, va, size in

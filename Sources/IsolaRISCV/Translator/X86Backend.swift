@@ -206,14 +206,11 @@ private struct UnitCompiler {
         precondition(at == X86Backend.epochOffset, "the epoch must sit where the translator patches it")
         assembler.jump(.notEqual, refuse)
         checkEntry(refuseTo: refuse)
-        loadCached()
-        assembler.bind(head)
-        var ended = false
-        for (index, i) in plan.instructions.enumerated() {
-            if emit(i, index: index) { ended = true; break }
+        if plan.crossesPageEnd {
+            stepInterpreter()
+        } else {
+            body()
         }
-        if !ended { exit(to: plan.fallthroughPC, retired: plan.instructions.count) }
-
         assembler.bind(refuse)
         assembler.mov(.rax, immediate: plan.startPC)
         assembler.store(X86Backend.field(Offset.pc), .rax)
@@ -223,6 +220,34 @@ private struct UnitCompiler {
             deferred.removeAll()
             for body in pending { body(&self) }
         }
+    }
+
+    /// The instructions, registers cached.
+    mutating func body() {
+        loadCached()
+        assembler.bind(head)
+        var ended = false
+        for (index, i) in plan.instructions.enumerated() {
+            if emit(i, index: index) { ended = true; break }
+        }
+        if !ended { exit(to: plan.fallthroughPC, retired: plan.instructions.count) }
+    }
+
+    /// A unit that `crossesPageEnd`: the interpreter runs the instruction, then the
+    /// unit goes on at the pc it left through the jump cache (no register is cached).
+    mutating func stepInterpreter() {
+        let stop = assembler.makeLabel()
+        // A unit reached by a direct jump finds a stale pc in the block.
+        assembler.mov(.rax, immediate: plan.startPC)
+        assembler.store(X86Backend.field(Offset.pc), .rax)
+        assembler.mov(.rdi, X86Backend.block)
+        callHelper(runtime.stepHelper, saving: [])
+        assembler.test(.rax, .rax, wide: false)
+        assembler.jump(.notEqual, stop)
+        assembler.mov(.rax, .memory(X86Backend.field(Offset.pc)))
+        assembler.jump(toAddress: runtime.lookupStub)
+        assembler.bind(stop)
+        leave(.helperExit)  // the interpreter has set the pc (a trap taken)
     }
 
     /// Leaves through `to` when the exit-request word is set or the budget is used up.

@@ -20,8 +20,10 @@ extension LinuxKernel {
             return startThread(flags: flags, stack: stack, parentTID: parentTID, tls: tls, childTID: childTID, parent: thread)
         }
         // The kernel lock, then the tables' (the order brk and mmap take them), so neither is held mid-change.
+        thread.hart.prepareTranslationForFork()
         let pid = lock.withLock { memory.withLock { HostSystemCall.fork() } }
         guard pid == 0 else {
+            thread.hart.endTranslationFork()
             if pid > 0 && flags & CloneFlag.parentSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(pid)), at: parentTID) }
             return pid
         }
