@@ -161,8 +161,9 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == before)
     }
 
-    @Test func bootsToInitAndRunsACommand() throws {
-        let (result, console) = try Self.scripted("echo answer=$((6*7))")
+    @Test(arguments: [ExecutionEngine.jit, .interpreter])
+    func bootsToInitAndRunsACommand(engine: ExecutionEngine) throws {
+        let (result, console) = try Self.scripted("echo answer=$((6*7))", engine: engine)
         #expect(console.contains("Linux version 6.1"))
         #expect(console.contains("Machine model: isola,virt"))
         #expect(console.contains("isola: init reached"))
@@ -179,7 +180,7 @@ import Testing
     }
 
     /// Boots and the SMP stress on four harts, under each engine (the other Linux tests
-    /// run the default engine, the translator).
+    /// but the first run the default engine, the translator).
     @Test(arguments: [ExecutionEngine.jit, .interpreter])
     func fourHartsAndAtomicsAcrossThem(engine: ExecutionEngine) throws {
         let (result, console) = try Self.scripted("echo cpus=$(nproc); smp-stress 4 20000", harts: 4, engine: engine)

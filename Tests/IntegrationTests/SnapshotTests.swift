@@ -25,17 +25,20 @@ import Testing
         return try VMBundle.create(directory: directory + "/\(name).isola", configuration: file)
     }
 
-    static func boot(_ bundle: VMBundle) throws -> RunningVM {
-        let (configuration, boot) = try bundle.machine()
+    static func boot(_ bundle: VMBundle, engine: ExecutionEngine? = nil) throws -> RunningVM {
+        var (configuration, boot) = try bundle.machine()
+        if let engine { configuration.engine = engine }
         let running = try RunningVM { try VirtualMachine(configuration: configuration, boot: boot, console: $0) }
         #expect(running.waitFor("/ # "), "no shell: \(running.console.capturedText.suffix(800))")
         return running
     }
 
-    static func restore(_ snapshot: String, clone: String? = nil) throws -> (RunningVM, SnapshotRestore) {
+    static func restore(_ snapshot: String, clone: String? = nil, engine: ExecutionEngine? = nil) throws -> (RunningVM, SnapshotRestore) {
         let restore = try SnapshotRestore.prepare(snapshotPath: snapshot, clone: clone)
+        var configuration = restore.configuration
+        if let engine { configuration.engine = engine }
         let running = try RunningVM {
-            try VirtualMachine(restoring: restore.snapshot, configuration: restore.configuration, boot: restore.boot,
+            try VirtualMachine(restoring: restore.snapshot, configuration: configuration, boot: restore.boot,
                                clock: .resume, console: $0)
         }
         try restore.commit()
@@ -69,11 +72,15 @@ import Testing
         return (path, count)
     }
 
-    @Test func aRestoredGuestCountsOnAndItsDiskIsIntactAlsoInACopiedBundle() throws {
+    /// Saved under one engine, restored under the other as well as the same: a snapshot
+    /// holds no translations, only the machine.
+    @Test(arguments: [ExecutionEngine.jit, .interpreter])
+    func aRestoredGuestCountsOnAndItsDiskIsIntactAlsoInACopiedBundle(engine: ExecutionEngine) throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let bundle = try Self.bundle(in: directory)
-        let original = try Self.boot(bundle)
+        let other: ExecutionEngine = engine == .jit ? .interpreter : .jit
+        let original = try Self.boot(bundle, engine: engine)
         original.vm.type(Array(Self.counter.utf8))
         #expect(original.waitFor("count=8"))
         let (path, saved) = try Self.snapshot(original, bundle, tag: "s1")
@@ -85,8 +92,9 @@ import Testing
 
         let copy = directory + "/vm2.isola"
         try FileManager.default.copyItem(atPath: bundle.directory, toPath: copy)
-        for snapshotPath in [path, copy + "/snapshots/s1.snap"] {
-            let (restored, restore) = try Self.restore(snapshotPath)
+        for (snapshotPath, restoreEngine) in [(path, engine), (copy + "/snapshots/s1.snap", other)] {
+            let (restored, restore) = try Self.restore(snapshotPath, engine: restoreEngine)
+            #expect(restored.vm.machine.engine == restoreEngine)
             #expect(restored.waitFor("count=\(saved + 5)"), "\(restored.console.capturedText.suffix(800))")
             let seen = Self.counts(restored.console.capturedText)
             #expect(seen.first == saved + 1 || seen.first == saved, "counted \(seen.prefix(3)) after a snapshot at \(saved)")
