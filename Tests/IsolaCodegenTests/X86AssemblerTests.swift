@@ -158,6 +158,35 @@ import Testing
         #expect(try Self.disassemble(bytes) == ["mov rax,rbx", "cmp QWORD PTR [rbx+0x278],0x1234"])
     }
 
+    @Test func scalarDoubles() throws {
+        try Self.expect({ a in
+            a.loadDouble(.xmm0, X86Memory(.rbx, 0x108))
+            a.loadDouble(.xmm1, X86Memory(.rsi, index: .rdx))
+            a.storeDouble(X86Memory(.rbx, 0x118), .xmm0)
+            a.storeDouble(X86Memory(.r13, 8), .xmm1)
+            a.scalarDouble(.add, .xmm0, X86Memory(.rbx, 0x110))
+            a.scalarDouble(.sub, .xmm0, X86Memory(.rbx, 0x110))
+            a.scalarDouble(.mul, .xmm1, X86Memory(.rbx, 0x8))
+            a.scalarDouble(.div, .xmm0, X86Memory(.rbx, 0x200))
+            a.scalarDouble(.sqrt, .xmm0, X86Memory(.rbx, 0x108))
+            a.movq(.rax, .xmm0)
+            a.movq(.r9, .xmm1)
+            a.compareDouble(.xmm0, X86Memory(.rbx, 0x110))
+            a.fusedMultiply(.add, .xmm0, .xmm1, X86Memory(.rbx, 0x120))
+            a.fusedMultiply(.subtract, .xmm0, .xmm1, X86Memory(.rbx, 0x120))
+            a.fusedMultiply(.negatedAdd, .xmm0, .xmm1, X86Memory(.rbx, 0x120))
+            a.fusedMultiply(.negatedSubtract, .xmm2, .xmm3, X86Memory(.rbx, 0x8))
+        }, [
+            "movsd xmm0,QWORD PTR [rbx+0x108]", "movsd xmm1,QWORD PTR [rsi+rdx*1]",
+            "movsd QWORD PTR [rbx+0x118],xmm0", "movsd QWORD PTR [r13+0x8],xmm1",
+            "addsd xmm0,QWORD PTR [rbx+0x110]", "subsd xmm0,QWORD PTR [rbx+0x110]", "mulsd xmm1,QWORD PTR [rbx+0x8]",
+            "divsd xmm0,QWORD PTR [rbx+0x200]", "sqrtsd xmm0,QWORD PTR [rbx+0x108]",
+            "movq rax,xmm0", "movq r9,xmm1", "ucomisd xmm0,QWORD PTR [rbx+0x110]",
+            "vfmadd213sd xmm0,xmm1,QWORD PTR [rbx+0x120]", "vfmsub213sd xmm0,xmm1,QWORD PTR [rbx+0x120]",
+            "vfnmadd213sd xmm0,xmm1,QWORD PTR [rbx+0x120]", "vfnmsub213sd xmm2,xmm3,QWORD PTR [rbx+0x8]",
+        ])
+    }
+
     @Test func shiftsAndConditions() throws {
         try Self.expect({ a in
             a.shift(.shl, .rax, immediate: 3)

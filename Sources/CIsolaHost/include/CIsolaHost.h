@@ -171,6 +171,15 @@ static inline int isola_fp_double(int op, uint64_t a, uint64_t b, uint64_t c, un
 static inline int isola_fp_single(int op, uint32_t a, uint32_t b, uint32_t c, unsigned rm, unsigned accrued, uint32_t *out) { return -1; }
 #endif
 
+/* Whether the host CPU (and its OS) runs FMA3 instructions: the translator's fused multiply-adds. */
+static inline int isola_host_has_fma(void) {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx");
+#else
+    return 0;
+#endif
+}
+
 /* The hypervisor's workers. */
 /* sched_setaffinity(2) of thread or process `tid` (0: the caller) to the listed host CPUs; 0 or -errno. */
 int isola_set_affinity(int tid, const int *cpus, int count);

@@ -94,7 +94,7 @@ public struct X86Assembler {
 
     // MARK: Raw encoding
 
-    private mutating func emit(_ byte: UInt8) { bytes.append(byte) }
+    mutating func emit(_ byte: UInt8) { bytes.append(byte) }
 
     private mutating func emit32(_ value: Int32) {
         let v = UInt32(bitPattern: value)
@@ -112,7 +112,7 @@ public struct X86Assembler {
     }
 
     /// Prefix, opcode and ModRM for a register-register form (`reg` in ModRM.reg, `rm` in ModRM.rm).
-    private mutating func registerForm(_ opcode: [UInt8], w: Bool, reg: UInt8, rm: X86Register, byteRegisters: Bool = false, prefix: UInt8? = nil) {
+    mutating func registerForm(_ opcode: [UInt8], w: Bool, reg: UInt8, rm: X86Register, byteRegisters: Bool = false, prefix: UInt8? = nil) {
         if let prefix { emit(prefix) }
         rex(w: w, reg: reg, base: rm.rawValue, force: byteRegisters && (rm.rawValue >= 4 || reg >= 4))
         for b in opcode { emit(b) }
@@ -120,7 +120,7 @@ public struct X86Assembler {
     }
 
     /// Prefix, opcode, ModRM, SIB and displacement for a memory form.
-    private mutating func memoryForm(_ opcode: [UInt8], w: Bool, reg: UInt8, _ m: X86Memory, byteRegister: Bool = false, prefix: UInt8? = nil) {
+    mutating func memoryForm(_ opcode: [UInt8], w: Bool, reg: UInt8, _ m: X86Memory, byteRegister: Bool = false, prefix: UInt8? = nil) {
         if let prefix { emit(prefix) }
         rex(w: w, reg: reg, index: m.index?.rawValue ?? 0, base: m.base.rawValue, force: byteRegister && reg >= 4 && reg < 8)
         for b in opcode { emit(b) }

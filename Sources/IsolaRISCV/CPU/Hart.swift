@@ -31,7 +31,11 @@ public final class Hart: @unchecked Sendable {
     }
 
     // Machine-level CSRs.
-    var mstatus: UInt64 = MStatus.fixedXLEN
+    /// In the state block: translated floating point checks FS.
+    var mstatus: UInt64 {
+        @inline(__always) get { state.mstatus.pointee }
+        @inline(__always) set { state.mstatus.pointee = newValue }
+    }
     public let misa: UInt64
     var medeleg: UInt64 = 0
     var mideleg: UInt64 = 0
@@ -59,9 +63,15 @@ public final class Hart: @unchecked Sendable {
     var satp: UInt64 = 0
     var senvcfg: UInt64 = 0
 
-    // Floating-point CSRs.
-    var fflags: UInt64 = 0
-    var frm: UInt64 = 0
+    // Floating-point CSRs, in the state block: translated floating point reads both.
+    var fflags: UInt64 {
+        @inline(__always) get { state.fflags.pointee }
+        @inline(__always) set { state.fflags.pointee = newValue }
+    }
+    var frm: UInt64 {
+        @inline(__always) get { state.frm.pointee }
+        @inline(__always) set { state.frm.pointee = newValue }
+    }
 
     /// Retired instructions; `cycle` reads the same count.
     public internal(set) var instret: UInt64 {
@@ -152,6 +162,7 @@ public final class Hart: @unchecked Sendable {
         x = state.x
         f = state.f
         state.privilege.pointee = PrivilegeMode.machine.rawValue
+        state.mstatus.pointee = MStatus.fixedXLEN
         // RV64 (MXL=2) with A, C, D, F, I, M, S, U.
         let extensions = "ACDFIMSU".utf8.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - UInt8(ascii: "A")) }
         misa = (2 << 62) | extensions

@@ -47,7 +47,12 @@ struct HartStateBlock {
         /// Where a unit's jump to another unit of its page left from (the site that
         /// the dispatcher patches into a direct jump), with `UnitExit.link`.
         static let linkSite = epoch + 8
-        static let size = 640
+        /// The CSRs inline floating point depends on: FS in `mstatus`, and `fcsr` as
+        /// `fflags` and `frm` (each in the low bits of its own word).
+        static let mstatus = linkSite + 8
+        static let fflags = mstatus + 8
+        static let frm = fflags + 8
+        static let size = 704
     }
 
     let base: UnsafeMutableRawPointer
@@ -88,6 +93,9 @@ struct HartStateBlock {
     var scratch: UnsafeMutablePointer<UInt64> { field(Offset.scratch, UInt64.self) }
     var epoch: UnsafeMutablePointer<UInt64> { field(Offset.epoch, UInt64.self) }
     var linkSite: UnsafeMutablePointer<UInt64> { field(Offset.linkSite, UInt64.self) }
+    var mstatus: UnsafeMutablePointer<UInt64> { field(Offset.mstatus, UInt64.self) }
+    var fflags: UnsafeMutablePointer<UInt64> { field(Offset.fflags, UInt64.self) }
+    var frm: UnsafeMutablePointer<UInt64> { field(Offset.frm, UInt64.self) }
 }
 
 /// Bits of the exit-request word: everything that must stop a running hart sets

@@ -40,7 +40,21 @@ enum TranslatorHelpers {
     static let interpret: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> UInt32 = { block, word0, word1, pc in
         // `instret` counts the unit's instructions before this one; like the interpreter's
         // block count, the one a CSR read sees includes the reading instruction itself.
-        let outcome = TranslatorHelpers.withHart(block) { $0.executeSlow(TranslatorHelpers.decode(word0, word1), at: pc, retiredInBlock: 1) }
+        TranslatorHelpers.withHart(block) { hart in
+            let instruction = TranslatorHelpers.decode(word0, word1)
+            let before = hart.translator?.invalidations ?? 0
+            let outcome = hart.executeSlow(instruction, at: pc, retiredInBlock: 1)
+            if outcome == .next && (hart.translator?.invalidations ?? 0) != before {
+                // It stored into translated code (an FP store, an AMO): leave after it.
+                hart.pc = pc &+ UInt64(instruction.length)
+                return UInt32(Status.exit)
+            }
+            return status(outcome)
+        }
+    }
+
+    @inline(__always)
+    static func status(_ outcome: Hart.SlowOutcome) -> UInt32 {
         switch outcome {
         case .next: return UInt32(Status.next)
         case .jump: return UInt32(Status.jump)

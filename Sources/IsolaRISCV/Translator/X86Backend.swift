@@ -115,7 +115,7 @@ enum X86Backend: TranslatorBackend {
 
 /// Compiles one unit; holds the register assignment and the out-of-line code
 /// (slow paths, trap exits) emitted after the unit's straight-line body.
-private struct UnitCompiler {
+struct UnitCompiler {
     typealias Offset = HartStateBlock.Offset
     let plan: UnitPlan
     let runtime: TranslatorRuntime
@@ -164,6 +164,7 @@ private struct UnitCompiler {
 
     /// Integer registers an instruction the backend compiles inline reads.
     static func integerSources(_ d: DecodedInstruction) -> [Int] {
+        if d.opcode.isFloatingPoint { return isInlineFloat(d) ? floatIntegerSources(d) : [] }
         switch d.opcode {
         case .lui, .auipc, .jal: return []
         case .jalr, .lb, .lh, .lw, .ld, .lbu, .lhu, .lwu, .addi, .slti, .sltiu, .xori, .ori, .andi, .slli, .srli, .srai,
@@ -175,6 +176,7 @@ private struct UnitCompiler {
     }
 
     static func integerDestination(_ d: DecodedInstruction) -> Int? {
+        if d.opcode.isFloatingPoint { return isInlineFloat(d) ? floatIntegerDestination(d) : nil }
         switch d.opcode {
         case .beq, .bne, .blt, .bge, .bltu, .bgeu, .sb, .sh, .sw, .sd: return nil
         default: return UnitCompiler.isInline(d.opcode) ? Int(d.rd) : nil
@@ -522,7 +524,11 @@ private struct UnitCompiler {
             write(rd, from: dst)
 
         default:
-            return callInterpreter(d, index: index, pc: i.pc)
+            if UnitCompiler.isInlineFloat(d) {
+                emitFloat(d, index: index, pc: i.pc)
+            } else {
+                return callInterpreter(d, index: index, pc: i.pc)
+            }
         }
         return false
     }

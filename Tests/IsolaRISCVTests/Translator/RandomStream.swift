@@ -177,9 +177,17 @@ struct RandomStream {
                         | width << 12 | UInt32(rd()) << 7 | 0x2F)
         case 93..<97:  // F/D: arithmetic, moves, loads and stores
             let fd = random.below(32), fs1 = random.below(32), fs2 = random.below(32)
-            switch random.below(5) {
-            case 0: return four(r(0x53, rd: fd, f3: [0, 1, 7][random.below(3)], rs1: fs1, rs2: fs2, f7: [0x01, 0x05, 0x09, 0x0D, 0x00][random.below(5)]))
+            let rounding: UInt32 = [0, 1, 7][random.below(3)]
+            switch random.below(9) {
+            case 0: return four(r(0x53, rd: fd, f3: rounding, rs1: fs1, rs2: fs2, f7: [0x01, 0x05, 0x09, 0x0D, 0x00][random.below(5)]))
             case 1: return four(r(0x53, rd: fd, f3: 0, rs1: reg(), rs2: 0, f7: 0x79))             // fmv.d.x
+            case 5: return four(r(0x53, rd: fd, f3: rounding, rs1: fs1, rs2: 0, f7: 0x2D))        // fsqrt.d
+            case 6: return four(r(0x53, rd: fd, f3: UInt32(random.below(3)), rs1: fs1, rs2: fs2, f7: 0x11))  // fsgnj/fsgnjn/fsgnjx.d
+            case 7: return four(r(0x53, rd: rd(), f3: 0, rs1: fs1, rs2: 0, f7: 0x71))             // fmv.x.d
+            case 8:  // fmadd/fmsub/fnmsub/fnmadd.d
+                let opcode = [0x43, 0x47, 0x4B, 0x4F][random.below(4)]
+                return four(UInt32(random.below(32)) << 27 | 1 << 25 | UInt32(fs2) << 20 | UInt32(fs1) << 15
+                            | rounding << 12 | UInt32(fd) << 7 | UInt32(opcode))
             case 2: return four(r(0x53, rd: rd(), f3: [0, 1, 2][random.below(3)], rs1: fs1, rs2: fs2, f7: 0x51))  // feq/flt/fle.d
             case 3: return four(i(0x07, rd: fd, f3: 3, rs1: [8, 9][random.below(2)], imm: imm12() & ~7))  // fld
             default: return four(s(3, rs1: 8, rs2: fs2, imm: imm12() & ~7) & ~0x7F | 0x27)       // fsd
