@@ -29,6 +29,8 @@ enum GuestRunner {
         let console = ConsoleOutput(output: .init(fileDescriptor: -1), capture: true)
         var configuration = RISCVMachine.Configuration(memoryInBytes: memory, hartCount: harts)
         configuration.engine = engine
+        // The ISA programs run their code a few times at most: translate it the first time.
+        configuration.translationThreshold = 1
         let machine = try RISCVMachine(configuration: configuration, console: console)
         try machine.loadFirmware(path: path)
         let context = machine.context

@@ -18,6 +18,8 @@ public final class RISCVMachine {
         public var codeCacheBytes: Int = ExecutionEngine.defaultCodeCacheBytes
         /// Writes `/tmp/perf-PID.map`, naming translated code for `perf report`.
         public var perfMap = false
+        /// Starts of code in the interpreter before it is translated (1...255).
+        public var translationThreshold = ExecutionEngine.defaultTranslationThreshold
         /// virtio-blk disks, in slot order (the guest sees /dev/vda, /dev/vdb, ...).
         public var disks: [Disk] = []
         /// A virtio-rng device fed by the host's getrandom.
@@ -233,7 +235,10 @@ public final class RISCVMachine {
         }
         let perHart = max(1 << 20, configuration.codeCacheBytes / harts.count)
         do {
-            for hart in harts { try hart.enableTranslation(codeCacheBytes: perHart, perfMap: configuration.perfMap) }
+            for hart in harts {
+                try hart.enableTranslation(codeCacheBytes: perHart, perfMap: configuration.perfMap,
+                                           threshold: configuration.translationThreshold)
+            }
             engine = .jit
         } catch {
             for hart in harts { hart.disableTranslation() }

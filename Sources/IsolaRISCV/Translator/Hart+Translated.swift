@@ -14,9 +14,12 @@ extension Hart {
         var linkSite: UInt64 = 0, linkGeneration = 0
         while instret < limit && exitRequests.load(ordering: .relaxed) == 0 {
             guard let code = translator.code(at: pc, hart: self) else {
-                // A fetch fault, or an instruction across a page end: the interpreter's.
-                translator.statistics.interpretedInstructions += 1
-                executeBlock(budget: 1)
+                // Code not hot yet, or a fetch fault: the interpreter's, which returns to
+                // the run loop if an instruction needs it to look at the hart's state.
+                let count = translator.interpretCount
+                translator.interpretCount = 1
+                translator.statistics.interpretedInstructions += count
+                executeBlock(budget: count)
                 return
             }
             if linkSite != 0 {
@@ -50,10 +53,13 @@ extension Hart {
         if translator != nil { executeTranslated(budget: budget) } else { executeBlock(budget: budget) }
     }
 
-    /// Makes the hart run translated code with a code cache of `codeCacheBytes`;
-    /// throws when the host refuses executable memory.
-    public func enableTranslation(codeCacheBytes: Int, perfMap: Bool = false) throws {
-        let translator = try Translator(codeCacheBytes: codeCacheBytes, perfMap: perfMap)
+    /// Makes the hart run translated code with a code cache of `codeCacheBytes`,
+    /// translating code once it has started `threshold` times (1...255); throws when
+    /// the host refuses executable memory.
+    public func enableTranslation(codeCacheBytes: Int, perfMap: Bool = false,
+                                  threshold: Int = ExecutionEngine.defaultTranslationThreshold) throws {
+        let translator = try Translator(codeCacheBytes: codeCacheBytes, perfMap: perfMap,
+                                        threshold: UInt8(clamping: max(1, threshold)))
         translator.attach(state)
         self.translator = translator
         updateTranslationContext()

@@ -56,13 +56,21 @@ final class Translator {
     private var epoch: Int32 = 0
     var statistics = TranslatorStatistics()
     let perfMap: PerfMap?
+    /// How many times code starts in the interpreter before it is translated.
+    let translationThreshold: UInt8
+    static let counterSlots = 1 << 14
+    /// Starts of untranslated code, by a hash of its physical address (`isHot`).
+    private var starts = [UInt8](repeating: 0, count: Translator.counterSlots)
+    /// How many instructions the dispatcher interprets after `code(at:)` answered nil.
+    var interpretCount = 1
     /// The cache's copy for the child of a fork in progress.
     var forkCopy: ExecutableMemory.ForkCopy?
     /// Set when the cache cannot be used any more (a fork's copy failed): the hart
     /// goes back to the interpreter once the code it runs returns.
     var stopTranslating = false
 
-    init(codeCacheBytes: Int, perfMap: Bool) throws {
+    init(codeCacheBytes: Int, perfMap: Bool, threshold: UInt8) throws {
+        translationThreshold = threshold
         precondition(MemoryLayout<TLBEntry>.stride.nonzeroBitCount == 1, "TLB entries are probed with a shift")
         cache = try CodeCache(byteCount: codeCacheBytes, backend: Backend.self)
         jumpCache = try JumpCache()
@@ -76,8 +84,9 @@ final class Translator {
     }
 
     /// Host code for the unit starting at `pc`, translating it if needed; nil when
-    /// no unit can start there (a fetch fault, which `pendingCause` holds, or an
-    /// instruction across a page end): the interpreter takes that instruction.
+    /// the interpreter should run what starts there: `interpretCount` instructions
+    /// of code not run often enough yet to be worth translating, or one when no
+    /// unit can start there (a fetch fault, which `pendingCause` holds).
     @inline(__always)
     func code(at pc: UInt64, hart: Hart) -> UInt64? {
         let vpn = pc >> 12
@@ -98,7 +107,12 @@ final class Translator {
         if let unit = units[key], unit.epoch == epoch || stillMatches(unit, key: key, hart: hart) {
             code = unit.code
         } else {
-            guard let made = translate(key, entry: entry, hart: hart) else { return nil }
+            let plan = plan(key, entry: entry, hart: hart)
+            if !isHot(key) {
+                interpretCount = max(plan.instructions.count, 1)
+                return nil
+            }
+            guard let made = translate(key, plan: plan, entry: entry, hart: hart) else { return nil }
             code = made
         }
         // A page that PMP splits is never in the fetch TLB, so the lookup never takes its entry.
@@ -179,10 +193,23 @@ final class Translator {
         return plan
     }
 
-    private func translate(_ key: Key, entry: TLBEntry, hart: Hart) -> UInt64? {
+    /// Counts one more start of the untranslated code at `key`; true once it has
+    /// started `translationThreshold` times (`ExecutionEngine.defaultTranslationThreshold`). Most of a boot's code runs only a few
+    /// times, and interpreting it costs less than translating it. The counters are
+    /// direct-mapped by address: a collision only makes code hot a little sooner.
+    private func isHot(_ key: Key) -> Bool {
+        let slot = Int(truncatingIfNeeded: (key.physicalPC &* 0x9E37_79B9_7F4A_7C15) >> 48) & (Translator.counterSlots - 1)
+        if starts[slot] >= translationThreshold - 1 {
+            starts[slot] = 0
+            return true
+        }
+        starts[slot] &+= 1
+        return false
+    }
+
+    private func translate(_ key: Key, plan: UnitPlan, entry: TLBEntry, hart: Hart) -> UInt64? {
         let started = HostClock.monotonicNanoseconds()
         defer { statistics.translationNanoseconds &+= HostClock.monotonicNanoseconds() &- started }
-        let plan = plan(key, entry: entry, hart: hart)
         guard !plan.instructions.isEmpty || plan.crossesPageEnd else { return nil }
         var address = cache.nextAddress
         var bytes = Backend.compile(plan, origin: address, runtime: cache.runtime, epoch: epoch)

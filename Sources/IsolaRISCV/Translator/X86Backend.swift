@@ -122,8 +122,13 @@ struct UnitCompiler {
     /// The `fence.i` epoch the unit is made in (checked at its entry).
     let epoch: Int32
     var assembler: X86Assembler
-    /// Guest register -> host register, for the registers cached in this unit.
-    var cached: [Int: X86Register] = [:]
+    /// Guest register -> host register, for the registers cached in this unit (an
+    /// array indexed by guest register: looked up for every operand).
+    var cached = [X86Register?](repeating: nil, count: 33)
+    /// The cached guest registers, in order.
+    var cachedRegisters: [Int] = []
+    /// The caller-saved host registers holding guest registers, pushed around a helper call.
+    var savedAcrossCalls: [X86Register] = []
     /// Cached guest registers the unit writes: written back at exits.
     var written: [Int] = []
     /// Instructions retired since the unit's head that `instret` already counts.
@@ -159,7 +164,11 @@ struct UnitCompiler {
         }
         let ranked = (1..<32).filter { uses[$0] > 0 }.sorted { uses[$0] != uses[$1] ? uses[$0] > uses[$1] : $0 < $1 }
         for (guest, host) in zip(ranked, X86Backend.cacheRegisters) { cached[guest] = host }
-        written = cached.keys.filter { writes.contains($0) }.sorted()
+        cachedRegisters = (0..<33).filter { cached[$0] != nil }
+        written = cachedRegisters.filter { writes.contains($0) }
+        // Padded to an even count so the stack stays 16-byte aligned.
+        let used = cachedRegisters.compactMap { cached[$0] }.filter { X86Backend.callerSaved.contains($0) }.sorted { $0.rawValue < $1.rawValue }
+        savedAcrossCalls = used.count % 2 == 0 ? used : used + [.rdi]
     }
 
     /// Integer registers an instruction the backend compiles inline reads.
@@ -262,8 +271,9 @@ struct UnitCompiler {
     }
 
     mutating func loadCached() {
-        for (guest, host) in cached.sorted(by: { $0.key < $1.key }) {
-            assembler.mov(host, .memory(X86Backend.guestRegister(guest)))
+        for guest in cachedRegisters {
+            // SAFETY of the force: `cachedRegisters` lists only cached registers.
+            assembler.mov(cached[guest]!, .memory(X86Backend.guestRegister(guest)))
         }
     }
 
@@ -606,13 +616,6 @@ struct UnitCompiler {
         assembler.alu(.cmp, .rcx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
         assembler.jump(.notEqual, slow)
         assembler.mov(.rdx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8))))
-    }
-
-    /// The caller-saved host registers holding guest registers, pushed around a helper call
-    /// (padded to an even count so the stack stays 16-byte aligned).
-    var savedAcrossCalls: [X86Register] {
-        let used = cached.values.filter { X86Backend.callerSaved.contains($0) }.sorted { $0.rawValue < $1.rawValue }
-        return used.count % 2 == 0 ? used : used + [.rdi]
     }
 
     mutating func callHelper(_ address: UInt64, saving: [X86Register]) {
