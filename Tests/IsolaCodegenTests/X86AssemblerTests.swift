@@ -187,6 +187,19 @@ import Testing
         ])
     }
 
+    @Test func lockedReadModifyWrite() throws {
+        try Self.expect({ a in
+            a.lockedExchangeAdd(X86Memory(.rsi, index: .rdx), .rax, wide: true)
+            a.lockedExchangeAdd(X86Memory(.rsi, index: .rdx), .r9, wide: false)
+            a.exchange(X86Memory(.rsi, index: .rdx), .rax, wide: true)
+            a.exchange(X86Memory(.rsi, index: .rdx), .r12, wide: false)
+            a.memoryFence()
+        }, [
+            "lock xadd QWORD PTR [rsi+rdx*1],rax", "lock xadd DWORD PTR [rsi+rdx*1],r9d",
+            "xchg QWORD PTR [rsi+rdx*1],rax", "xchg DWORD PTR [rsi+rdx*1],r12d", "mfence",
+        ])
+    }
+
     @Test func shiftsAndConditions() throws {
         try Self.expect({ a in
             a.shift(.shl, .rax, immediate: 3)

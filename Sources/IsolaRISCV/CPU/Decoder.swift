@@ -53,7 +53,7 @@ public enum Decoder {
         case 0x3B: return decodeOp32(f7: f7, f3: f3, rs2: r2).map(r) ?? illegal
         case 0x0F:
             switch f3 {
-            case 0: return DecodedInstruction(.fence)
+            case 0: return DecodedInstruction(.fence, imm: Int64(bits >> 20 & 0xFF))  // pred, succ
             case 1: return DecodedInstruction(.fenceI)
             default: return illegal
             }

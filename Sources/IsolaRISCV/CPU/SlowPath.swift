@@ -1,6 +1,14 @@
+import Atomics
+
 /// Instructions the interpreter loop does not execute inline: system, CSR,
 /// division, bit manipulation, atomics and floating point.
 extension Hart {
+    /// Whether a FENCE's predecessor set has W and its successor set R (`imm` holds
+    /// pred in bits 7:4 and succ in 3:0).
+    static func fenceOrdersStoresBeforeLoads(_ inst: DecodedInstruction) -> Bool {
+        inst.imm & 0x10 != 0 && inst.imm & 0x02 != 0
+    }
+
     @inline(never)
     func executeSlow(_ inst: DecodedInstruction, at pc: UInt64, retiredInBlock: UInt64) -> SlowOutcome {
         let rd = Int(inst.rd), rs1 = Int(inst.rs1), rs2 = Int(inst.rs2)
@@ -29,7 +37,9 @@ extension Hart {
             x[rd] = Hart.sext32(d == 0 ? n : n % d)
 
         case .fence:
-            break
+            // The host orders everything but a store before a later load (x86-TSO and
+            // stronger); a fence that orders those needs a real barrier.
+            if Hart.fenceOrdersStoresBeforeLoads(inst) { atomicMemoryFence(ordering: .sequentiallyConsistent) }
         case .fenceI:
             invalidateAllDecoded()
             self.pc = pc &+ UInt64(inst.length)

@@ -201,7 +201,8 @@ struct UnitCompiler {
              .add, .sub, .sll, .slt, .sltu, .xor, .srl, .sra, .or, .and,
              .addiw, .slliw, .srliw, .sraiw, .addw, .subw, .sllw, .srlw, .sraw,
              .mul, .mulw, .mulh, .mulhu,
-             .sh1add, .sh2add, .sh3add, .addUW, .andn, .orn, .xnor, .rori, .ror, .rol:
+             .sh1add, .sh2add, .sh3add, .addUW, .andn, .orn, .xnor, .rori, .ror, .rol,
+             .amoswapW, .amoswapD, .amoaddW, .amoaddD, .fence:
             return true
         default:
             return false
@@ -429,6 +430,11 @@ struct UnitCompiler {
         case .sh: memoryStore(d, size: 2, index: index, pc: i.pc)
         case .sw: memoryStore(d, size: 4, index: index, pc: i.pc)
         case .sd: memoryStore(d, size: 8, index: index, pc: i.pc)
+        case .fence:
+            // x86-TSO keeps every other order a FENCE can ask for.
+            if Hart.fenceOrdersStoresBeforeLoads(d) { assembler.memoryFence() }
+        case .amoswapW, .amoaddW: atomic(d, size: 4, index: index, pc: i.pc)
+        case .amoswapD, .amoaddD: atomic(d, size: 8, index: index, pc: i.pc)
 
         case .addi:
             if rd == rs1 || rs1 == 0 {
@@ -684,6 +690,35 @@ struct UnitCompiler {
             c.assembler.bind(trap)
             c.synced = syncedHere
             c.trapExit(index: index, pc: pc)
+        }
+    }
+
+    /// `amoswap` and `amoadd` as one locked host instruction on the page the write TLB
+    /// maps (a full barrier, which covers any aq/rl); a misaligned address, a TLB miss
+    /// or a page of translated code runs the instruction in the interpreter helper.
+    mutating func atomic(_ d: DecodedInstruction, size: Int, index: Int, pc: UInt64) {
+        let slow = assembler.makeLabel(), resume = assembler.makeLabel()
+        effectiveAddress(d)  // AMOs have no offset
+        assembler.mov(.rcx, .register(.rsi), wide: false)
+        assembler.alu(.and, .rcx, immediate: Int32(size - 1), wide: false)
+        assembler.jump(.notEqual, slow)
+        probeTLB(table: Offset.writeTLB, size: size, slow: slow)
+        load(Int(d.rs2), to: .rax)
+        let target = X86Memory(.rsi, index: .rdx)
+        if d.opcode == .amoswapW || d.opcode == .amoswapD {
+            assembler.exchange(target, .rax, wide: size == 8)
+        } else {
+            assembler.lockedExchangeAdd(target, .rax, wide: size == 8)
+        }
+        if size == 4 { assembler.signExtend32(.rax, .rax) }
+        write(Int(d.rd), from: .rax)
+        assembler.bind(resume)
+        let syncedHere = synced
+        deferred.append { c in
+            c.assembler.bind(slow)
+            c.synced = syncedHere
+            c.callInterpreterSelfContained(d, index: index, pc: pc)
+            c.assembler.jump(resume)
         }
     }
 
