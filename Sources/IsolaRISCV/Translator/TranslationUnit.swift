@@ -16,6 +16,11 @@ struct UnitPlan {
     /// mapping and contents never become part of the unit), and then the unit goes on
     /// wherever that instruction left the pc. `instructions` is empty.
     var crossesPageEnd = false
+    /// For such a unit, the instruction as it read when translated, when the backend
+    /// compiles it (`highHalf` is its half in the next page): the unit runs it inline
+    /// while the next page is in the fetch TLB and still holds those two bytes, and
+    /// calls the interpreter otherwise.
+    var crossing: (instruction: Instruction, highHalf: UInt16)?
 
     /// The pc after the last instruction, where a unit that does not jump goes on.
     var fallthroughPC: UInt64 {
@@ -142,6 +147,9 @@ protocol TranslatorBackend {
     /// Makes the patchable jump whose code is at `siteAddress` (written through
     /// `site`, the cache's writable view of it) go to `target`.
     static func patchJump(at site: UnsafeMutableRawPointer, siteAddress: UInt64, to target: UInt64)
+    /// Whether a unit that `crossesPageEnd` may run `instruction` inline (one that
+    /// only goes on to the next instruction or traps).
+    static func compilesAcrossPageEnd(_ instruction: DecodedInstruction) -> Bool
     /// Where the patchable jump at `site` goes now.
     static func jumpTarget(at site: UnsafeRawPointer, siteAddress: UInt64) -> UInt64
 }

@@ -182,6 +182,7 @@ final class Translator {
                 if pc & 0xFFF == 0xFFE {
                     // Across the page end: a unit of its own, which the interpreter runs.
                     plan.crossesPageEnd = plan.instructions.isEmpty && UnitPlan.isPlain(lowHalf: low)
+                    if plan.crossesPageEnd { plan.crossing = crossingInstruction(at: pc, lowHalf: low, hart: hart) }
                     break
                 }
                 inst = Decoder.decode(host.loadUnaligned(as: UInt32.self))
@@ -205,6 +206,19 @@ final class Translator {
         }
         starts[slot] &+= 1
         return false
+    }
+
+    /// The 4-byte instruction at the page end `pc`, when the next page is in the fetch
+    /// TLB now (nothing is walked or faulted here) and the backend compiles it inline.
+    private func crossingInstruction(at pc: UInt64, lowHalf low: UInt16, hart: Hart) -> (UnitPlan.Instruction, UInt16)? {
+        let next = pc &+ 2
+        let e = hart.fetchTLB[Int((next >> 12) & SoftTLB.indexMask)]
+        guard e.tag == next >> 12 else { return nil }
+        // SAFETY: the fetch entry maps the next page to RAM; two bytes at its start.
+        let high = UnsafeRawPointer(bitPattern: UInt(next &+ e.addend)).unsafelyUnwrapped.loadUnaligned(as: UInt16.self)
+        let decoded = Decoder.decode(UInt32(high) << 16 | UInt32(low))
+        guard Backend.compilesAcrossPageEnd(decoded) else { return nil }
+        return (UnitPlan.Instruction(pc: pc, decoded: decoded), high)
     }
 
     private func translate(_ key: Key, plan: UnitPlan, entry: TLBEntry, hart: Hart) -> UInt64? {

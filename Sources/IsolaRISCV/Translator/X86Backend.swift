@@ -89,6 +89,10 @@ enum X86Backend: TranslatorBackend {
         (site + 1).storeBytes(of: delta.littleEndian, as: Int32.self)
     }
 
+    static func compilesAcrossPageEnd(_ instruction: DecodedInstruction) -> Bool {
+        !UnitPlan.endsUnit(instruction.opcode) && UnitCompiler.isInline(instruction.opcode)
+    }
+
     static func jumpTarget(at site: UnsafeRawPointer, siteAddress: UInt64) -> UInt64 {
         // SAFETY: as in `patchJump`.
         let delta = Int32(littleEndian: (site + 1).loadUnaligned(as: Int32.self))
@@ -249,6 +253,25 @@ struct UnitCompiler {
     /// unit goes on at the pc it left through the jump cache (no register is cached).
     mutating func stepInterpreter() {
         let stop = assembler.makeLabel()
+        if let (instruction, high) = plan.crossing {
+            // The next page must be in the fetch TLB and still hold the instruction's high half.
+            let step = assembler.makeLabel()
+            let next = plan.startPC &+ 2
+            assembler.mov(.rcx, immediate: next >> 12)
+            assembler.mov(.rsi, immediate: (next >> 12) & SoftTLB.indexMask)
+            assembler.shift(.shl, .rsi, immediate: UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), wide: false)
+            assembler.alu(.add, .rsi, .memory(X86Backend.field(Offset.fetchTLB)))
+            assembler.alu(.cmp, .rcx, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
+            assembler.jump(.notEqual, step)
+            assembler.mov(.rsi, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8))))
+            assembler.mov(.rcx, immediate: next)
+            assembler.load(.rax, X86Memory(.rsi, index: .rcx), size: 2, signed: false)
+            assembler.alu(.cmp, .rax, immediate: Int32(high), wide: false)
+            assembler.jump(.notEqual, step)
+            _ = emit(instruction, index: 0)
+            exit(to: plan.startPC &+ 4, retired: 1, linkable: false)
+            assembler.bind(step)
+        }
         // A unit reached by a direct jump finds a stale pc in the block.
         assembler.mov(.rax, immediate: plan.startPC)
         assembler.store(X86Backend.field(Offset.pc), .rax)
