@@ -127,14 +127,6 @@ public final class ExecutableMemory: @unchecked Sendable {
         _ = madvise(writable + offset, byteCount - offset, MADV_REMOVE)
     }
 
-    /// Host pages of the code memory in use now (mincore of the writable view).
-    public var residentBytes: Int {
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var vector = [UInt8](repeating: 0, count: (byteCount + pageSize - 1) / pageSize)
-        guard mincore(writable, byteCount, &vector) == 0 else { return 0 }
-        return vector.reduce(0) { $0 + Int($1 & 1) } * pageSize
-    }
-
     deinit {
         munmap(writable, byteCount)
         munmap(UnsafeMutableRawPointer(mutating: executable), byteCount)

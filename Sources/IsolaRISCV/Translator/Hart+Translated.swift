@@ -26,13 +26,7 @@ extension Hart {
                 translator.link(site: linkSite, generation: linkGeneration, to: code)
                 linkSite = 0
             }
-            let exit = translator.run(code, state: state)
-            if translator.stopTranslating {
-                disableTranslation()
-                if exit == .trap { pc = takePendingTrap(at: pc) }
-                return
-            }
-            switch exit {
+            switch translator.run(code, state: state) {
             case .trap:
                 pc = takePendingTrap(at: pc)
             case .helperExit:
@@ -67,34 +61,28 @@ extension Hart {
 
     /// Before a host fork (a process VM's fork): copies the code cache for the child,
     /// while only this thread writes it. The child then calls
-    /// `detachTranslationAfterFork`, the parent `endTranslationFork`.
-    public func prepareTranslationForFork() {
-        guard let translator else { return }
-        translator.forkCopy = try? translator.cache.memory.copyForFork(keeping: translator.cache.used)
+    /// `detachTranslationAfterFork`, the parent `endTranslationFork`. False when the
+    /// copy cannot be made (the host is out of memory): then there must be no fork,
+    /// since the child would run code its parent goes on rewriting.
+    public func prepareTranslationForFork() -> Bool {
+        guard let translator else { return true }
+        guard let copy = try? translator.cache.memory.copyForFork(keeping: translator.cache.used) else { return false }
+        translator.forkCopy = copy
+        return true
     }
 
     /// In the child of a host fork: takes over the copy made before it, so the parent's
-    /// later code and patches never reach the child; if there is no copy the hart
-    /// goes on with the interpreter once the code it is running returns.
+    /// later code and patches never reach the child. If the host refuses to map it, the
+    /// child cannot safely return into its code and ends at once, saying why.
     public func detachTranslationAfterFork() {
-        guard let translator else { return }
-        guard let copy = translator.forkCopy else {
-            stopTranslatingSoon()
-            return
-        }
+        guard let translator, let copy = translator.forkCopy else { return }
         translator.forkCopy = nil
         do {
             try translator.cache.memory.adopt(copy)
         } catch {
-            stopTranslatingSoon()
+            HostOutput.standardError.write("isola: the forked process cannot map its translated code (\(error))\n")
+            HostProcess.exitImmediately(127)
         }
-    }
-
-    /// Back to the interpreter at the next unit entry (the exit-request word stops the
-    /// code running now from going on into other units).
-    private func stopTranslatingSoon() {
-        translator?.stopTranslating = true
-        kick()
     }
 
     /// In the parent of a host fork (or when it failed): drops the child's copy.

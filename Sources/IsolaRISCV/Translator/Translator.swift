@@ -65,9 +65,6 @@ final class Translator {
     var interpretCount = 1
     /// The cache's copy for the child of a fork in progress.
     var forkCopy: ExecutableMemory.ForkCopy?
-    /// Set when the cache cannot be used any more (a fork's copy failed): the hart
-    /// goes back to the interpreter once the code it runs returns.
-    var stopTranslating = false
 
     init(codeCacheBytes: Int, perfMap: Bool, threshold: UInt8) throws {
         translationThreshold = threshold

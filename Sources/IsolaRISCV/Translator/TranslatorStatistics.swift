@@ -11,7 +11,8 @@ public struct TranslatorStatistics: Sendable {
     public var jumpCacheFlushes = 0
     /// `fence.i`s (and remote ones): each makes every unit be compared with memory before it runs again.
     public var fenceInstructionEpochs = 0
-    /// Instructions the interpreter ran because no unit could start there (one crossing a page end).
+    /// Instructions given to the interpreter: code not hot enough to translate yet, a
+    /// fetch fault, an instruction across a page end whose next page was not at hand.
     public var interpretedInstructions = 0
     /// Jumps between units of one page patched to go direct, and patched back (their target dropped).
     public var linksMade = 0

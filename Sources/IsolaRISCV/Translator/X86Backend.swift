@@ -54,9 +54,9 @@ enum X86Backend: TranslatorBackend {
         a.mov(.rdx, .rax)
         a.shift(.shr, .rdx, immediate: 12)
         tlbEntry(&a, vpn: .rdx, into: .rsi, table: Offset.fetchTLB)
-        a.alu(.cmp, .rdx, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
+        a.alu(.cmp, .rdx, .memory(X86Memory(.rsi, X86Backend.tagOffset)))
         a.jump(.notEqual, miss)
-        a.mov(.rdx, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.physicalPage) ?? 24))))
+        a.mov(.rdx, .memory(X86Memory(.rsi, X86Backend.physicalPageOffset)))
         a.alu(.cmp, .rdx, .memory(X86Memory(.rcx, 16)))
         a.jump(.notEqual, miss)
         a.jumpIndirect(.memory(X86Memory(.rcx, 8)))
@@ -98,6 +98,10 @@ enum X86Backend: TranslatorBackend {
         let delta = Int32(littleEndian: (site + 1).loadUnaligned(as: Int32.self))
         return siteAddress &+ 5 &+ UInt64(bitPattern: Int64(delta))
     }
+
+    static let tagOffset = Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0)
+    static let addendOffset = Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8)
+    static let physicalPageOffset = Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.physicalPage) ?? 24)
 
     /// `entry = table[vpn & indexMask]`: the address of the TLB entry a virtual page
     /// number selects in the table the state block points at (`SoftTLB`'s direct map).
@@ -258,12 +262,10 @@ struct UnitCompiler {
             let step = assembler.makeLabel()
             let next = plan.startPC &+ 2
             assembler.mov(.rcx, immediate: next >> 12)
-            assembler.mov(.rsi, immediate: (next >> 12) & SoftTLB.indexMask)
-            assembler.shift(.shl, .rsi, immediate: UInt8(MemoryLayout<TLBEntry>.stride.trailingZeroBitCount), wide: false)
-            assembler.alu(.add, .rsi, .memory(X86Backend.field(Offset.fetchTLB)))
-            assembler.alu(.cmp, .rcx, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
+            X86Backend.tlbEntry(&assembler, vpn: .rcx, into: .rsi, table: Offset.fetchTLB)
+            assembler.alu(.cmp, .rcx, .memory(X86Memory(.rsi, X86Backend.tagOffset)))
             assembler.jump(.notEqual, step)
-            assembler.mov(.rsi, .memory(X86Memory(.rsi, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8))))
+            assembler.mov(.rsi, .memory(X86Memory(.rsi, X86Backend.addendOffset)))
             assembler.mov(.rcx, immediate: next)
             assembler.load(.rax, X86Memory(.rsi, index: .rcx), size: 2, signed: false)
             assembler.alu(.cmp, .rax, immediate: Int32(high), wide: false)
@@ -642,9 +644,9 @@ struct UnitCompiler {
         assembler.shift(.shr, .rdx, immediate: UInt8(12 - strideShift), wide: false)
         assembler.alu(.and, .rdx, immediate: Int32(SoftTLB.indexMask << UInt64(strideShift)), wide: false)
         assembler.alu(.add, .rdx, .memory(X86Backend.field(table)))
-        assembler.alu(.cmp, .rcx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.tag) ?? 0))))
+        assembler.alu(.cmp, .rcx, .memory(X86Memory(.rdx, X86Backend.tagOffset)))
         assembler.jump(.notEqual, slow)
-        assembler.mov(.rdx, .memory(X86Memory(.rdx, Int32(MemoryLayout<TLBEntry>.offset(of: \TLBEntry.addend) ?? 8))))
+        assembler.mov(.rdx, .memory(X86Memory(.rdx, X86Backend.addendOffset)))
     }
 
     mutating func callHelper(_ address: UInt64, saving: [X86Register]) {

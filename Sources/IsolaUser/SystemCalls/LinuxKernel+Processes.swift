@@ -20,7 +20,7 @@ extension LinuxKernel {
             return startThread(flags: flags, stack: stack, parentTID: parentTID, tls: tls, childTID: childTID, parent: thread)
         }
         // The kernel lock, then the tables' (the order brk and mmap take them), so neither is held mid-change.
-        thread.hart.prepareTranslationForFork()
+        guard thread.hart.prepareTranslationForFork() else { return -HostSystemCall.EAGAIN }
         let pid = lock.withLock { memory.withLock { HostSystemCall.fork() } }
         guard pid == 0 else {
             thread.hart.endTranslationFork()
