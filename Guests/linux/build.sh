@@ -55,9 +55,15 @@ if [ -z "$bb" ]; then
     log "fetching Debian's busybox source"
     list=/etc/apt/sources.list.d/isola-deb-src.sources
     if ! apt-get source --print-uris busybox >/dev/null 2>&1; then
-        # deb-src for the same Debian release the machine already uses
+        # deb-src for the same Debian release the machine already uses, from the mirror
+        # its own apt configuration names for that release
         suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-        printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$suite" | $sudo tee "$list" >/dev/null
+        mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v suite="$suite" '
+            /^URIs:/ { uri = $2 }
+            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) { print uri; exit } }')
+        [ -n "$mirror" ] || mirror=$(awk -v suite="$suite" '$1 == "deb" && $3 == suite { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+        [ -n "$mirror" ] || { echo "build.sh: no apt source for Debian $suite in /etc/apt (needed for busybox's source)" >&2; exit 1; }
+        printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" "$suite" | $sudo tee "$list" >/dev/null
         $sudo apt-get update -qq
     fi
     (cd "$work" && apt-get source -qq busybox >/dev/null 2>&1)
