@@ -1,4 +1,5 @@
 import ArgumentParser
+import IsolaCore
 import IsolaHost
 
 #if canImport(Glibc)
@@ -12,6 +13,7 @@ struct Isola: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isola",
         abstract: "A virtualization system: RISC-V virtual machines emulated in Swift.",
+        version: IsolaVersion.current,
         subcommands: [Run.self, Create.self, Snapshot.self, Restore.self, Exec.self, Disk.self, Images.self, Serve.self, VMCommand.self, WorkerCommand.self]
     )
 

@@ -1,4 +1,5 @@
 import Foundation
+import IsolaCore
 import IsolaVMM
 import Testing
 
@@ -64,6 +65,11 @@ import Testing
         let failing = try GuestRunner.rawImage([0x0010_02B7, 0x0007_3337, 0x3333_0313, 0x0062_A023, 0x0000_006F])
         defer { try? FileManager.default.removeItem(atPath: failing) }
         #expect(try Self.isola(["run", "--bios", failing]).status == 7)
+    }
+
+    @Test func versionIsPrinted() throws {
+        let r = try Self.isola(["--version"])
+        #expect(r.status == 0 && r.stdout == IsolaVersion.current + "\n", "\(r.stdout)\(r.stderr)")
     }
 
     @Test func missingFile() throws {

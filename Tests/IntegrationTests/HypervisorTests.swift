@@ -1,5 +1,6 @@
 import Foundation
 import IsolaHost
+import IsolaCore
 import IsolaHypervisor
 import Testing
 
@@ -291,6 +292,18 @@ import Testing
         #expect(netAudit.contains("\"event\":\"net\",\"detail\":\"tx\""), "\(netAudit)")
         let netEvents = try #require(try hv.vm("muted")["events"] as? [String: [String: [Int]]])
         #expect((netEvents["net"]?["tx"]?[0] ?? 0) >= 1 && (netEvents["net"]?["tx"]?[1] ?? 0) >= 42, "\(netEvents)")
+    }
+
+    /// With no VM at all, /metrics still names the build and counts VMs by state.
+    @Test func metricsWithoutVMsHaveTheBuildAndTheStates() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        let metrics = try hv.client.request("GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("isola_build_info{version=\"\(IsolaVersion.current)\"} 1"), "\(metrics.text)")
+        for state in VMState.allCases {
+            #expect(metrics.text.contains("isola_vms{state=\"\(state.rawValue)\"} 0"), "\(metrics.text)")
+        }
     }
 
     @Test func metricsAndTheCommandLineClientSeeTheRunningVMs() throws {

@@ -27,11 +27,20 @@ public final class HypervisorMetrics: @unchecked Sendable {
         factory = PrometheusMetricsFactory(registry: registry)
     }
 
-    /// Every metric, as of now.
+    /// Every metric, as of now: the build and the count of VMs in each state always,
+    /// even with no VM, then each VM's own.
     public func exposition() -> String {
+        var byState: [VMState: Int] = [:]
         for name in supervisor.names {
             guard let info = try? supervisor.info(name) else { continue }
+            byState[info.state, default: 0] += 1
             record(info)
+        }
+        lock.withLock {
+            hypervisorGauge("isola_build_info", [("version", IsolaVersion.current)]).record(1)
+            for state in VMState.allCases {
+                hypervisorGauge("isola_vms", [("state", state.rawValue)]).record(byState[state] ?? 0)
+            }
         }
         return registry.emitToString()
     }
@@ -62,7 +71,11 @@ public final class HypervisorMetrics: @unchecked Sendable {
     }
 
     private func gauge(_ name: String, _ vm: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
-        let dimensions = [("vm", vm)] + labels
+        hypervisorGauge(name, [("vm", vm)] + labels)
+    }
+
+    /// A gauge of the hypervisor's, by name and labels (made once).
+    private func hypervisorGauge(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
         let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
         if let gauge = gauges[key] { return gauge }
         let gauge = CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
