@@ -36,9 +36,6 @@ struct Create: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard machine.name == nil else {
-                throw ValidationError("the bundle's name is its directory's: leave out --name")
-            }
             let directory = VMBundle.path(naming: vm)
             let bundle = try VMBundle.create(directory: directory, configuration: configuration(name: vm))
             HostOutput.standardOutput.write("\(bundle.directory)\n")

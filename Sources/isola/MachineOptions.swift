@@ -29,13 +29,10 @@ struct MachineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it; tap:IFNAME attaches to a host TAP interface.", valueName: "switch:name|tap:ifname"))
     var net: [String] = []
 
-    @Option(name: .long, help: "The VM's name, from which MAC addresses are derived (default isola).")
-    var name: String?
-
     /// Whether no option was given (a bundle's configuration must not be mixed with options).
     var isEmpty: Bool {
         kernel == nil && initrd == nil && append == nil && bios == nil && memory == nil && cpus == nil
-            && disk.isEmpty && net.isEmpty && name == nil
+            && disk.isEmpty && net.isEmpty
     }
 
     /// The options as a bundle's configuration; disk arguments keep their `--disk` syntax's meaning.

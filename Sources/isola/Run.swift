@@ -28,6 +28,10 @@ struct Run: ParsableCommand {
 
     @OptionGroup var machine: MachineOptions
 
+    /// Only here: a bundle's name is its directory's, and `vm create` takes it as its argument.
+    @Option(name: .long, help: "The VM's name, from which MAC addresses are derived (default isola).")
+    var name: String?
+
     @OptionGroup var session: SessionOptions
 
     @Option(name: .long, help: "Write the generated device tree (DTB) to FILE and exit.")
@@ -46,14 +50,14 @@ struct Run: ParsableCommand {
         let bundle: VMBundle?
         let file: VMConfigurationFile
         if let vm {
-            guard machine.isEmpty else {
+            guard machine.isEmpty && name == nil else {
                 throw ValidationError("a VM bundle brings its own configuration: give either \(vm) or machine options, not both")
             }
             let opened = try VMBundle.open(VMBundle.path(naming: vm))
             (configuration, boot) = try opened.machine()
             (bundle, file) = (opened, opened.configuration)
         } else {
-            file = try machine.configurationFile(name: machine.name ?? "isola")
+            file = try machine.configurationFile(name: name ?? "isola")
             (configuration, boot, bundle) = (try file.machineConfiguration(relativeTo: HostDirectory.current ?? "."),
                                              try file.bootSource(relativeTo: HostDirectory.current ?? "."), nil)
         }

@@ -75,7 +75,6 @@ struct VMCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                guard machine.name == nil else { throw ValidationError("the VM's name is the argument: leave out --name") }
                 let file = try machine.configurationFile(name: name)
                 var body: [String: JSONBody] = ["name": .string(name), "memory": .string(file.memory), "vcpus": .int(file.cpus)]
                 let here = HostDirectory.current ?? "."

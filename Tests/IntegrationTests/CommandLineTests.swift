@@ -72,6 +72,17 @@ import Testing
         #expect(r.status == 0 && r.stdout == IsolaVersion.current + "\n", "\(r.stdout)\(r.stderr)")
     }
 
+    /// `vm create` and `create` take the VM's name once, as their argument; only `run` has `--name`.
+    @Test func aVMIsNamedOnce() throws {
+        for command in [["vm", "create"], ["create"]] {
+            let help = try Self.isola(command + ["--help"])
+            #expect(!help.stdout.contains("--name"), "\(help.stdout)")
+            let refused = try Self.isola(command + ["x", "--name", "y"])
+            #expect(refused.status == 2 && refused.stderr.contains("--name"), "\(refused.stderr)")
+        }
+        #expect(try Self.isola(["run", "--help"]).stdout.contains("--name"))
+    }
+
     @Test func missingFile() throws {
         expectOneLineError(try Self.isola(["run", "--bios", "/nonexistent/fw.elf"]), mentioning: "/nonexistent/fw.elf")
     }
