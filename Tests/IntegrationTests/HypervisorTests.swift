@@ -294,6 +294,22 @@ import Testing
         #expect((netEvents["net"]?["tx"]?[0] ?? 0) >= 1 && (netEvents["net"]?["tx"]?[1] ?? 0) >= 42, "\(netEvents)")
     }
 
+    /// A method no route answers on a path that exists is a 405 naming what it answers.
+    @Test func undeclaredMethodsAnswer405WithAllow() throws {
+        let hv = try HypervisorHarness()
+        defer { hv.close() }
+        for (path, allow) in [("/", "GET"), ("/vms", "GET, POST"), ("/metrics", "GET"), ("/vms/any", "GET, PATCH, DELETE"),
+                              ("/vms/any/snapshots", "GET, POST")] {
+            for method in ["TRACE", "PUT"] {
+                let r = try hv.client.request(method, path)
+                #expect(r.status == 405, "\(method) \(path): \(r.status)")
+                #expect(r.headers.contains { $0.0.lowercased() == "allow" && $0.1 == allow }, "\(method) \(path): \(r.headers)")
+                #expect(r.text.contains("is not allowed on \(path)"), "\(r.text)")
+            }
+        }
+        #expect(try hv.client.request("TRACE", "/nothing-here").status == 404)
+    }
+
     /// With no VM at all, /metrics still names the build and counts VMs by state.
     @Test func metricsWithoutVMsHaveTheBuildAndTheStates() throws {
         let hv = try HypervisorHarness()

@@ -18,8 +18,9 @@ public struct ControlAPI: Sendable {
     /// The routes, for the server and for tests.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.middlewares.add(JSONErrorMiddleware())
-        register(RouteTable(router: router))
+        let table = RouteTable(router: router)
+        router.middlewares.add(JSONErrorMiddleware(routes: table))
+        register(table)
         return router
     }
 

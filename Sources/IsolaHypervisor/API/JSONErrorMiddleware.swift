@@ -4,7 +4,10 @@ import IsolaVMM
 
 /// Turns every refusal into a 4xx (or a 500) with a JSON body that says what is wrong
 /// and, where one is at fault, names the field: `{"error": "...", "field": "cap"}`.
+/// A method no route answers on a path that exists is a 405 with `Allow`.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     struct Body: Encodable {
         var error: String
         var field: String?
@@ -21,6 +24,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as MonitorError {
             return response(.conflict, Body(error: error.description))
         } catch let error as HTTPError {
+            if error.status == .notFound || error.status == .methodNotAllowed {
+                let allowed = routes.methods(answering: request.uri.path)
+                if !allowed.isEmpty {
+                    var answer = response(.methodNotAllowed, Body(error: "\(request.method) is not allowed on \(request.uri.path); it answers \(allowed.joined(separator: ", "))"))
+                    answer.headers[.allow] = allowed.joined(separator: ", ")
+                    return answer
+                }
+            }
             let message: String
             switch error.status {
             case .notFound: message = "no such resource: \(request.method) \(request.uri.path)"
