@@ -17,7 +17,7 @@ fi
 for src in "$here"/*.S; do
     name=$(basename "$src" .S)
     elf="$out/$name.elf"
-    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ] || [ "$out/fp-vectors.inc" -nt "$elf" ] || [ "$here/common/paging.h" -nt "$elf" ] || [ "$here/common/vm.h" -nt "$elf" ]; then
+    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ] || [ "$out/fp-vectors.inc" -nt "$elf" ] || [ "$here/common/paging.h" -nt "$elf" ] || [ "$here/common/vm.h" -nt "$elf" ] || [ "$here/common/pte.h" -nt "$elf" ]; then
         "$CC" -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static -fno-pic -no-pie \
             -mcmodel=medany -Wl,--no-relax,--build-id=none -I"$here" -I"$out" -T "$here/common/link.ld" -o "$elf" "$src"
     fi

@@ -8,13 +8,7 @@
  * mtval and goes on with the next check. */
 #include "common/harness.h"
 
-#define PTE_V 0x01
-#define PTE_R 0x02
-#define PTE_W 0x04
-#define PTE_X 0x08
-#define PTE_U 0x10
-#define PTE_A 0x40
-#define PTE_D 0x80
+#include "common/pte.h"
 #define TESTVA 0x40000000
 #define PAGE(i) (TESTVA + (i) * 4096)
 

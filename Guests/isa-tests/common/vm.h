@@ -27,13 +27,7 @@
    compressed unless a test asks for it with .option rvc. */
         .option norvc
 
-#define PTE_V 0x01
-#define PTE_R 0x02
-#define PTE_W 0x04
-#define PTE_X 0x08
-#define PTE_U 0x10
-#define PTE_A 0x40
-#define PTE_D 0x80
+#include "common/pte.h"
 #define RW  (PTE_V|PTE_R|PTE_W|PTE_A|PTE_D)
 #define RO  (PTE_V|PTE_R|PTE_A)
 #define RX  (PTE_V|PTE_R|PTE_X|PTE_A)

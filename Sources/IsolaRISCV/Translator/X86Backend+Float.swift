@@ -123,13 +123,7 @@ extension UnitCompiler {
             assembler.store(f(d.rd), .rax)
         }
         assembler.bind(resume)
-        let syncedHere = synced
-        deferred.append { c in
-            c.assembler.bind(slow)
-            c.synced = syncedHere
-            c.callInterpreterSelfContained(d, index: index, pc: pc)
-            c.assembler.jump(resume)
-        }
+        slowPathThroughInterpreter(d, index: index, pc: pc, from: slow, backTo: resume)
     }
 
     /// Jumps to `slow` unless FS is Dirty and, for arithmetic, NX has accrued and

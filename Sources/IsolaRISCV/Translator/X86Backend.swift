@@ -738,6 +738,13 @@ struct UnitCompiler {
         if size == 4 { assembler.signExtend32(.rax, .rax) }
         write(Int(d.rd), from: .rax)
         assembler.bind(resume)
+        slowPathThroughInterpreter(d, index: index, pc: pc, from: slow, backTo: resume)
+    }
+
+    /// Out of line at `slow`: the instruction in the interpreter helper (from the
+    /// registers in the block), then on at `resume`; the fast path's own fallback.
+    mutating func slowPathThroughInterpreter(_ d: DecodedInstruction, index: Int, pc: UInt64,
+                                             from slow: X86Label, backTo resume: X86Label) {
         let syncedHere = synced
         deferred.append { c in
             c.assembler.bind(slow)
