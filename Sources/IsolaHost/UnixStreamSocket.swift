@@ -94,13 +94,22 @@ public final class UnixStreamSocket: @unchecked Sendable {
         }
     }
 
-    /// Reads everything until the peer closes.
-    public func readToEnd() -> [UInt8] {
+    /// Reads everything until the peer closes. With a timeout, a peer that sends nothing
+    /// for that long is an error (ETIMEDOUT), so a wedged peer cannot hold the caller.
+    public func readToEnd(timeoutNanoseconds: UInt64? = nil) throws -> [UInt8] {
+        if let timeoutNanoseconds {
+            var limit = timeval(tv_sec: Int(timeoutNanoseconds / 1_000_000_000),
+                                tv_usec: Int(timeoutNanoseconds % 1_000_000_000 / 1000))
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                throw HostError.io(operation: "read", path: path, errno: ETIMEDOUT)
+            }
             guard n > 0 else { return bytes }
             bytes += chunk[0..<n]
         }

@@ -13,7 +13,9 @@ struct Serve: ParsableCommand {
             of its worker, leaves the others running; the hypervisor records why it ended and \
             restarts it if its policy says so. The API (docs/api/openapi.yaml) listens on a Unix \
             socket that only this user may use (mode 0600); 'isola vm ...' talks to it, as can \
-            curl --unix-socket. SIGINT or SIGTERM stops every VM and ends the hypervisor.
+            curl --unix-socket. SIGINT or SIGTERM ends the hypervisor: every running guest is asked \
+            to power down and given --shutdown-timeout seconds, all at once, then what is left is \
+            stopped by force.
             """
     )
 
@@ -23,8 +25,17 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The API socket (default: api.sock in the state directory).", valueName: "path"))
     var socket: String?
 
+    @Option(name: .long, help: ArgumentHelp("Seconds the guests have to power down when the hypervisor ends.", valueName: "seconds"))
+    var shutdownTimeout: Double = Supervisor.defaultShutdownGraceSeconds
+
     @Flag(name: .shortAndLong, help: "Log every VM start and end, and each worker's own log, to stderr.")
     var verbose = false
+
+    func validate() throws {
+        guard shutdownTimeout.isFinite, (0...3600).contains(shutdownTimeout) else {
+            throw ValidationError("--shutdown-timeout \(shutdownTimeout): expected 0 to 3600 seconds")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -37,7 +48,7 @@ struct Serve: ParsableCommand {
             let done = Parker()
             let failure = FailureBox()
             Task {
-                do { try await api.serve(socketPath: path, logger: logger) } catch { failure.set(error) }
+                do { try await api.serve(socketPath: path, logger: logger, shutdownGraceSeconds: shutdownTimeout) } catch { failure.set(error) }
                 done.unpark()
             }
             done.park(untilMonotonicNanoseconds: .max)

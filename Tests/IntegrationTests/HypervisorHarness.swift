@@ -10,12 +10,14 @@ final class HypervisorHarness {
     let server: Process
     let client: APIClient
 
-    init() throws {
+    /// `arguments` go to `isola serve` after the state directory. The guests get a short
+    /// window to power down when the harness ends the hypervisor.
+    init(arguments: [String] = ["--shutdown-timeout", "3"]) throws {
         directory = NSTemporaryDirectory() + "isola-hv-\(UUID().uuidString.prefix(8))"
         socket = directory + "/api.sock"
         server = Process()
         server.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
-        server.arguments = ["serve", "--state", directory]
+        server.arguments = ["serve", "--state", directory] + arguments
         server.standardInput = FileHandle.nullDevice
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -72,5 +74,34 @@ final class HypervisorHarness {
     /// The counts a looping guest printed so far.
     func counts(_ name: String) throws -> [Int] {
         SnapshotTests.counts(try client.request("GET", "/vms/\(name)/console").text)
+    }
+}
+
+/// A request sent on a thread of its own, for one that is meant to wait (a long stop)
+/// while the test goes on sending others.
+final class BackgroundRequest: @unchecked Sendable {
+    // Sendable: `answer` is written once by the thread before `done` is signalled.
+    private var answer: APIClient.Response?
+    private let done = DispatchSemaphore(value: 0)
+    private var finished = false
+
+    init(_ socket: String, _ method: String, _ path: String, _ body: String?) {
+        Thread.detachNewThread { [self] in
+            answer = try? APIClient(socketPath: socket).request(method, path, json: body)
+            done.signal()
+        }
+    }
+
+    /// Whether no answer has come yet.
+    var isWaiting: Bool {
+        if finished { return false }
+        if done.wait(timeout: .now()) == .success { finished = true }
+        return !finished
+    }
+
+    /// The answer, waiting up to `seconds`; nil if none came (or the connection failed).
+    func wait(seconds: Double) -> APIClient.Response? {
+        if !finished { finished = done.wait(timeout: .now() + seconds) == .success }
+        return finished ? answer : nil
     }
 }

@@ -294,6 +294,63 @@ import Testing
         #expect((netEvents["net"]?["tx"]?[0] ?? 0) >= 1 && (netEvents["net"]?["tx"]?[1] ?? 0) >= 42, "\(netEvents)")
     }
 
+    /// A guest that ignores the power-down request (SysRq off) holds nothing but its own
+    /// stop: while a stop with a long window waits, the VM is `stopping`, every request
+    /// on it and on other VMs is answered at once, a forced stop overtakes the wait, and
+    /// SIGTERM ends the hypervisor within its shutdown window, not the stop's.
+    @Test func aStopThatWaitsBlocksNothingAndTheHypervisorEndsInBoundedTime() throws {
+        let hv = try HypervisorHarness(arguments: ["--shutdown-timeout", "2"])
+        defer { hv.close() }
+        let deaf = "echo 0 > /proc/sys/kernel/sysrq; i=0; while true; do i=$((i+1)); echo count=$i; sleep 0.2; done"
+        for name in ["deaf1", "deaf2"] {
+            #expect(try hv.call("POST", "/vms", HypervisorHarness.linux(name, command: deaf)).status == 201)
+        }
+        #expect(try hv.call("POST", "/vms", HypervisorHarness.linux("other")).status == 201)
+        for name in ["deaf1", "deaf2", "other"] { #expect(try hv.call("POST", "/vms/\(name)/start").status == 200) }
+        #expect(try hv.wait { try hv.counts("deaf1").count >= 2 && hv.counts("deaf2").count >= 2 }, "the guests do not count")
+
+        let longStop = BackgroundRequest(hv.socket, "POST", "/vms/deaf1/stop", "{\"timeoutSeconds\":600}")
+        #expect(try hv.wait(seconds: 10) { try hv.state("deaf1") == "stopping" }, "no stopping state")
+        let refusals: [(String, String, String?)] = [
+            ("PATCH", "/vms/deaf1", "{\"weight\":7}"), ("POST", "/vms/deaf1/pause", nil), ("POST", "/vms/deaf1/resume", nil),
+            ("POST", "/vms/deaf1/start", nil), ("POST", "/vms/deaf1/stop", nil), ("DELETE", "/vms/deaf1", nil),
+            ("POST", "/vms/deaf1/snapshots", "{\"tag\":\"t\"}"), ("POST", "/vms/deaf1/restore", "{\"tag\":\"t\"}"),
+        ]
+        for (method, path, body) in refusals {
+            let began = Date()
+            let answer = try hv.call(method, path, body)
+            #expect(answer.status == 409 || (path.hasSuffix("restore") && answer.status == 404), "\(method) \(path): \(answer.status) \(answer.text)")
+            if answer.status == 409 { #expect(answer.text.contains("stopping"), "\(method) \(path): \(answer.text)") }
+            #expect(Date().timeIntervalSince(began) < 5, "\(method) \(path) waited on the stop")
+        }
+        #expect(try hv.call("PATCH", "/vms/other", "{\"weight\":7}").status == 200)
+        #expect(try hv.call("POST", "/vms/other/pause").status == 200)
+        #expect(try hv.call("POST", "/vms/other/resume").status == 200)
+        #expect(try hv.client.request("GET", "/metrics").text.contains("isola_vms{state=\"stopping\"} 1"))
+        #expect(longStop.isWaiting, "the graceful stop ended though the guest ignores it")
+
+        // A forced stop ends the worker at once, and the waiting stop hears of it.
+        #expect(try hv.call("POST", "/vms/deaf1/stop", "{\"force\":true}").json?["state"] as? String == "stopped")
+        let first = try #require(longStop.wait(seconds: 10), "the long stop was not answered after the forced one")
+        #expect(first.status == 200 && first.text.contains("\"stopped\""), "\(first.status) \(first.text)")
+
+        // SIGTERM while a stop with a 600 s window waits: the hypervisor ends within its own.
+        let pid = Int32(try #require(try hv.vm("deaf2")["pid"] as? Int))
+        let secondStop = BackgroundRequest(hv.socket, "POST", "/vms/deaf2/stop", "{\"timeoutSeconds\":600}")
+        #expect(try hv.wait(seconds: 10) { try hv.state("deaf2") == "stopping" })
+        let began = Date()
+        hv.server.terminate()
+        hv.server.waitUntilExit()
+        let took = Date().timeIntervalSince(began)
+        #expect(took < 30, "SIGTERM took \(took) s to end the hypervisor (window 2 s)")
+        #expect(kill(pid, 0) != 0, "the ignoring guest's worker outlived the hypervisor")
+        _ = secondStop.wait(seconds: 10)
+        for name in ["deaf1", "deaf2", "other"] {
+            let record = try String(contentsOfFile: hv.directory + "/\(name).isola/hypervisor.json", encoding: .utf8)
+            #expect(record.contains("\"state\":\"stopped\""), "\(name): \(record)")
+        }
+    }
+
     /// A method no route answers on a path that exists is a 405 naming what it answers.
     @Test func undeclaredMethodsAnswer405WithAllow() throws {
         let hv = try HypervisorHarness()

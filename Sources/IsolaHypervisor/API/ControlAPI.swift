@@ -3,6 +3,7 @@ import Hummingbird
 import IsolaHost
 import IsolaVMM
 import Logging
+import ServiceLifecycle
 
 /// The hypervisor's HTTP/JSON API on a Unix socket (mode 0600): resources in the shape
 /// Firecracker's users know, one set per VM. docs/api/openapi.yaml describes it.
@@ -95,8 +96,12 @@ public struct ControlAPI: Sendable {
         }
     }
 
-    /// Serves on `socketPath` until SIGINT or SIGTERM, then stops every VM.
-    public func serve(socketPath: String, logger: Logger) async throws {
+    /// Serves on `socketPath` until SIGINT or SIGTERM, then stops every VM, giving each
+    /// guest `shutdownGraceSeconds` to power down (all at once), and ends. The VMs end
+    /// before the server drains its connections, so a request still waiting on a VM
+    /// (a long stop) is answered rather than holding the shutdown.
+    public func serve(socketPath: String, logger: Logger,
+                      shutdownGraceSeconds: Double = Supervisor.defaultShutdownGraceSeconds) async throws {
         HostFile.remove(socketPath)
         let app = Application(
             router: router(),
@@ -107,10 +112,28 @@ public struct ControlAPI: Sendable {
             },
             logger: logger)
         defer {
-            supervisor.shutdown()
+            supervisor.shutdown(graceSeconds: 0)  // if the server failed: nothing is left running
             HostFile.remove(socketPath)
         }
-        try await app.runService()
+        // Services shut down in reverse order: the VMs first, then the server.
+        var configuration = ServiceGroupConfiguration(
+            services: [app, SupervisorService(supervisor: supervisor, graceSeconds: shutdownGraceSeconds)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A bound on the whole shutdown: the window, a quit, a kill, and the server's drain.
+        configuration.maximumGracefulShutdownDuration = .seconds(max(shutdownGraceSeconds, 0) + 20)
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// The supervisor as a service of the server's group: on a graceful shutdown it ends
+/// every VM, and only then lets the group go on to drain the HTTP server.
+struct SupervisorService: Service {
+    let supervisor: Supervisor
+    let graceSeconds: Double
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await blocking { [supervisor, graceSeconds] in supervisor.shutdown(graceSeconds: graceSeconds) }
     }
 }
 

@@ -3,7 +3,9 @@ import IsolaVMM
 
 /// One VM under the supervisor: its bundle, its state, its worker process and how
 /// that worker last ended. Fields are guarded by the supervisor's lock; `operation`
-/// serializes the API's operations on this VM (a start and a stop never interleave).
+/// serializes the API's short operations on this VM (a start, a pause, a snapshot, an
+/// update). A stop does not take it: its graceful window may be long, so it marks the
+/// VM `stopping` instead, which every other operation refuses at once.
 final class ManagedVM: @unchecked Sendable {
     let name: String
     let directory: String
@@ -50,10 +52,17 @@ final class ManagedVM: @unchecked Sendable {
 
     static let recordName = "hypervisor.json"
 
-    /// Sends one monitor command to the worker; answers its output.
-    func send(_ command: String) throws -> String {
-        try MonitorServer.send(command, toSocket: monitorSocket, bundle: directory)
+    /// Sends one monitor command to the worker; answers its output. A worker that does
+    /// not answer within `timeoutSeconds` is an error, so no request waits on it for ever.
+    func send(_ command: String, timeoutSeconds: UInt64 = ManagedVM.monitorTimeoutSeconds) throws -> String {
+        try MonitorServer.send(command, toSocket: monitorSocket, bundle: directory,
+                               timeoutNanoseconds: timeoutSeconds * 1_000_000_000)
     }
+
+    /// How long a monitor command may take (a pause waits for every hart to stop).
+    static let monitorTimeoutSeconds: UInt64 = 20
+    /// How long `savevm` may take: it writes the guest's whole RAM.
+    static let snapshotTimeoutSeconds: UInt64 = 600
 
     /// Sends a command whose failure the caller must hear of: an "error: …" answer
     /// becomes a 500 with the monitor's message.

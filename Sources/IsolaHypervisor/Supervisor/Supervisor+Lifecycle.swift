@@ -42,27 +42,46 @@ extension Supervisor {
 
     /// Stops a VM: first asks the guest to power down (unless `force`, or the VM is
     /// paused and cannot act on it) and waits up to `timeoutSeconds`; then has the
-    /// worker stop the harts; a worker that does not end is killed.
+    /// worker stop the harts; a worker that does not end is killed. The VM is `stopping`
+    /// meanwhile, and nothing is held that another request needs: requests on the VM
+    /// are answered at once (a second stop is refused unless it is forced, which ends
+    /// the worker without waiting for the first one's window).
     public func stop(_ name: String, force: Bool = false, timeoutSeconds: Double = 10) throws -> VMInfo {
         let vm = try find(name)
-        try vm.operation.withLock {
-            let (pid, paused) = try lock.withLock { () throws -> (Int32, Bool) in
-                guard vm.state.hasWorker, let pid = vm.pid else { throw HypervisorError.conflict(state: vm.state, reason: "it is not running") }
-                vm.stopRequested = true
-                vm.generation += 1
-                return (pid, vm.state == .paused)
+        let (pid, graceful) = try lock.withLock { () throws -> (Int32, Bool) in
+            guard vm.state.hasWorker, let pid = vm.pid else { throw HypervisorError.conflict(state: vm.state, reason: "it is not running") }
+            if vm.state == .stopping && !force {
+                throw HypervisorError.conflict(state: vm.state, reason: "a stop is in progress; a forced stop ends it at once")
             }
-            if !force && !paused {
-                _ = try? vm.send("powerdown")
-                if waitForExit(vm, pid: pid, nanoseconds: UInt64(max(timeoutSeconds, 0) * 1e9)) { return }
-            }
-            _ = try? vm.send("quit")
-            if waitForExit(vm, pid: pid, nanoseconds: 3_000_000_000) { return }
-            logger.warning("worker did not stop; killing it", metadata: ["vm": "\(name)", "pid": "\(pid)"])
-            HostProcess.send(HostProcess.SIGKILL, to: pid)
-            _ = waitForExit(vm, pid: pid, nanoseconds: 5_000_000_000)
+            return (pid, beginStop(vm) && !force)
         }
+        end(vm, pid: pid, graceNanoseconds: graceful ? UInt64(max(timeoutSeconds, 0) * 1e9) : nil)
         return try info(name)
+    }
+
+    /// Marks `vm` as stopping (called with the lock held); answers whether it was
+    /// running, and so can act on a request to power down.
+    func beginStop(_ vm: ManagedVM) -> Bool {
+        let running = vm.state == .running
+        vm.stopRequested = true
+        vm.generation += 1
+        vm.state = .stopping
+        return running
+    }
+
+    /// Ends worker `pid` of `vm`: asks the guest to power down and waits `graceNanoseconds`
+    /// (nil: no graceful window), then quits the VM through its monitor, then kills the
+    /// worker. Holds no lock while it waits.
+    func end(_ vm: ManagedVM, pid: Int32, graceNanoseconds: UInt64?) {
+        if let graceNanoseconds {
+            _ = try? vm.send("powerdown")
+            if waitForExit(vm, pid: pid, nanoseconds: graceNanoseconds) { return }
+        }
+        _ = try? vm.send("quit", timeoutSeconds: 3)
+        if waitForExit(vm, pid: pid, nanoseconds: 3_000_000_000) { return }
+        logger.warning("worker did not stop; killing it", metadata: ["vm": "\(vm.name)", "pid": "\(pid)"])
+        HostProcess.send(HostProcess.SIGKILL, to: pid)
+        _ = waitForExit(vm, pid: pid, nanoseconds: 5_000_000_000)
     }
 
     /// Saves a snapshot of a running or paused VM into its bundle (`snapshots/TAG.snap`).
@@ -71,10 +90,12 @@ extension Supervisor {
         let path = try snapshotPath(of: vm, tag: tag)
         try vm.operation.withLock {
             try lock.withLock {
-                guard vm.state.hasWorker else { throw HypervisorError.conflict(state: vm.state, reason: "only a running or paused VM can be snapshotted") }
+                guard vm.state == .running || vm.state == .paused else {
+                    throw HypervisorError.conflict(state: vm.state, reason: "only a running or paused VM can be snapshotted")
+                }
             }
             guard !HostFile.exists(path) else { throw HypervisorError.refused(field: "tag", reason: "snapshot '\(tag)' exists") }
-            let answer = try vm.send("savevm \(tag)")
+            let answer = try vm.send("savevm \(tag)", timeoutSeconds: ManagedVM.snapshotTimeoutSeconds)
             guard answer.hasPrefix("saved ") else {
                 throw HypervisorError.failed(reason: Monitor.failure(in: answer) ?? answer.trimmingSpaces)
             }
@@ -102,7 +123,8 @@ extension Supervisor {
             let answer = try vm.send(line)
             if let prefix, !answer.hasPrefix(prefix) { throw HypervisorError.failed(reason: answer.trimmingSpaces) }
             lock.withLock {
-                if vm.state.hasWorker { vm.state = to }
+                // A stop that began meanwhile wins: the VM stays stopping.
+                if from.contains(vm.state) { vm.state = to }
                 saveRecord(vm)
             }
         }
@@ -131,7 +153,7 @@ extension Supervisor {
             lock.withLock { pool.release(vm.name) }
             throw HypervisorError.failed(reason: "cannot start a worker: \(error)")
         }
-        lock.withLock {
+        let late = lock.withLock { () -> Bool in
             vm.pid = pid
             vm.state = .running
             vm.startedAt = HostClock.monotonicNanoseconds()
@@ -142,11 +164,17 @@ extension Supervisor {
             vm.cpuPercent = 0
             vm.trimmed = false
             vm.status = nil
+            if shuttingDown { vm.stopRequested = true }
+            return shuttingDown
         }
         try HostThread.start(name: "wait-\(vm.name)") { [self] in
             let termination = (try? HostProcess.waitForExit(pid)) ?? .exited(status: -1)
             workerEnded(vm, pid: pid, termination)
         }.detach()
+        if late {  // the hypervisor began to shut down while this worker started
+            HostProcess.send(HostProcess.SIGKILL, to: pid)
+            throw HypervisorError.conflict(state: .stopping, reason: "the hypervisor is shutting down")
+        }
         let deadline = HostClock.monotonicNanoseconds() &+ Supervisor.startTimeoutNanoseconds
         while true {
             if let status = (try? vm.send("info json")).flatMap(VMStatus.decode) {

@@ -9,7 +9,9 @@ extension Supervisor {
     public func update(_ name: String, _ update: VMUpdate) throws -> VMInfo {
         let vm = try find(name)
         try vm.operation.withLock {
-            let (live, old) = lock.withLock { (vm.state.hasWorker, vm.share) }
+            let (state, old) = lock.withLock { (vm.state, vm.share) }
+            if state == .stopping { throw HypervisorError.conflict(state: state, reason: "a stop is in progress") }
+            let live = state.hasWorker
             var share = old
             if let weight = update.weight { share.weight = weight }
             if let cap = update.cap { share.cap = cap }

@@ -171,11 +171,30 @@ public final class Supervisor: @unchecked Sendable {
         return lock.withLock { vm.state.hasWorker }
     }
 
-    /// Stops every VM at once (the hypervisor is shutting down); none restarts.
-    public func shutdown() {
-        lock.withLock { shuttingDown = true }
-        for name in names { _ = try? stop(name, force: true) }
+    /// Stops every VM (the hypervisor is shutting down); none restarts. Every running
+    /// VM's guest is asked to power down and given `graceSeconds`, all at once, so the
+    /// shutdown takes one window however many VMs there are; then what is left is
+    /// forced. A stop already in progress is overtaken: its VM gets this window too.
+    public func shutdown(graceSeconds: Double = Supervisor.defaultShutdownGraceSeconds) {
+        let ending = lock.withLock { () -> [(ManagedVM, Int32, Bool)] in
+            shuttingDown = true
+            return vms.values.filter { $0.state.hasWorker }.compactMap { vm in
+                let wasStopping = vm.state == .stopping  // its guest may be powering down already
+                let running = beginStop(vm)
+                return vm.pid.map { (vm, $0, running || wasStopping) }
+            }
+        }
+        let grace = UInt64(max(graceSeconds, 0) * 1e9)
+        let threads = ending.compactMap { vm, pid, running in
+            try? HostThread.start(name: "shutdown-\(vm.name)") { [self] in
+                end(vm, pid: pid, graceNanoseconds: running ? grace : nil)
+            }
+        }
+        for thread in threads { thread.join() }
     }
+
+    /// How long `isola serve` gives its guests to power down when it ends.
+    public static let defaultShutdownGraceSeconds = 10.0
 
     /// A VM name: 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'.
     static func checkName(_ name: String) throws(HypervisorError) {

@@ -4,11 +4,14 @@ import IsolaHost
 public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case alreadyRunning(bundle: String, socket: String)
     case notRunning(bundle: String, socket: String)
+    case noAnswer(bundle: String, socket: String, seconds: Double)
 
     public var description: String {
         switch self {
         case let .alreadyRunning(bundle, socket): return "\(bundle) is already running (its monitor answers at \(socket))"
         case let .notRunning(bundle, socket): return "\(bundle) is not running (no monitor at \(socket))"
+        case let .noAnswer(bundle, socket, seconds):
+            return "\(bundle): its monitor at \(socket) did not answer within \(Int(seconds)) s"
         }
     }
 }
@@ -56,8 +59,10 @@ public final class MonitorServer: @unchecked Sendable {
         try send(command, toSocket: socketPath(of: bundle), bundle: bundle.directory)
     }
 
-    /// Sends one command to the monitor listening at `socket`.
-    public static func send(_ command: String, toSocket socket: String, bundle: String) throws -> String {
+    /// Sends one command to the monitor listening at `socket`. With a timeout, a monitor
+    /// that does not answer within it is an error rather than a wait without end.
+    public static func send(_ command: String, toSocket socket: String, bundle: String,
+                            timeoutNanoseconds: UInt64? = nil) throws -> String {
         let connection: UnixStreamSocket
         do {
             connection = try UnixStreamSocket.connect(to: socket)
@@ -65,6 +70,10 @@ public final class MonitorServer: @unchecked Sendable {
             throw MonitorError.notRunning(bundle: bundle, socket: socket)
         }
         connection.write(command + "\n")
-        return String(decoding: connection.readToEnd(), as: UTF8.self)
+        do {
+            return String(decoding: try connection.readToEnd(timeoutNanoseconds: timeoutNanoseconds), as: UTF8.self)
+        } catch {
+            throw MonitorError.noAnswer(bundle: bundle, socket: socket, seconds: Double(timeoutNanoseconds ?? 0) / 1e9)
+        }
     }
 }
