@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Isola's build, guests, tests and benchmarks need,
 # only those that are missing: the riscv64 cross toolchain (guest programs),
-# QEMU system and user mode (reference and benchmark peers) and the device-tree compiler.
+# QEMU system and user mode (reference and benchmark peers), the device-tree compiler,
+# socat (bridges the API fuzzer's TCP to the API's Unix socket); then the pinned PyPI
+# packages (scripts/python-env.sh).
 set -euo pipefail
-packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc qemu-user opensbi qemu-utils device-tree-compiler e2fsprogs python3 make bc linux-perf)
+packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc qemu-user opensbi qemu-utils device-tree-compiler e2fsprogs python3 make bc linux-perf socat python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+    "$(dirname "$0")/python-env.sh" >/dev/null
     exit 0
 fi
 echo "setup: installing ${missing[*]}" >&2
@@ -20,3 +23,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"$(dirname "$0")/python-env.sh" >/dev/null

@@ -9,7 +9,10 @@ public enum MemorySize {
         case "G": multiplier = 1 << 30; digits.removeLast()
         default: break
         }
-        guard let value = UInt64(digits), value > 0 else { throw .invalidMemorySize(text) }
+        // Digits only: UInt64("+5") would take a sign no size has.
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = UInt64(digits), value > 0 else {
+            throw .invalidMemorySize(text)
+        }
         let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
         guard !overflow else { throw .invalidMemorySize(text) }
         return product

@@ -138,7 +138,15 @@ struct VMCommand: ParsableCommand {
         @Option(name: .long, help: "Seconds the guest has to power down (default 10).") var timeout: Double = 10
         func run() throws {
             try reportingErrors {
-                report(try connection.vm("POST", vm.path + "/stop", json: "{\"force\":\(force),\"timeoutSeconds\":\(timeout)}"))
+                var info = try connection.vm("POST", vm.path + "/stop", json: "{\"force\":\(force),\"timeoutSeconds\":\(timeout)}")
+                // A graceful stop goes on in the hypervisor: wait for its end (the window,
+                // then at most a quit and a kill).
+                let deadline = HostClock.monotonicNanoseconds() &+ UInt64((timeout + 15) * 1e9)
+                while info.state == .stopping && HostClock.monotonicNanoseconds() < deadline {
+                    HostClock.sleep(nanoseconds: 50_000_000)
+                    info = try connection.vm("GET", vm.path)
+                }
+                report(info)
             }
         }
     }

@@ -77,31 +77,3 @@ final class HypervisorHarness {
     }
 }
 
-/// A request sent on a thread of its own, for one that is meant to wait (a long stop)
-/// while the test goes on sending others.
-final class BackgroundRequest: @unchecked Sendable {
-    // Sendable: `answer` is written once by the thread before `done` is signalled.
-    private var answer: APIClient.Response?
-    private let done = DispatchSemaphore(value: 0)
-    private var finished = false
-
-    init(_ socket: String, _ method: String, _ path: String, _ body: String?) {
-        Thread.detachNewThread { [self] in
-            answer = try? APIClient(socketPath: socket).request(method, path, json: body)
-            done.signal()
-        }
-    }
-
-    /// Whether no answer has come yet.
-    var isWaiting: Bool {
-        if finished { return false }
-        if done.wait(timeout: .now()) == .success { finished = true }
-        return !finished
-    }
-
-    /// The answer, waiting up to `seconds`; nil if none came (or the connection failed).
-    func wait(seconds: Double) -> APIClient.Response? {
-        if !finished { finished = done.wait(timeout: .now() + seconds) == .success }
-        return finished ? answer : nil
-    }
-}

@@ -87,12 +87,12 @@ extension InterpositionPolicy.Rule {
         try rejectUnknownKeys(decoder, known: Keys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: Keys.self)
         event = try c.decode(InterpositionEventKind.self, forKey: .event)
-        detail = try c.decodeIfPresent(String.self, forKey: .detail)
+        detail = try c.strictlyIfPresent(String.self, forKey: .detail)
         action = try c.decode(InterpositionPolicy.Action.self, forKey: .action)
-        bytesPerSecond = try c.decodeIfPresent(Double.self, forKey: .bytesPerSecond)
-        opsPerSecond = try c.decodeIfPresent(Double.self, forKey: .opsPerSecond)
-        burstSeconds = try c.decodeIfPresent(Double.self, forKey: .burstSeconds)
-        audit = try c.decodeIfPresent(Bool.self, forKey: .audit)
+        bytesPerSecond = try c.strictlyIfPresent(Double.self, forKey: .bytesPerSecond)
+        opsPerSecond = try c.strictlyIfPresent(Double.self, forKey: .opsPerSecond)
+        burstSeconds = try c.strictlyIfPresent(Double.self, forKey: .burstSeconds)
+        audit = try c.strictlyIfPresent(Bool.self, forKey: .audit)
     }
 }
 
@@ -102,6 +102,18 @@ extension InterpositionPolicy {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: ["rules"])
         rules = try decoder.container(keyedBy: Keys.self).decode([Rule].self, forKey: .rules)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Like `decodeIfPresent`, but a null is an error rather than an absent field: a
+    /// rule's optional fields take a value or are left out.
+    func strictlyIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) {
+            throw CoreError.invalidConfiguration(field: InterpositionPolicy.path(codingPath + [key]), reason: "null is not a value here; leave the field out instead")
+        }
+        return try decode(type, forKey: key)
     }
 }
 

@@ -9,11 +9,12 @@ public struct MACAddress: Equatable, Hashable, Sendable, CustomStringConvertible
 
     /// Parses `aa:bb:cc:dd:ee:ff`.
     public init?(parsing text: String) {
-        let parts = text.split(separator: ":")
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 6 else { return nil }
         var bytes: [UInt8] = []
         for p in parts {
-            guard p.count == 2, let b = UInt8(p, radix: 16) else { return nil }
+            // Two hex digits exactly: UInt8("+f", radix: 16) would take a sign.
+            guard p.utf8.count == 2, p.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }), let b = UInt8(p, radix: 16) else { return nil }
             bytes.append(b)
         }
         self.bytes = bytes

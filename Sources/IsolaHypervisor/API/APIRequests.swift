@@ -25,7 +25,7 @@ enum APIRequests {
                 file.disks.append(.init(path: path, readonly: try d.bool("readonly"), format: try d.string("format")))
                 try d.finish()
             }
-        } else if fields.has("disks") {
+        } else if fields.has("disks") {  // null included
             throw .badRequest(field: "disks", reason: "expected an array of objects")
         }
         if case let .array(networks)? = fields.value("networks") {
@@ -60,7 +60,7 @@ enum APIRequests {
         var fields = try JSONFields(body)
         var update = VMUpdate()
         update.weight = try fields.integer("weight")
-        if fields.has("cap") { update.cap = .some(try fields.integer("cap")) }
+        if fields.has("cap") { update.cap = .some(try fields.integer("cap", nullable: true)) }
         update.dedicated = try fields.integers("cpus")
         if let restart = try fields.string("restart") { update.restart = try policy(restart) }
         if let mib = try fields.integer("balloonTargetMiB") {
@@ -68,7 +68,7 @@ enum APIRequests {
             update.balloonTargetBytes = UInt64(mib) << 20
         }
         update.vcpus = try fields.integer("vcpus")
-        if fields.has("policy") { update.policy = .some(try fields.policy("policy")) }
+        if fields.has("policy") { update.policy = .some(try fields.policy("policy", nullable: true)) }
         try fields.finish()
         guard update != VMUpdate() else {
             throw .badRequest(field: "body", reason: "nothing to change: give weight, cap, cpus, restart, vcpus, policy or balloonTargetMiB")
@@ -104,6 +104,15 @@ enum APIRequests {
         }
         try fields.finish()
         return (tag, clock)
+    }
+
+    /// A boolean query parameter: absent is false; anything but true or false is a 400.
+    static func flag(_ value: String?, field: String) throws(HypervisorError) -> Bool {
+        switch value {
+        case nil, "false"?: return false
+        case "true"?: return true
+        case let other?: throw .badRequest(field: field, reason: "'\(other)': expected true or false")
+        }
     }
 
     private static func policy(_ name: String) throws(HypervisorError) -> RestartPolicy {

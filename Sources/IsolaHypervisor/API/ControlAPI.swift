@@ -68,7 +68,10 @@ public struct ControlAPI: Sendable {
         route.post("/vms/{name}/stop") { request, context in
             let name = try context.parameters.require("name")
             let (force, timeout) = try APIRequests.stop(try await body(request))
-            return try await blocking { try json(supervisor.stop(name, force: force, timeoutSeconds: timeout)) }
+            return try await blocking {
+                let vm = try supervisor.stop(name, force: force, timeoutSeconds: timeout)
+                return try json(vm, status: vm.state == .stopping ? .accepted : .ok)
+            }
         }
         route.get("/vms/{name}/snapshots") { _, context in
             let name = try context.parameters.require("name")
@@ -86,7 +89,7 @@ public struct ControlAPI: Sendable {
         }
         route.get("/vms/{name}/console") { request, context in
             let name = try context.parameters.require("name")
-            let follow = request.uri.queryParameters.get("follow").map { $0 == "true" || $0 == "1" } ?? false
+            let follow = try APIRequests.flag(request.uri.queryParameters.get("follow"), field: "follow")
             return try ConsoleStream.response(supervisor: supervisor, name: name, follow: follow)
         }
         route.get("/metrics") { _, _ in

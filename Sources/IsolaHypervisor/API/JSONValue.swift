@@ -71,41 +71,54 @@ struct JSONFields {
         return fields[key]
     }
 
-    mutating func string(_ key: String) throws(HypervisorError) -> String? {
+    /// The value of `key`, nil when it is absent. A null is refused unless the field is
+    /// `nullable` (there null means "remove", as for a PATCH's `cap`), so a body the
+    /// document calls invalid is never quietly read as if the field were missing.
+    private mutating func present(_ key: String, nullable: Bool) throws(HypervisorError) -> JSONValue? {
         switch value(key) {
-        case nil, .null?: return nil
+        case nil: return nil
+        case .null?:
+            if nullable { return nil }
+            throw .badRequest(field: name(key), reason: "null is not a value here; leave the field out instead")
+        case let v?: return v
+        }
+    }
+
+    mutating func string(_ key: String, nullable: Bool = false) throws(HypervisorError) -> String? {
+        switch try present(key, nullable: nullable) {
+        case nil: return nil
         case let .string(s)?: return s
         default: throw .badRequest(field: name(key), reason: "expected a string")
         }
     }
 
-    mutating func integer(_ key: String) throws(HypervisorError) -> Int? {
-        switch value(key) {
-        case nil, .null?: return nil
+    mutating func integer(_ key: String, nullable: Bool = false) throws(HypervisorError) -> Int? {
+        switch try present(key, nullable: nullable) {
+        case nil: return nil
         case let .number(n)? where n.rounded() == n && abs(n) < 9e15: return Int(n)
         default: throw .badRequest(field: name(key), reason: "expected an integer")
         }
     }
 
-    mutating func number(_ key: String) throws(HypervisorError) -> Double? {
-        switch value(key) {
-        case nil, .null?: return nil
+    mutating func number(_ key: String, nullable: Bool = false) throws(HypervisorError) -> Double? {
+        switch try present(key, nullable: nullable) {
+        case nil: return nil
         case let .number(n)?: return n
         default: throw .badRequest(field: name(key), reason: "expected a number")
         }
     }
 
-    mutating func bool(_ key: String) throws(HypervisorError) -> Bool? {
-        switch value(key) {
-        case nil, .null?: return nil
+    mutating func bool(_ key: String, nullable: Bool = false) throws(HypervisorError) -> Bool? {
+        switch try present(key, nullable: nullable) {
+        case nil: return nil
         case let .bool(b)?: return b
         default: throw .badRequest(field: name(key), reason: "expected true or false")
         }
     }
 
-    mutating func integers(_ key: String) throws(HypervisorError) -> [Int]? {
-        switch value(key) {
-        case nil, .null?: return nil
+    mutating func integers(_ key: String, nullable: Bool = false) throws(HypervisorError) -> [Int]? {
+        switch try present(key, nullable: nullable) {
+        case nil: return nil
         case let .array(items)?:
             var result: [Int] = []
             for (i, item) in items.enumerated() {
@@ -120,8 +133,8 @@ struct JSONFields {
     }
 
     /// An interposition policy, checked field by field (`policy.rules[0].action`).
-    mutating func policy(_ key: String) throws(HypervisorError) -> InterpositionPolicy? {
-        guard let value = value(key), value != .null else { return nil }
+    mutating func policy(_ key: String, nullable: Bool = false) throws(HypervisorError) -> InterpositionPolicy? {
+        guard let value = try present(key, nullable: nullable) else { return nil }
         do {
             let bytes = try JSONEncoder().encode(value)
             return try InterpositionPolicy.decode(Array(bytes))
@@ -129,13 +142,6 @@ struct JSONFields {
             throw .badRequest(field: field, reason: reason)
         } catch {
             throw .badRequest(field: name(key), reason: "\(error)")
-        }
-    }
-
-    mutating func object(_ key: String) throws(HypervisorError) -> JSONFields? {
-        switch value(key) {
-        case nil, .null?: return nil
-        case let v?: return try JSONFields(v, field: name(key))
         }
     }
 

@@ -41,11 +41,12 @@ extension Supervisor {
     }
 
     /// Stops a VM: first asks the guest to power down (unless `force`, or the VM is
-    /// paused and cannot act on it) and waits up to `timeoutSeconds`; then has the
-    /// worker stop the harts; a worker that does not end is killed. The VM is `stopping`
-    /// meanwhile, and nothing is held that another request needs: requests on the VM
-    /// are answered at once (a second stop is refused unless it is forced, which ends
-    /// the worker without waiting for the first one's window).
+    /// paused and cannot act on it) and gives it up to `timeoutSeconds`; then has the
+    /// worker stop the harts; a worker that does not end is killed. A graceful stop
+    /// answers at once with the VM `stopping` and goes on in the background (the
+    /// caller watches the state), so nothing waits on a guest that ignores the
+    /// request; a forced stop (or one of a paused VM) answers when the worker is gone,
+    /// within a few seconds. A second graceful stop is refused; a forced one overtakes.
     public func stop(_ name: String, force: Bool = false, timeoutSeconds: Double = 10) throws -> VMInfo {
         let vm = try find(name)
         let (pid, graceful) = try lock.withLock { () throws -> (Int32, Bool) in
@@ -55,7 +56,16 @@ extension Supervisor {
             }
             return (pid, beginStop(vm) && !force)
         }
-        end(vm, pid: pid, graceNanoseconds: graceful ? UInt64(max(timeoutSeconds, 0) * 1e9) : nil)
+        if graceful {
+            let grace = UInt64(max(timeoutSeconds, 0) * 1e9)
+            do {
+                try HostThread.start(name: "stop-\(name)") { [self] in end(vm, pid: pid, graceNanoseconds: grace) }.detach()
+                return try info(name)
+            } catch {
+                logger.warning("cannot stop in the background; stopping now", metadata: ["vm": "\(name)", "error": "\(error)"])
+            }
+        }
+        end(vm, pid: pid, graceNanoseconds: nil)
         return try info(name)
     }
 

@@ -26,13 +26,14 @@ extension Supervisor {
             }
             if let count = update.vcpus {
                 guard (1...vm.configuration.cpus).contains(count) else {
-                    throw HypervisorError.badRequest(field: "vcpus", reason: "\(count): the VM has \(vm.configuration.cpus) vCPUs; expected 1 to \(vm.configuration.cpus)")
+                    // The request is well formed; it conflicts with the VM's configuration (409).
+                    throw HypervisorError.refused(field: "vcpus", reason: "\(count): the VM has \(vm.configuration.cpus) vCPUs; expected 1 to \(vm.configuration.cpus)")
                 }
                 if !live { throw HypervisorError.conflict(state: lock.withLock { vm.state }, reason: "vCPUs go online and offline only while the VM runs") }
             }
             let memory = (try? MemorySize.parse(vm.configuration.memory)) ?? 0
             if let bytes = update.balloonTargetBytes, bytes >= memory {
-                throw HypervisorError.badRequest(field: "balloonTargetMiB", reason: "\(bytes >> 20) MiB: the guest has only \(memory >> 20) MiB")
+                throw HypervisorError.refused(field: "balloonTargetMiB", reason: "\(bytes >> 20) MiB: the guest has only \(memory >> 20) MiB")
             }
             let repartition = live && share.dedicated != old.dedicated
             if repartition {

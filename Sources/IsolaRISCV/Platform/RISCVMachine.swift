@@ -50,20 +50,30 @@ public final class RISCVMachine {
                 self.mac = mac
             }
 
-            /// Parses `switch:NAME[,mac=aa:bb:cc:dd:ee:ff]` as `--net` takes it.
+            /// Parses `switch:NAME[,mac=aa:bb:cc:dd:ee:ff]` or `tap:IFNAME[,mac=…]` as `--net`
+            /// takes it: a switch name is 1 to 32 of `A-Z a-z 0-9 - _` (it names a
+            /// directory), an interface name 1 to 15 of those or `.` (Linux's IFNAMSIZ).
             public init(argument: String) throws(CoreError) {
-                let parts = argument.split(separator: ",").map(String.init)
-                if let first = parts.first, first.hasPrefix("switch:"), first.count > 7 {
-                    backend = .virtualSwitch(String(first.dropFirst(7)))
-                } else if let first = parts.first, first.hasPrefix("tap:"), first.count > 4, first.count <= 4 + 15 {
-                    backend = .tap(String(first.dropFirst(4)))
+                let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                func named(_ text: String, prefix: String, limit: Int, extra: UInt8?) -> String? {
+                    guard text.hasPrefix(prefix) else { return nil }
+                    let name = String(text.dropFirst(prefix.count))
+                    let plain = name.utf8.allSatisfy { c in
+                        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == extra
+                    }
+                    return plain && (1...limit).contains(name.utf8.count) ? name : nil
+                }
+                if let name = named(parts[0], prefix: "switch:", limit: 32, extra: nil) {
+                    backend = .virtualSwitch(name)
+                } else if let name = named(parts[0], prefix: "tap:", limit: 15, extra: 0x2E) {
+                    backend = .tap(name)
                 } else {
-                    throw .invalidConfiguration(field: "net", reason: "'\(argument)': expected switch:NAME or tap:IFNAME, then [,mac=XX:XX:XX:XX:XX:XX]")
+                    throw .invalidConfiguration(field: "net", reason: "'\(argument)': expected switch:NAME (1 to 32 letters, digits, - or _) or tap:IFNAME (1 to 15), then [,mac=XX:XX:XX:XX:XX:XX]")
                 }
                 mac = nil
                 for option in parts.dropFirst() {
-                    guard option.hasPrefix("mac="), MACAddress(parsing: String(option.dropFirst(4))) != nil else {
-                        throw .invalidConfiguration(field: "net", reason: "unknown or malformed option '\(option)' in '\(argument)'")
+                    guard mac == nil, option.hasPrefix("mac="), MACAddress(parsing: String(option.dropFirst(4))) != nil else {
+                        throw .invalidConfiguration(field: "net", reason: "unknown, repeated or malformed option '\(option)' in '\(argument)'")
                     }
                     mac = String(option.dropFirst(4))
                 }
@@ -335,7 +345,8 @@ public final class RISCVMachine {
 
         // The device tree goes near the top of RAM on a 2 MiB boundary, as QEMU places it;
         // the initrd right below it.
-        let dtbSize: UInt64 = 64 << 10
+        // Room for the largest board: 512 harts' nodes take about 150 KiB.
+        let dtbSize: UInt64 = 256 << 10
         let dtbAddress = (ram.endPhysicalAddress - dtbSize) & ~0x1F_FFFF
         var initrdRange: Range<UInt64>?
         var initrdBytes: [UInt8] = []
@@ -357,7 +368,7 @@ public final class RISCVMachine {
         }
         let dtb = deviceTree(bootArguments: bootArguments, initrd: initrdRange).encoded()
         guard UInt64(dtb.count) <= dtbSize else {
-            throw CoreError.invalidConfiguration(field: "append", reason: "the device tree would exceed \(dtbSize) bytes")
+            throw CoreError.invalidConfiguration(field: "append", reason: "the device tree (\(dtb.count) bytes for \(harts.count) harts and the command line) would exceed \(dtbSize) bytes")
         }
         try ram.write(dtb, at: dtbAddress)
         return LinuxLayout(kernel: kernelAddress, initrd: initrdRange, deviceTree: dtbAddress)

@@ -89,6 +89,10 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         return ((try? encoder.encode(self)).map { Array($0) } ?? []) + [UInt8(ascii: "\n")]
     }
 
+    /// The longest kernel command line, in characters: Linux itself keeps 1024 bytes on
+    /// riscv64; this bound keeps the device tree that carries it well under its 64 KiB.
+    public static let maximumAppendLength = 4096
+
     /// The field-level checks a JSON decoder cannot make.
     public func check(source: String) throws(CoreError) {
         guard version == VMConfigurationFile.currentVersion else {
@@ -101,6 +105,16 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         try machine.validate()
         for (i, disk) in disks.enumerated() where disk.path.isEmpty {
             throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
+        }
+        // A NUL would cut the path the host opens short: a different file.
+        let paths = [("kernel", kernel), ("initrd", initrd), ("bios", bios)] + disks.enumerated().map { ("disks[\($0).path", $1.path) }
+        for case let (field, path?) in paths where path.isEmpty || path.utf8.contains(0) {
+            throw .invalidConfiguration(field: field, reason: "\(path.isEmpty ? "empty" : "a NUL character") in \(source)")
+        }
+        if let append {
+            guard !append.utf8.contains(0), append.unicodeScalars.count <= VMConfigurationFile.maximumAppendLength else {
+                throw .invalidConfiguration(field: "append", reason: "in \(source): at most \(VMConfigurationFile.maximumAppendLength) characters, without NUL")
+            }
         }
         try cpu?.validate()
         try policy?.validate()

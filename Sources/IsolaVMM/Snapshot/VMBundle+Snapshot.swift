@@ -15,10 +15,16 @@ extension VMBundle {
 
     public var snapshotsDirectory: String { directory + "/" + VMBundle.snapshotsDirectoryName }
 
+    /// The longest snapshot tag, in Unicode code points.
+    public static let maximumTagLength = 60
+
     /// Where the snapshot called `tag` lives; the tag becomes a file name.
     public func snapshotPath(tag: String) throws(CoreError) -> String {
-        guard !tag.isEmpty, !tag.hasPrefix("."), !tag.contains("/"), tag.count <= 100 else {
-            throw .invalidConfiguration(field: "snapshot", reason: "'\(tag)': a tag is a plain file name (no '/', not starting with '.')")
+        // At most 60 code points (240 bytes of UTF-8): the tag, ".snap" and a frozen
+        // disk layer's ".diskN.qcow2" stay within a file name's 255 bytes.
+        let plain = tag.unicodeScalars.allSatisfy { $0 != "/" && $0.value >= 0x20 && $0.value != 0x7F }
+        guard !tag.isEmpty, !tag.hasPrefix("."), plain, tag.unicodeScalars.count <= VMBundle.maximumTagLength else {
+            throw .invalidConfiguration(field: "snapshot", reason: "'\(tag)': a tag is a plain file name of 1 to \(VMBundle.maximumTagLength) characters (no '/' or control characters, not starting with '.')")
         }
         return snapshotsDirectory + "/" + tag + VMBundle.snapshotSuffix
     }
