@@ -6,7 +6,7 @@ extension Hart {
     func currentMIP() -> UInt64 {
         var pending = mipSoftware | interruptLines.load(ordering: .acquiring)
         let now = machine.clock.mtime
-        if now >= machine.clint.mtimecmp[Int(hartID)] { pending |= InterruptBits.mtip }
+        if now >= machine.clint.compare(of: Int(hartID)) { pending |= InterruptBits.mtip }
         if now >= stimecmp { pending |= InterruptBits.stip }
         return pending
     }

@@ -141,7 +141,7 @@ extension Hart {
         let now = machine.clock.hostNanoseconds(atMtime: machine.clock.mtime)
         var deadline = now &+ Hart.maximumSleepNanoseconds
         if mie & InterruptBits.mtip != 0 {
-            deadline = min(deadline, machine.clock.hostNanoseconds(atMtime: machine.clint.mtimecmp[Int(hartID)]))
+            deadline = min(deadline, machine.clock.hostNanoseconds(atMtime: machine.clint.compare(of: Int(hartID))))
         }
         if mie & InterruptBits.stip != 0 && stimecmp != .max {
             deadline = min(deadline, machine.clock.hostNanoseconds(atMtime: stimecmp))

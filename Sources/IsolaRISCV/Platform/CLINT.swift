@@ -6,8 +6,9 @@ import IsolaCore
 public final class CLINT: MMIODevice, SnapshotState {
     public static let size: UInt64 = 0x10000
     let clock: GuestClock
-    /// `mtimecmp` per hart; read by each hart when it checks for interrupts.
-    let mtimecmp: UnsafeMutablePointer<UInt64>
+    /// `mtimecmp` per hart, atomic: any hart may write any hart's (M-mode software
+    /// programs the timers of others) while the owner reads it to check for interrupts.
+    private let mtimecmp: UnsafeMutablePointer<UInt64.AtomicRepresentation>
     let hartCount: Int
     /// The harts, attached after they are created (they need the machine first).
     var harts: [Hart] = []
@@ -16,11 +17,24 @@ public final class CLINT: MMIODevice, SnapshotState {
         self.hartCount = hartCount
         self.clock = clock
         mtimecmp = .allocate(capacity: hartCount)
-        mtimecmp.initialize(repeating: .max, count: hartCount)
+        mtimecmp.initialize(repeating: UInt64.AtomicRepresentation(.max), count: hartCount)
     }
 
     deinit {
+        mtimecmp.deinitialize(count: hartCount)
         mtimecmp.deallocate()
+    }
+
+    /// Hart `hart`'s `mtimecmp` (`hart` < `hartCount`).
+    @inline(__always)
+    func compare(of hart: Int) -> UInt64 {
+        // SAFETY: callers pass a hart number below `hartCount`, the allocation's length.
+        UnsafeAtomic(at: mtimecmp + hart).load(ordering: .relaxed)
+    }
+
+    private func setCompare(of hart: Int, to value: UInt64) {
+        // SAFETY: as in `compare(of:)`: `hart` < `hartCount`.
+        UnsafeAtomic(at: mtimecmp + hart).store(value, ordering: .relaxed)
     }
 
     public func read(offset: UInt64, size: Int) -> UInt64 {
@@ -32,7 +46,7 @@ public final class CLINT: MMIODevice, SnapshotState {
         case 0x4000..<0xBFF8:
             let hart = Int((offset - 0x4000) / 8)
             guard hart < hartCount else { return 0 }
-            let value = mtimecmp[hart]
+            let value = compare(of: hart)
             return offset % 8 == 4 ? value >> 32 : value
         case 0xBFF8, 0xBFFC:
             let now = clock.mtime
@@ -51,7 +65,7 @@ public final class CLINT: MMIODevice, SnapshotState {
         case 0x4000..<0xBFF8:
             let hart = Int((offset - 0x4000) / 8)
             guard hart < hartCount else { return }
-            var v = mtimecmp[hart]
+            var v = compare(of: hart)
             if size == 8 {
                 v = value
             } else if offset % 8 == 4 {
@@ -59,14 +73,14 @@ public final class CLINT: MMIODevice, SnapshotState {
             } else {
                 v = (v & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF)
             }
-            mtimecmp[hart] = v
+            setCompare(of: hart, to: v)
             if hart < harts.count { harts[hart].kick() }
         case 0xBFF8, 0xBFFC:
             // Writing mtime shifts the whole machine's clock.
-            let now = clock.mtime
-            let target = offset == 0xBFFC ? (now & 0xFFFF_FFFF) | (value << 32)
-                : (size == 8 ? value : (now & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF))
-            clock.offset = clock.offset &+ (target &- now)
+            clock.setMtime { now in
+                offset == 0xBFFC ? (now & 0xFFFF_FFFF) | (value << 32)
+                    : (size == 8 ? value : (now & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF))
+            }
         default:
             break
         }
@@ -76,7 +90,7 @@ public final class CLINT: MMIODevice, SnapshotState {
     /// clock's, which the snapshot keeps apart.
     public func saveState(into out: inout SnapshotWriter) {
         out.write(UInt32(1))
-        out.write((0..<hartCount).map { mtimecmp[$0] })
+        out.write((0..<hartCount).map { compare(of: $0) })
         out.write(harts.map { UInt8($0.interruptLines.load(ordering: .acquiring) & InterruptBits.msip != 0 ? 1 : 0) })
     }
 
@@ -85,7 +99,7 @@ public final class CLINT: MMIODevice, SnapshotState {
         let compares = try input.readArray(UInt64.self, expected: hartCount)
         let software = try input.readArray(UInt8.self, expected: harts.count)
         guard software.allSatisfy({ $0 <= 1 }) else { throw .invalid(what: input.what, reason: "an msip other than 0 or 1") }
-        for (i, value) in compares.enumerated() { mtimecmp[i] = value }
+        for (i, value) in compares.enumerated() { setCompare(of: i, to: value) }
         for (hart, msip) in zip(harts, software) { hart.setInterruptLine(InterruptBits.msip, asserted: msip == 1) }
     }
 }

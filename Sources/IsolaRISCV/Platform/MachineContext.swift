@@ -81,7 +81,8 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
     /// Lets the harts go on; guest time continues from where the pause froze it.
     public func resume() {
         guard pauseRequested.load(ordering: .acquiring) else { return }
-        clock.offset = clock.offset &+ pausedAtMtime &- clock.mtime
+        let frozen = pausedAtMtime
+        clock.setMtime { _ in frozen }
         pauseRequested.store(false, ordering: .releasing)
         for hart in clint.harts { hart.kick() }
     }

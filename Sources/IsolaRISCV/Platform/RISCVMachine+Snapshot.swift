@@ -73,6 +73,6 @@ extension RISCVMachine {
             let now = HostClock.realtimeNanoseconds()
             if now > savedRealtime { target &+= (now - savedRealtime) / (1_000_000_000 / GuestClock.frequencyHz) }
         }
-        context.clock.offset = context.clock.offset &+ (target &- context.clock.mtime)
+        context.clock.setMtime { _ in target }
     }
 }
