@@ -70,6 +70,9 @@ let package = Package(
         .testTarget(name: "IsolaCoreTests", dependencies: ["IsolaCore", "IsolaHost"]),
         .testTarget(name: "IsolaDevicesTests", dependencies: ["IsolaDevices", "IsolaCore"]),
         .testTarget(name: "IsolaHypervisorTests", dependencies: ["IsolaHypervisor", "IsolaVMM", "IsolaHost"]),
+        .testTarget(name: "IsolaHostTests", dependencies: ["IsolaHost"]),
+        .testTarget(name: "IsolaVMMTests", dependencies: ["IsolaVMM", "IsolaCore"]),
+        .testTarget(name: "IsolaUserTests", dependencies: ["IsolaUser", "IsolaHost"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),

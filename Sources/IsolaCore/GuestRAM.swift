@@ -45,6 +45,7 @@ public final class GuestRAM: @unchecked Sendable {
         guard contains(address, length: UInt64(bytes.count)) else {
             throw .outsideRAM(address: address, length: UInt64(bytes.count), ramBase: basePhysicalAddress, ramSize: size)
         }
+        // SAFETY: `src` is used only inside the closure; an empty array (no base address) copies nothing.
         bytes.withUnsafeBytes { src in
             guard let p = src.baseAddress else { return }
             // SAFETY: the destination range was checked against RAM above.

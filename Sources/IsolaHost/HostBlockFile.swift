@@ -70,6 +70,33 @@ public final class HostBlockFile: @unchecked Sendable {
         count == 0 || write(from: [IOSegment(base: UnsafeMutableRawPointer(mutating: buffer), count: count)], at: offset)
     }
 
+    /// Reads exactly `buffer.count` bytes at `offset`; an empty buffer (which may have
+    /// no base address at all) reads nothing and succeeds.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        return read(into: base, count: buffer.count, at: offset)
+    }
+
+    public func write(from buffer: UnsafeRawBufferPointer, at offset: UInt64) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        return write(from: base, count: buffer.count, at: offset)
+    }
+
+    /// Fills `bytes` from the file at `offset` (its length says how much to read).
+    public func read(into bytes: inout [UInt8], at offset: UInt64) -> Bool {
+        // SAFETY: the array's storage, only for the call; its count is how much is read.
+        bytes.withUnsafeMutableBytes { read(into: $0, at: offset) }
+    }
+
+    // SAFETY: for both writes below, the storage is used only during the call, and its count bounds the write.
+    public func write(_ bytes: [UInt8], at offset: UInt64) -> Bool {
+        bytes.withUnsafeBytes { write(from: $0, at: offset) }
+    }
+
+    public func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) -> Bool {
+        bytes.withUnsafeBytes { write(from: $0, at: offset) }
+    }
+
     /// Reads consecutive file bytes at `offset` into several buffers with as few
     /// `preadv` calls as the kernel allows (one per request, usually); false on an
     /// error or a short read.
@@ -90,9 +117,13 @@ public final class HostBlockFile: @unchecked Sendable {
         var vectors = segments.map { iovec(iov_base: $0.base, iov_len: $0.count) }
         var first = 0
         var position = off_t(offset)
+        // SAFETY: `v` is used only inside the closure; an empty list transfers nothing.
         return vectors.withUnsafeMutableBufferPointer { v in
+            guard let base = v.baseAddress else { return true }
             while first < v.count {
-                let n = call(v.baseAddress! + first, Int32(min(v.count - first, HostBlockFile.maxVectors)), position)
+                // SAFETY: first < v.count: the call sees the vectors from `first` on, at most
+                // IOV_MAX of them, all within the array; each points at a caller's buffer.
+                let n = call(base + first, Int32(min(v.count - first, HostBlockFile.maxVectors)), position)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return false }
                 position += off_t(n)
@@ -119,7 +150,7 @@ public final class HostBlockFile: @unchecked Sendable {
         var done: UInt64 = 0
         while done < length {
             let n = Int(min(UInt64(zeros.count), length - done))
-            guard zeros.withUnsafeBytes({ write(from: $0.baseAddress!, count: n, at: offset + done) }) else { return false }
+            guard write(zeros[0..<n], at: offset + done) else { return false }
             done += UInt64(n)
         }
         return true

@@ -11,6 +11,7 @@ public enum HostChecksum {
     }
 
     public static func checksum64(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
+        // SAFETY: the array's storage, read only during the call.
         bytes.withUnsafeBytes { checksum64($0, seed: seed) }
     }
 

@@ -12,6 +12,8 @@ public enum HostDirectory {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
+            // SAFETY: `entry` is valid until the next readdir; d_name is copied, and the prefix stops at
+            // its NUL or at the end of its 256 bytes.
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             if name != "." && name != ".." { names.append(name) }
         }

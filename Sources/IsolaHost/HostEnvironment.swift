@@ -15,6 +15,7 @@ public enum HostEnvironment {
     public static var all: [String] {
         var list: [String] = []
         var p = environ
+        // SAFETY: `environ` is the C runtime's NULL-terminated array; the loop stops at the NULL.
         while let entry = p.pointee {
             list.append(String(cString: entry))
             p += 1
@@ -26,6 +27,16 @@ public enum HostEnvironment {
 
 /// Runs host programs for the few tools that drive scripts (`isola images build`).
 public enum HostProcess {
+    /// Ends Isola with `status` the ordinary way: buffered output is flushed and exit
+    /// handlers run (the command line's end).
+    public static func exit(_ status: Int32) -> Never {
+        #if canImport(Glibc)
+        Glibc.exit(status)
+        #else
+        Darwin.exit(status)
+        #endif
+    }
+
     /// Ends Isola at once with `status`, whatever its other threads are doing (a
     /// process VM's program called exit_group from one of its threads).
     public static func exitImmediately(_ status: Int32) -> Never {

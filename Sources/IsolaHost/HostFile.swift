@@ -19,6 +19,7 @@ public enum HostFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
+            // SAFETY: read(2) fills at most $0.count bytes of `chunk`, inside the closure.
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -36,6 +37,7 @@ public enum HostFile {
         guard fd >= 0 else { throw HostError.io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: count)
+        // SAFETY: `bytes` is `count` bytes, the most pread(2) fills; inside the closure.
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
         guard n >= 0 else { throw HostError.io(operation: "read", path: path, errno: errno) }
         return Array(bytes[0..<n])
@@ -49,6 +51,7 @@ public enum HostFile {
         guard fd >= 0 else { throw HostError.io(operation: "open", path: temporary, errno: errno) }
         var done = 0
         while done < bytes.count {
+            // SAFETY: write(2) reads at most $0.count bytes of the slice, inside the closure.
             let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {

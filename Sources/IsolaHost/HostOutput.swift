@@ -16,9 +16,11 @@ public struct HostOutput: Sendable {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let n = systemWrite(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            // SAFETY: offset < bytes.count, so base + offset and the rest lie in the buffer.
+            let n = systemWrite(fileDescriptor, base + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 return  // the console is gone (closed pipe); the guest keeps running
@@ -28,6 +30,7 @@ public struct HostOutput: Sendable {
     }
 
     public func write(_ bytes: [UInt8]) {
+        // SAFETY: the array's storage, used only during `write`.
         bytes.withUnsafeBytes { write($0) }
     }
 

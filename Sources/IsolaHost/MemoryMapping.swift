@@ -45,12 +45,19 @@ public final class MemoryMapping: @unchecked Sendable {
         precondition(offset >= 0 && length > 0 && offset + length <= byteCount && offset % 4096 == 0 && fileOffset % 4096 == 0)
         // Read-only and populated first: the page-cache pages are mapped in one call, shared,
         // instead of faulting in one by one; writable afterwards, so a guest write copies its page.
-        let p = mmap(base + offset, length, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE | MAP_POPULATE,
+        let p = mmap(base + offset, length, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE | MemoryMapping.populate,
                      file.descriptor, off_t(fileOffset))
         guard let p, p != MAP_FAILED else { throw HostError.io(operation: "map", path: file.path, errno: errno) }
         guard mprotect(p, length, PROT_READ | PROT_WRITE) == 0 else { throw HostError.io(operation: "mprotect", path: file.path, errno: errno) }
         hasFilePages = true
     }
+
+    /// MAP_POPULATE where the host has it (Linux); elsewhere pages fault in one by one.
+    #if os(Linux)
+    static let populate = MAP_POPULATE
+    #else
+    static let populate: Int32 = 0
+    #endif
 
     /// Bytes of the mapping that are in host memory now (mincore): the guest RAM a VM
     /// has touched, which the hypervisor subtracts from a worker's footprint.

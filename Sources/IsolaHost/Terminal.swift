@@ -44,6 +44,7 @@ public enum Terminal {
     public static func readInput(maximum count: Int = 256) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         while true {
+            // SAFETY: `buffer` is `count` bytes, the most read(2) fills; inside the closure.
             let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, count) }
             if n < 0 && errno == EINTR { continue }
             return n <= 0 ? [] : Array(buffer[0..<n])

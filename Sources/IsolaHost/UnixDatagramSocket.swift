@@ -15,6 +15,8 @@ public final class UnixDatagramSocket: @unchecked Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
         var address = try UnixDatagramSocket.address(path)
+        // SAFETY: sockaddr_un starts with the sockaddr header and bind is told its full size;
+        // the pointer stays in the closure.
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -42,6 +44,7 @@ public final class UnixDatagramSocket: @unchecked Sendable {
         let bytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard bytes.count < capacity else { throw HostError.io(operation: "bind", path: path, errno: ENAMETOOLONG) }
+        // SAFETY: the guard keeps bytes.count below sun_path's size, so every index is inside it and a NUL follows.
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
@@ -51,6 +54,7 @@ public final class UnixDatagramSocket: @unchecked Sendable {
     /// Sends one datagram to the socket at `path`; returns the errno on failure (0 on success).
     public func send(_ bytes: [UInt8], to path: String) -> Int32 {
         guard var address = try? UnixDatagramSocket.address(path) else { return ENAMETOOLONG }
+        // SAFETY: the address as in `init`; sendto reads buffer.count bytes of the array, all inside the closures.
         let n = bytes.withUnsafeBytes { buffer in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -67,6 +71,8 @@ public final class UnixDatagramSocket: @unchecked Sendable {
         var address = sockaddr_un()
         var length = socklen_t(MemoryLayout<sockaddr_un>.size)
         while true {
+            // SAFETY: recvfrom fills at most b.count bytes of `buffer` and `length` (its size) of `address`,
+            // inside the closures.
             let n = buffer.withUnsafeMutableBytes { b in
                 withUnsafeMutablePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, 0, $0, &length) }
@@ -74,6 +80,7 @@ public final class UnixDatagramSocket: @unchecked Sendable {
             }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { return nil }
+            // SAFETY: a copy of sun_path; the prefix stops at its NUL or its end.
             let from = withUnsafeBytes(of: address.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             return (Array(buffer[0..<n]), from)
         }

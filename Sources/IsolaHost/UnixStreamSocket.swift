@@ -20,6 +20,8 @@ public final class UnixStreamSocket: @unchecked Sendable {
 
     private static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
         var address = try UnixDatagramSocket.address(path)
+        // SAFETY: sockaddr_un starts with the sockaddr header and `body` is told its full size;
+        // the pointer is valid only inside `body`, which must not keep it.
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -87,6 +89,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     public func readSome(maximum: Int = 65536) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: maximum)
         while true {
+            // SAFETY: read(2) fills at most $0.count bytes of `chunk`, inside the closure.
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return nil }
@@ -105,6 +108,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
+            // SAFETY: as in `readSome`.
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -126,6 +130,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     public func write(bytes all: [UInt8]) -> Bool {
         var bytes = all[...]
         while !bytes.isEmpty {
+            // SAFETY: send(2) reads at most $0.count bytes of the slice, inside the closure.
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return false }

@@ -13,6 +13,8 @@ struct HostStatus {
 
     static func statx(directory: Int, path: [UInt8], flags: Int) -> (Int, HostStatus) {
         var out = [UInt8](repeating: 0, count: 256)
+        // SAFETY: the path is NUL-terminated and `out` is the 256 bytes statx writes; both live
+        // through the call, made inside the closures.
         let r = (path + [0]).withUnsafeBufferPointer { p in
             out.withUnsafeMutableBytes { buffer in
                 HostSystemCall.invoke(statxHostNumber, directory, Int(bitPattern: p.baseAddress), flags, basicStats,
@@ -23,6 +25,8 @@ struct HostStatus {
     }
 
     private func field<T: FixedWidthInteger>(_ offset: Int, _ type: T.Type) -> T {
+        // SAFETY: callers read fixed `struct statx` fields, all ending by byte 144 of its 256;
+        // loadUnaligned needs no alignment.
         bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
 
@@ -33,6 +37,7 @@ struct HostStatus {
     var riscvStat: [UInt8] {
         var out = [UInt8](repeating: 0, count: 128)
         func put<T: FixedWidthInteger>(_ value: T, _ offset: Int) {
+            // SAFETY: the value's own bytes, copied into `out` by the bounds-checked replaceSubrange.
             withUnsafeBytes(of: value.littleEndian) { out.replaceSubrange(offset..<offset + MemoryLayout<T>.size, with: $0) }
         }
         // Linux's new_encode_dev: minor's low byte, major, then minor's upper bits.

@@ -223,11 +223,13 @@ public final class LinuxKernel: @unchecked Sendable {
 
     static func words(_ values: [UInt64]) -> [UInt8] {
         var bytes: [UInt8] = []
+        // SAFETY: each value's own 8 bytes, copied inside the closure.
         for v in values { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
         return bytes
     }
 
     static func word(_ bytes: [UInt8], _ index: Int) -> UInt64 {
+        // SAFETY: every caller indexes bytes it read with `memory.read` at a count of at least 8 * (index + 1).
         bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
     }
 }

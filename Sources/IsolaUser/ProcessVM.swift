@@ -44,6 +44,7 @@ public final class ProcessVM {
         }
         memory = try UserMemory()
         var random = [UInt8](repeating: 0, count: 16)
+        // SAFETY: `fill` writes the buffer's 16 bytes inside the closure.
         random.withUnsafeMutableBytes { HostRandom.fill($0) }
         let loaded = try ProgramLoader.load(image, path: shownPath, interpreter: interpreter, arguments: arguments,
                                             environment: environment, into: memory, random: random)

@@ -80,6 +80,7 @@ public struct ProgramLoader {
         for (key, value) in auxiliary { words += [key.rawValue, value] }
         top = (top - UInt64(words.count * 8)) & ~15
         var bytes: [UInt8] = []
+        // SAFETY: each word's own 8 bytes, copied inside the closure.
         for word in words { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
         guard memory.write(bytes, at: top) else { throw .outOfMemory }
         return Loaded(entry: entry, stackPointer: top, programBreak: end)

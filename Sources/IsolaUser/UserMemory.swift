@@ -48,11 +48,14 @@ public final class UserMemory: @unchecked Sendable {
     }
 
     private func releaseFrame(_ frame: UInt64) {
-        _ = ram.discard(at: frame, length: UserMemory.pageSize)  // back to the host, zero when reused
+        // back to the host, zero when reused; a frame outside RAM (a forged entry) never joins the pool
+        guard ram.discard(at: frame, length: UserMemory.pageSize) else { return }
         freeFrames.append(frame)
     }
 
     private func entry(_ table: UInt64, _ index: UInt64) -> UnsafeMutablePointer<UInt64> {
+        // SAFETY: `table` is a page-aligned frame inside RAM (the root, or checked in `leaf`) and
+        // index < 512, so the 8 bytes, 8-byte aligned, lie in it.
         ram.hostPointer(table + index * 8).assumingMemoryBound(to: UInt64.self)
     }
 
@@ -61,11 +64,15 @@ public final class UserMemory: @unchecked Sendable {
         var table = rootPage << 12
         for level in stride(from: 2, to: 0, by: -1) {
             let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511)
+            // SAFETY: `e` is an entry of `table`, inside RAM (see `entry`).
             if e.pointee & UserMemory.valid == 0 {
                 guard create, let frame = allocateFrame() else { return nil }
                 e.pointee = (frame >> 12) << 10 | UserMemory.valid
             }
             table = (e.pointee >> 10) << 12
+            // A table frame that was a data page may still be written through another thread's
+            // stale TLB entry, so its entries can hold anything: a table outside RAM is no table.
+            guard ram.contains(table, length: UserMemory.pageSize) else { return nil }
         }
         return entry(table, (va >> 12) & 511)
     }
@@ -81,6 +88,7 @@ public final class UserMemory: @unchecked Sendable {
               length <= UserMemory.userLimit - start else { return false }
         var va = start
         while va < start + length {
+            // SAFETY: `pte` is an entry inside a checked table (see `leaf`).
             guard let pte = leaf(va, create: true) else { return false }
             if pte.pointee & UserMemory.valid == 0 {
                 guard let frame = allocateFrame() else { return false }
@@ -100,6 +108,7 @@ public final class UserMemory: @unchecked Sendable {
     private func unmapLocked(_ start: UInt64, length: UInt64) {
         var va = start
         while va < start + length && va < UserMemory.userLimit {
+            // SAFETY: `pte` is an entry inside a checked table (see `leaf`); `releaseFrame` refuses a frame outside RAM.
             if let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 {
                 releaseFrame((pte.pointee >> 10) << 12)
                 pte.pointee = 0
@@ -122,12 +131,14 @@ public final class UserMemory: @unchecked Sendable {
                   to < UserMemory.userLimit, length <= UserMemory.userLimit - to else { return false }
             var offset: UInt64 = 0
             while offset < length {
+                // SAFETY: `leaf` answers entries inside checked tables; the frames they name are checked where used.
                 guard let pte = leaf(from + offset, create: false), pte.pointee & UserMemory.valid != 0 else { return false }
                 offset += UserMemory.pageSize
             }
             unmapLocked(to, length: length)
             offset = 0
             while offset < length {
+                // SAFETY: as above.
                 guard let source = leaf(from + offset, create: false), let target = leaf(to + offset, create: true) else { return false }
                 target.pointee = source.pointee
                 source.pointee = 0
@@ -140,6 +151,7 @@ public final class UserMemory: @unchecked Sendable {
     private func protectLocked(_ start: UInt64, length: UInt64, protection: Protection) -> Bool {
         var va = start
         while va < start + length {
+            // SAFETY: `pte` is an entry inside a checked table (see `leaf`).
             guard va < UserMemory.userLimit, let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 else { return false }
             pte.pointee = (pte.pointee & ~0xE) | protection.rawValue
             va += UserMemory.pageSize
@@ -152,18 +164,23 @@ public final class UserMemory: @unchecked Sendable {
 
     /// The protection of a mapped page.
     public func protection(of va: UInt64) -> Protection? {
+        // SAFETY: `leaf` answers an entry inside a checked table; only its bits are read.
         guard va < UserMemory.userLimit, let pte = leaf(va, create: false)?.pointee, pte & UserMemory.valid != 0 else { return nil }
         return Protection(rawValue: pte & 0xE)
     }
 
     public func isMapped(_ va: UInt64) -> Bool {
+        // SAFETY: as in `protection(of:)`.
         va < UserMemory.userLimit && (leaf(va, create: false)?.pointee ?? 0) & UserMemory.valid != 0
     }
 
     /// The host address of a user byte if the program could access it that way.
     func hostAddress(_ va: UInt64, write: Bool) -> UnsafeMutableRawPointer? {
+        // SAFETY: `leaf` answers an entry inside a checked table; the frame it names is checked
+        // against RAM here (an entry may be forged, see `leaf`), and va % pageSize stays in it.
         guard va < UserMemory.userLimit, let pte = leaf(va, create: false)?.pointee, pte & UserMemory.valid != 0,
-              pte & (write ? Protection.write.rawValue : Protection.read.rawValue) != 0 else { return nil }
+              pte & (write ? Protection.write.rawValue : Protection.read.rawValue) != 0,
+              ram.contains((pte >> 10) << 12, length: UserMemory.pageSize) else { return nil }
         return ram.hostPointer(((pte >> 10) << 12) + va % UserMemory.pageSize)
     }
 
@@ -195,7 +212,9 @@ public final class UserMemory: @unchecked Sendable {
     public func write(_ bytes: [UInt8], at va: UInt64) -> Bool {
         var done = 0
         return withHostPieces(va, count: bytes.count, write: true) { host, n in
-            bytes[done..<done + n].withUnsafeBytes { host.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            // SAFETY: `host` is n bytes of mapped guest RAM (withHostPieces checked the
+            // page); the slice is n bytes, so non-empty whenever there is a copy to do.
+            bytes[done..<done + n].withUnsafeBytes { if let base = $0.baseAddress { host.copyMemory(from: base, byteCount: n) } }
             done += n
             return true
         }
@@ -206,11 +225,15 @@ public final class UserMemory: @unchecked Sendable {
         var done = 0
         while done < bytes.count {
             let address = va + UInt64(done)
-            guard let pte = leaf(address, create: false)?.pointee, pte & UserMemory.valid != 0 else { return false }
+            // SAFETY: as in `hostAddress`: the entry lies in a checked table, its frame is checked here.
+            guard let pte = leaf(address, create: false)?.pointee, pte & UserMemory.valid != 0,
+                  ram.contains((pte >> 10) << 12, length: UserMemory.pageSize) else { return false }
             let n = min(bytes.count - done, Int(UserMemory.pageSize - address % UserMemory.pageSize))
             let host = ram.hostPointer(((pte >> 10) << 12) + address % UserMemory.pageSize)
+            // SAFETY: `host` points into the page the leaf entry maps, with n bytes left in it;
+            // the slice is those n bytes of the segment.
             bytes[(bytes.startIndex + done)..<(bytes.startIndex + done + n)].withUnsafeBytes {
-                host.copyMemory(from: $0.baseAddress!, byteCount: n)
+                if let base = $0.baseAddress { host.copyMemory(from: base, byteCount: n) }
             }
             done += n
         }

@@ -2,12 +2,6 @@ import ArgumentParser
 import IsolaCore
 import IsolaHost
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 @main
 struct Isola: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +18,7 @@ struct Isola: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
-            Glibc.exit(exit.rawValue)
+            HostProcess.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -32,7 +26,7 @@ struct Isola: ParsableCommand {
             }
             let message = fullMessage(for: error)
             HostOutput.standardError.write(message + "\n")
-            Glibc.exit(2)
+            HostProcess.exit(2)
         }
     }
 }

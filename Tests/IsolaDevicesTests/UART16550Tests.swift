@@ -2,22 +2,6 @@ import IsolaCore
 import IsolaDevices
 import Testing
 
-final class Collector: ByteSink {
-    var bytes: [UInt8] = []
-    func write(byte: UInt8) { bytes.append(byte) }
-    func flush() {}
-}
-
-final class Line: InterruptLine {
-    var level = false
-    func setLevel(_ asserted: Bool) { level = asserted }
-}
-
-final class Power: PowerControl {
-    var requests: [PowerRequest] = []
-    func request(_ request: PowerRequest) { requests.append(request) }
-}
-
 @Suite struct UART16550Tests {
     @Test func transmitGoesToTheSink() {
         let sink = Collector()
@@ -60,17 +44,5 @@ final class Power: PowerControl {
         #expect(line.level)
         #expect(uart.read(offset: 2, size: 1) & 0x0F == 0x02)
         #expect(!line.level)  // reading IIR clears it
-    }
-}
-
-@Suite struct TestFinisherTests {
-    @Test func passFailAndReset() {
-        let power = Power()
-        let finisher = TestFinisher(power: power)
-        finisher.write(offset: 0, size: 4, value: 0x5555)
-        finisher.write(offset: 0, size: 4, value: (42 << 16) | 0x3333)
-        finisher.write(offset: 0, size: 4, value: 0x7777)
-        finisher.write(offset: 0, size: 4, value: 0x1234)  // not a command
-        #expect(power.requests == [.poweroff(exitCode: 0), .poweroff(exitCode: 42), .reset])
     }
 }

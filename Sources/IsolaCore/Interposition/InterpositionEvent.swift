@@ -2,7 +2,7 @@
 public enum InterpositionEventKind: String, Codable, Sendable, CaseIterable {
     /// An SBI call (a hypercall); detail: the extension (base, time, ipi, rfence, hsm, srst, dbcn, legacy, other).
     case sbi
-    /// A load or store to a device's registers; detail: the device (uart, plic, clint, virtio0, …).
+    /// A load or store to a device's registers; detail: the device (uart, plic, clint, virtio-mmio0, …).
     case mmio
     /// A load or store to an address where no RAM and no device is (the guest gets an access fault).
     case unmapped

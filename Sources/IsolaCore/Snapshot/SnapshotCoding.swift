@@ -7,6 +7,7 @@ public struct SnapshotWriter: Sendable {
     public init() {}
 
     public mutating func write<T: FixedWidthInteger>(_ value: T) {
+        // SAFETY: the value's own bytes, copied out inside the closure.
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
@@ -41,6 +42,7 @@ public struct SnapshotReader: Sendable {
         let size = MemoryLayout<T>.size
         guard bytes.count - offset >= size else { throw .truncated(what: what, offset: offset) }
         defer { offset += size }
+        // SAFETY: the guard leaves `size` bytes from `offset` (never negative); loadUnaligned needs no alignment.
         return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
 

@@ -89,6 +89,7 @@ public struct SnapshotFile {
         let out = try HostBlockFile.create(path: temporary)
         do {
             func put(_ bytes: [UInt8], at offset: UInt64) throws {
+                // SAFETY: the write reads b.count bytes of the array inside the closure; an empty one writes nothing.
                 let ok = bytes.withUnsafeBytes { b in b.baseAddress.map { out.write(from: $0, count: b.count, at: offset) } ?? true }
                 guard ok else { throw HostError.io(operation: "write", path: temporary, errno: HostError.inputOutputError) }
             }
@@ -130,6 +131,7 @@ public struct SnapshotFile {
                 throw refuse("truncated: \(file.byteCount) bytes, a section ends at \(offset &+ length)")
             }
             var bytes = [UInt8](repeating: 0, count: Int(length))
+            // SAFETY: the read fills b.count (= length) bytes of the array inside the closure; an empty one reads nothing.
             let ok = bytes.withUnsafeMutableBytes { b in b.baseAddress.map { file.read(into: $0, count: b.count, at: offset) } ?? true }
             guard ok else { throw refuse("cannot read \(length) bytes at \(offset)") }
             return bytes

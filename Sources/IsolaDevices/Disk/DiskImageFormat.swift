@@ -9,7 +9,8 @@ public enum DiskImageFormat: String, Sendable, CaseIterable {
     public static func probe(path: String) throws -> DiskImageFormat {
         let file = try HostBlockFile(path: path, readOnly: true)
         var magic: UInt32 = 0
-        guard file.byteCount >= 4, withUnsafeMutableBytes(of: &magic, { file.read(into: $0.baseAddress!, count: 4, at: 0) }) else {
+        // SAFETY: the read fills `magic`'s own 4 bytes (the buffer's count) inside the closure.
+        guard file.byteCount >= 4, withUnsafeMutableBytes(of: &magic, { file.read(into: $0, at: 0) }) else {
             return .raw
         }
         return UInt32(bigEndian: magic) == QCOW2Header.magic ? .qcow2 : .raw

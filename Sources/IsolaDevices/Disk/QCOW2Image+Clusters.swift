@@ -62,6 +62,7 @@ extension QCOW2Image {
                 }
             case .zero?:
                 guard flushRun() else { return false }
+                // SAFETY: the caller's buffer holds `count` bytes, and n <= count - done.
                 (buffer + done).initializeMemory(as: UInt8.self, repeating: 0, count: n)
             case .unallocated?:
                 guard flushRun(), readBacking(into: buffer + done, count: n, at: at) else { return false }
@@ -80,6 +81,7 @@ extension QCOW2Image {
             available = Int(min(UInt64(count), backing.byteCount - offset))
             guard backing.read(into: buffer, count: available, at: offset) else { return false }
         }
+        // SAFETY: available <= count: the zeros fill the rest of the caller's `count` bytes.
         (buffer + available).initializeMemory(as: UInt8.self, repeating: 0, count: count - available)
         return true
     }
@@ -94,8 +96,11 @@ extension QCOW2Image {
         }
         // Copy on write: the whole cluster as the guest sees it now, with the new bytes over it.
         var contents = [UInt8](repeating: 0, count: Int(clusterSize))
+        // SAFETY: callers (`write`, `writeZeros`) keep [offset, offset + count) inside one cluster,
+        // so the copy at offset - clusterStart stays inside `contents`.
         let ok = contents.withUnsafeMutableBytes { bytes -> Bool in
-            let base = bytes.baseAddress!
+            // SAFETY: `contents` is one cluster (512 B to 2 MiB, never empty), alive for the closure.
+            guard let base = bytes.baseAddress else { return false }
             if count < Int(clusterSize), case .unallocated = current {
                 guard readBacking(into: base, count: Int(clusterSize), at: clusterStart) else { return false }
             } else if case .compressed = current {
@@ -112,7 +117,7 @@ extension QCOW2Image {
             guard let fresh = allocateCluster() else { return false }
             host = fresh
         }
-        guard contents.withUnsafeBytes({ file.write(from: $0.baseAddress!, count: $0.count, at: host) }) else { return false }
+        guard file.write(contents, at: host) else { return false }
         return setL2Entry(host | QCOW2Image.copiedFlag, table: l2Offset, index: index)
     }
 
@@ -135,8 +140,11 @@ extension QCOW2Image {
 
     func writeZeros(count: Int, at offset: UInt64) -> Bool {
         let zeros = [UInt8](repeating: 0, count: count)
+        // SAFETY: `zeros` is exactly `count` bytes, the length passed on with its base.
         return zeros.withUnsafeBytes { bytes in
-            writeWithinCluster(from: bytes.baseAddress!, count: count, at: offset)
+            // SAFETY: the buffer lives for the closure; an empty one writes nothing.
+            guard let base = bytes.baseAddress else { return true }
+            return writeWithinCluster(from: base, count: count, at: offset)
         }
     }
 
@@ -148,7 +156,7 @@ extension QCOW2Image {
         if l2Offset == 0 {
             guard allocating, let fresh = allocateCluster() else { return nil }
             let zeros = [UInt8](repeating: 0, count: Int(clusterSize))
-            guard zeros.withUnsafeBytes({ file.write(from: $0.baseAddress!, count: $0.count, at: fresh) }),
+            guard file.write(zeros, at: fresh),
                   writeEntry(fresh | QCOW2Image.copiedFlag, at: header.l1TableOffset + UInt64(i) * 8) else { return nil }
             l1[i] = fresh | QCOW2Image.copiedFlag
             l2Cache[fresh] = [UInt64](repeating: 0, count: Int(l2Entries))
@@ -166,6 +174,7 @@ extension QCOW2Image {
     /// Writes one big-endian table entry to the file.
     func writeEntry(_ entry: UInt64, at offset: UInt64) -> Bool {
         var big = entry.bigEndian
-        return withUnsafeBytes(of: &big) { file.write(from: $0.baseAddress!, count: 8, at: offset) }
+        // SAFETY: the write reads `big`'s own 8 bytes inside the closure.
+        return withUnsafeBytes(of: &big) { file.write(from: $0, at: offset) }
     }
 }

@@ -32,7 +32,7 @@ extension QCOW2Image {
         image.putBigEndian(2 * clusterSize, at: Int(clusterSize))
         for cluster in 0..<Int(3 + l1Clusters) { image.putBigEndian(UInt16(1), at: Int(2 * clusterSize) + cluster * 2) }
         let file = try HostBlockFile.create(path: path)
-        let written = image.withUnsafeBytes { file.write(from: $0.baseAddress!, count: $0.count, at: 0) } && file.synchronize()
+        let written = file.write(image, at: 0) && file.synchronize()
         guard written else {
             HostBlockFile.remove(path: path)
             throw HostError.io(operation: "write", path: path, errno: HostError.inputOutputError)

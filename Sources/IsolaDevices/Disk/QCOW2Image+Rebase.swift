@@ -10,7 +10,7 @@ extension QCOW2Image {
     public static func renameBacking(path: String, regaining: Int = 0, _ rename: (String) -> String) throws {
         let file = try HostBlockFile(path: path, readOnly: false)
         var fixed = [UInt8](repeating: 0, count: 20)
-        guard fixed.withUnsafeMutableBytes({ file.read(into: $0.baseAddress!, count: 20, at: 0) }),
+        guard file.read(into: &fixed, at: 0),
               fixed.bigEndian(UInt32.self, at: 0) == QCOW2Header.magic else {
             throw DiskImageError.invalid(path: path, reason: "not a qcow2 image")
         }
@@ -19,7 +19,7 @@ extension QCOW2Image {
         guard offset != 0 else { return }
         guard length <= 1023 else { throw DiskImageError.invalid(path: path, reason: "backing file name length \(length)") }
         var old = [UInt8](repeating: 0, count: Int(length))
-        guard old.withUnsafeMutableBytes({ file.read(into: $0.baseAddress!, count: $0.count, at: offset) }) else {
+        guard file.read(into: &old, at: offset) else {
             throw HostError.io(operation: "read", path: path, errno: HostError.inputOutputError)
         }
         let name = rename(String(decoding: old, as: UTF8.self))
@@ -29,8 +29,8 @@ extension QCOW2Image {
         }
         var size = [UInt8](repeating: 0, count: 4)
         size.putBigEndian(UInt32(bytes.count), at: 0)
-        let written = bytes.withUnsafeBytes { file.write(from: $0.baseAddress!, count: $0.count, at: offset) }
-            && size.withUnsafeBytes { file.write(from: $0.baseAddress!, count: 4, at: 16) } && file.synchronize()
+        let written = file.write(bytes, at: offset)
+            && file.write(size, at: 16) && file.synchronize()
         guard written else { throw HostError.io(operation: "write", path: path, errno: HostError.inputOutputError) }
     }
 }

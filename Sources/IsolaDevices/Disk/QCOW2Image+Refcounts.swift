@@ -16,7 +16,7 @@ extension QCOW2Image {
         if let block = refcountBlockCache[offset] { return block }
         var block = [UInt8](repeating: 0, count: Int(clusterSize))
         guard offset % clusterSize == 0,
-              block.withUnsafeMutableBytes({ file.read(into: $0.baseAddress!, count: $0.count, at: offset) }) else { return nil }
+              file.read(into: &block, at: offset) else { return nil }
         if refcountBlockCache.count >= QCOW2Image.cacheLimit { refcountBlockCache.removeAll(keepingCapacity: true) }
         refcountBlockCache[offset] = block
         return block
@@ -45,7 +45,7 @@ extension QCOW2Image {
             blockOffset = fileEnd
             fileEnd += clusterSize
             let zeros = [UInt8](repeating: 0, count: Int(clusterSize))
-            guard zeros.withUnsafeBytes({ file.write(from: $0.baseAddress!, count: $0.count, at: blockOffset) }),
+            guard file.write(zeros, at: blockOffset),
                   writeEntry(blockOffset, at: refcountTableOffset + UInt64(blockIndex) * 8)
             else { return false }
             refcountTable[blockIndex] = blockOffset
@@ -59,7 +59,7 @@ extension QCOW2Image {
         refcountBlockCache[blockOffset] = block
         // Write back the 8-byte-aligned word that holds the count.
         let byte = Int(slot * refcountBits / 8) / 8 * 8
-        return block[byte..<byte + 8].withUnsafeBytes { file.write(from: $0.baseAddress!, count: 8, at: blockOffset + UInt64(byte)) }
+        return file.write(block[byte..<byte + 8], at: blockOffset + UInt64(byte))
     }
 
     /// Moves the refcount table to a larger place at the end of the file, then counts
@@ -79,8 +79,8 @@ extension QCOW2Image {
         var location = [UInt8](repeating: 0, count: 12)
         location.putBigEndian(newOffset, at: 0)
         location.putBigEndian(UInt32(clusters), at: 8)
-        guard bytes.withUnsafeBytes({ file.write(from: $0.baseAddress!, count: $0.count, at: newOffset) }),
-              location.withUnsafeBytes({ file.write(from: $0.baseAddress!, count: 12, at: 48) }) else { return false }
+        guard file.write(bytes, at: newOffset),
+              file.write(location, at: 48) else { return false }
         let oldOffset = refcountTableOffset, oldClusters = UInt64(refcountTable.count) / perCluster
         refcountTable += [UInt64](repeating: 0, count: Int(entries) - refcountTable.count)
         refcountTableOffset = newOffset

@@ -53,7 +53,7 @@ public final class QCOW2Image: DiskImage, @unchecked Sendable {
         let file = try HostBlockFile(path: path, readOnly: readOnly)
         self.file = file
         var first = [UInt8](repeating: 0, count: Int(min(file.byteCount, 2 << 20)))
-        guard first.count >= 72, first.withUnsafeMutableBytes({ file.read(into: $0.baseAddress!, count: $0.count, at: 0) }) else {
+        guard first.count >= 72, file.read(into: &first, at: 0) else {
             throw DiskImageError.invalid(path: path, reason: "file too short for a header")
         }
         let header = try QCOW2Header(bytes: first, path: path)
@@ -93,7 +93,7 @@ public final class QCOW2Image: DiskImage, @unchecked Sendable {
         if !readOnly && header.autoclearFeatures != 0 {
             // Autoclear features (bitmaps) describe data Isola does not keep up to date: clear them.
             let zero = [UInt8](repeating: 0, count: 8)
-            guard zero.withUnsafeBytes({ file.write(from: $0.baseAddress!, count: 8, at: 88) }) else {
+            guard file.write(zero, at: 88) else {
                 throw HostError.io(operation: "write header", path: path, errno: HostError.inputOutputError)
             }
         }
@@ -126,7 +126,7 @@ public final class QCOW2Image: DiskImage, @unchecked Sendable {
 
     static func readTable(_ file: HostBlockFile, at offset: UInt64, entries: Int, path: String, name: String) throws -> [UInt64] {
         var bytes = [UInt8](repeating: 0, count: entries * 8)
-        guard entries == 0 || bytes.withUnsafeMutableBytes({ file.read(into: $0.baseAddress!, count: $0.count, at: offset) }) else {
+        guard entries == 0 || file.read(into: &bytes, at: offset) else {
             throw DiskImageError.invalid(path: path, reason: "\(name) table at 0x\(String(offset, radix: 16)) lies beyond the file's end")
         }
         return (0..<entries).map { bytes.bigEndian(UInt64.self, at: $0 * 8) }

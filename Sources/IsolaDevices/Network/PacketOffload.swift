@@ -122,6 +122,8 @@ public enum PacketOffload {
 enum InternetChecksum {
     static func sum(_ bytes: [UInt8], _ range: Range<Int>, initial: UInt32 = 0) -> UInt32 {
         var total = UInt64(initial)
+        // SAFETY: every caller's range lies inside `bytes` (frame offsets checked in `segment` and
+        // `completeChecksum`), and the loop reads only indices in the range.
         bytes.withUnsafeBufferPointer { b in
             var i = range.lowerBound
             while i + 1 < range.upperBound {

@@ -57,6 +57,7 @@ public final class VirtioBlock: VirtioDevice {
         // virtio 1.2, 5.2.4: capacity (u64) at 0, seg_max 12, blk_size 20, max_discard_sectors 36,
         // max_discard_seg 40, discard_sector_alignment 44, max_write_zeroes_sectors 48, max_write_zeroes_seg 52.
         var config = [UInt8](repeating: 0, count: 60)
+        // SAFETY: the closures copy the value's own bytes into `config` (bounds-checked replaceSubrange).
         func put(_ v: UInt32, at o: Int) { withUnsafeBytes(of: v.littleEndian) { config.replaceSubrange(o..<o + 4, with: $0) } }
         withUnsafeBytes(of: capacitySectors.littleEndian) { config.replaceSubrange(0..<8, with: $0) }
         put(254, at: 12)
@@ -92,6 +93,7 @@ public final class VirtioBlock: VirtioDevice {
         }
         let statusAddress = statusBuffer.address + UInt64(statusBuffer.length) - 1
         func finish(_ status: UInt8, written: UInt32 = 0) -> UInt32 {
+            // SAFETY: the virtqueue checked the status buffer against RAM, and it has at least 1 byte: its last is in RAM.
             ram.hostPointer(statusAddress).storeBytes(of: status, as: UInt8.self)
             return written + 1
         }
@@ -153,6 +155,8 @@ public final class VirtioBlock: VirtioDevice {
             for b in data where b.writable && written < 20 {
                 let n = min(Int(b.length), 20 - Int(written))
                 guard n > 0 else { continue }
+                // SAFETY: n <= 20 - written keeps the slice in `id`, and n <= b.length keeps the copy in a
+                // buffer the virtqueue checked against RAM.
                 id[Int(written)..<Int(written) + n].withUnsafeBytes { bytes in
                     if let source = bytes.baseAddress { ram.hostPointer(b.address).copyMemory(from: source, byteCount: n) }
                 }

@@ -55,6 +55,7 @@ public final class Virtqueue {
 
     private func store16(_ address: UInt64, _ value: UInt16, _ what: String) throws(VirtqueueError) {
         guard ram.contains(address, length: 2) else { throw .ringOutsideRAM(what: what, address: address) }
+        // SAFETY: the guard checked both bytes against RAM; storeBytes needs no alignment.
         ram.hostPointer(address).storeBytes(of: value, as: UInt16.self)
     }
 
@@ -139,6 +140,7 @@ public final class Virtqueue {
     public func complete(_ chain: DescriptorChain, written length: UInt32) throws(VirtqueueError) -> Bool {
         let entry = usedRing + 4 + UInt64(usedIndex % size) * 8
         guard ram.contains(entry, length: 8) else { throw .ringOutsideRAM(what: "used ring entry", address: entry) }
+        // SAFETY: the guard checked the used ring entry's 8 bytes against RAM.
         ram.hostPointer(entry).storeBytes(of: UInt32(chain.head), as: UInt32.self)
         ram.hostPointer(entry + 4).storeBytes(of: length, as: UInt32.self)
         let old = usedIndex
@@ -189,6 +191,8 @@ public final class Virtqueue {
             skip = 0
             let n = min(length, remaining.count)
             guard n > 0 else { continue }  // a zero-length buffer holds nothing (and has no base address)
+            // SAFETY: skip < length and n <= length - skip keep the copy inside the buffer, which `walk`
+            // checked against RAM; the prefix is n bytes.
             remaining.prefix(n).withUnsafeBytes { bytes in
                 if let source = bytes.baseAddress { ram.hostPointer(address).copyMemory(from: source, byteCount: n) }
             }

@@ -72,6 +72,8 @@ final class DecodeCache {
     }
 
     private func clear(_ base: UnsafeMutablePointer<DecodedInstruction>) {
+        // SAFETY: `base` starts one slot of `entries` (from `page(for:)` or `invalidateAll`), whose
+        // entriesPerPage entries lie inside the mapping; all-zero bytes are `.undecoded`.
         UnsafeMutableRawPointer(base).initializeMemory(as: UInt8.self, repeating: 0,
                                                        count: DecodeCache.entriesPerPage * MemoryLayout<DecodedInstruction>.stride)
     }

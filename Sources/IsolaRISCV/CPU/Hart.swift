@@ -21,6 +21,7 @@ public final class Hart: @unchecked Sendable {
     /// f0...f31 as raw 64-bit patterns; single-precision values are NaN-boxed.
     public let f: UnsafeMutablePointer<UInt64>
     public var pc: UInt64 {
+        // SAFETY: `state` is this hart's block, freed only in deinit; `pc` is its UInt64 field.
         @inline(__always) get { state.pc.pointee }
         @inline(__always) set { state.pc.pointee = newValue }
     }
@@ -33,6 +34,7 @@ public final class Hart: @unchecked Sendable {
     // Machine-level CSRs.
     /// In the state block: translated floating point checks FS.
     var mstatus: UInt64 {
+        // SAFETY: as for `pc`.
         @inline(__always) get { state.mstatus.pointee }
         @inline(__always) set { state.mstatus.pointee = newValue }
     }
@@ -65,16 +67,19 @@ public final class Hart: @unchecked Sendable {
 
     // Floating-point CSRs, in the state block: translated floating point reads both.
     var fflags: UInt64 {
+        // SAFETY: as for `pc`.
         @inline(__always) get { state.fflags.pointee }
         @inline(__always) set { state.fflags.pointee = newValue }
     }
     var frm: UInt64 {
+        // SAFETY: as for `pc`.
         @inline(__always) get { state.frm.pointee }
         @inline(__always) set { state.frm.pointee = newValue }
     }
 
     /// Retired instructions; `cycle` reads the same count.
     public internal(set) var instret: UInt64 {
+        // SAFETY: as for `pc`.
         @inline(__always) get { state.instret.pointee }
         @inline(__always) set { state.instret.pointee = newValue }
     }
@@ -93,8 +98,8 @@ public final class Hart: @unchecked Sendable {
     public let interruptLines = ManagedAtomic<UInt64>(0)
     /// The supervisor timer compare that SBI `set_timer` programs: STIP is pending while `mtime >= stimecmp`.
     var stimecmp: UInt64 = .max
-    /// SBI HSM state of the hart (`HartState`); harts other than the boot hart start stopped under the built-in SBI.
-    public let hsmState = ManagedAtomic<UInt8>(HartState.started.rawValue)
+    /// SBI HSM state of the hart (`HSMState`); harts other than the boot hart start stopped under the built-in SBI.
+    public let hsmState = ManagedAtomic<UInt8>(HSMState.started.rawValue)
     /// Where an `sbi_hart_start` asks the hart to begin (written before the state becomes startPending).
     var startAddress: UInt64 = 0
     var startOpaque: UInt64 = 0
@@ -114,17 +119,19 @@ public final class Hart: @unchecked Sendable {
 
     /// The trap a memory access or helper raised, for the interpreter to take.
     var pendingCause: UInt64 {
+        // SAFETY: as for `pc`.
         @inline(__always) get { state.pendingCause.pointee }
         @inline(__always) set { state.pendingCause.pointee = newValue }
     }
     var pendingTval: UInt64 {
+        // SAFETY: as for `pc`.
         @inline(__always) get { state.pendingTval.pointee }
         @inline(__always) set { state.pendingTval.pointee = newValue }
     }
 
     let tlb: SoftTLB
     /// The TLB tables for the current data privilege and fetch privilege.
-    // SAFETY (all three): `updateTranslationContext` sets them in `init`, before any use.
+    // SAFETY: for all three, `updateTranslationContext` sets them in `init`, before any use.
     var readTLB: UnsafeMutablePointer<TLBEntry> {
         @inline(__always) get { state.readTLB.pointee.unsafelyUnwrapped }
         @inline(__always) set { state.readTLB.pointee = newValue }
@@ -134,6 +141,7 @@ public final class Hart: @unchecked Sendable {
         @inline(__always) set { state.writeTLB.pointee = newValue }
     }
     var fetchTLB: UnsafeMutablePointer<TLBEntry> {
+        // SAFETY: as for `readTLB`.
         @inline(__always) get { state.fetchTLB.pointee.unsafelyUnwrapped }
         @inline(__always) set { state.fetchTLB.pointee = newValue }
     }
@@ -161,6 +169,7 @@ public final class Hart: @unchecked Sendable {
         state = HartStateBlock()
         x = state.x
         f = state.f
+        // SAFETY: `state` was just allocated (zeroed) for this hart; these are its own fields.
         state.privilege.pointee = PrivilegeMode.machine.rawValue
         state.mstatus.pointee = MStatus.fixedXLEN
         // RV64 (MXL=2) with A, C, D, F, I, M, S, U.
@@ -169,11 +178,13 @@ public final class Hart: @unchecked Sendable {
         tlb = SoftTLB()
         decodeCache = try DecodeCache(slotCount: decodeCacheSlots)
         exitRequestsAddress = state.exitRequests
+        // SAFETY: the block's exit-request word, 8-byte aligned, lives until deinit, as long as the atomic.
         exitRequests = UnsafeAtomic(at: exitRequestsAddress)
         ramPageCount = Int(machine.ram.size / 4096)
         pageFlags = .allocate(capacity: ramPageCount)
         pageFlags.initialize(repeating: 0, count: ramPageCount)
         for page in machine.watchedPages { markWatched(physicalAddress: page) }
+        // SAFETY: unretained: the block is freed in this hart's deinit, so it never outlives the hart.
         state.hart.pointee = Unmanaged.passUnretained(self).toOpaque()
         updateTranslationContext()
     }
@@ -223,15 +234,6 @@ public final class Hart: @unchecked Sendable {
         }
         kick()
     }
-}
-
-/// SBI HSM hart states (SBI specification v2.0, table 36).
-public enum HartState: UInt8, Sendable {
-    case started = 0
-    case stopped = 1
-    case startPending = 2
-    case stopPending = 3
-    case suspended = 4
 }
 
 /// Flags in `Hart.pageFlags`.

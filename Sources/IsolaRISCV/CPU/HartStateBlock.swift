@@ -67,7 +67,7 @@ struct HartStateBlock {
         base.deallocate()
     }
 
-    // SAFETY (for every accessor below): the offsets lie inside the block and are
+    // SAFETY: for every accessor below, the offsets lie inside the block and are
     // 8-byte aligned; the block outlives the hart that uses it.
     @inline(__always)
     private func field<T>(_ offset: Int, _: T.Type) -> UnsafeMutablePointer<T> {

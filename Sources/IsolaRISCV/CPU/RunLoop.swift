@@ -23,7 +23,7 @@ extension Hart {
         while true {
             if exitRequests.load(ordering: .relaxed) != 0 {
                 guard serveExitRequests() else { return }
-                if hsmState.load(ordering: .relaxed) != HartState.started.rawValue { continue }
+                if hsmState.load(ordering: .relaxed) != HSMState.started.rawValue { continue }
             }
             if waitingForInterrupt {
                 if hasWakeupInterrupt {
@@ -64,7 +64,7 @@ extension Hart {
         }
         let requests = exitRequests.exchange(0, ordering: .acquiringAndReleasing)
         perform(requests)
-        if hsmState.load(ordering: .acquiring) != HartState.started.rawValue {
+        if hsmState.load(ordering: .acquiring) != HSMState.started.rawValue {
             if !serveHartStateChange() { parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds) }
             kickSelf()
         }
@@ -100,7 +100,7 @@ extension Hart {
 
     /// Starts a hart that `sbi_hart_start` asked to start; returns false while it stays stopped.
     func serveHartStateChange() -> Bool {
-        guard hsmState.load(ordering: .acquiring) == HartState.startPending.rawValue else {
+        guard hsmState.load(ordering: .acquiring) == HSMState.startPending.rawValue else {
             serveFences()  // a stopped hart has nothing cached to fence; acknowledge at once
             return false
         }
@@ -114,7 +114,7 @@ extension Hart {
         x[10] = hartID
         x[11] = startOpaque
         waitingForInterrupt = false
-        hsmState.store(HartState.started.rawValue, ordering: .releasing)
+        hsmState.store(HSMState.started.rawValue, ordering: .releasing)
         return true
     }
 

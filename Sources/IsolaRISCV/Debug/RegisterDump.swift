@@ -5,7 +5,7 @@ extension Hart {
             let s = String(v, radix: 16)
             return String(repeating: "0", count: max(0, 16 - s.count)) + s
         }
-        var lines = ["hart \(hartID)  pc \(hex(pc))  mode \(privilege)  state \(HartState(rawValue: hsmState.load(ordering: .relaxed)).map { "\($0)" } ?? "?")",
+        var lines = ["hart \(hartID)  pc \(hex(pc))  mode \(privilege)  state \(HSMState(rawValue: hsmState.load(ordering: .relaxed)).map { "\($0)" } ?? "?")",
                      "mstatus \(hex(mstatusValue))  mcause \(hex(mcause))  mepc \(hex(mepc))  satp \(hex(satp))",
                      "scause \(hex(scause))  sepc \(hex(sepc))  stval \(hex(stval))  instret \(instret)"]
         for row in 0..<8 {

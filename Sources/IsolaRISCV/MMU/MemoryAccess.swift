@@ -20,6 +20,7 @@ extension Hart {
         readTLB = tlb.table(privilege: data, access: .read, variant: variant)
         writeTLB = tlb.table(privilege: data, access: .write, variant: variant)
         fetchTLB = tlb.table(privilege: privilege, access: .fetch)
+        // SAFETY: the block's pointer-sized `jumpCache` field; the table belongs to this hart's translator.
         state.jumpCache.pointee = translator?.jumpCache.table(privilege)
     }
 
@@ -150,6 +151,8 @@ extension Hart {
     @inline(__always)
     static func loadRAM(_ p: UnsafeMutableRawPointer, size: Int) -> UInt64 {
         switch size {
+        // SAFETY: callers pass `ram.hostPointer` of a range checked with `ram.contains(pa, length: size)`;
+        // one byte needs no alignment, the wider loads are unaligned.
         case 1: return UInt64(p.load(as: UInt8.self))
         case 2: return UInt64(p.loadUnaligned(as: UInt16.self))
         case 4: return UInt64(p.loadUnaligned(as: UInt32.self))
@@ -160,6 +163,7 @@ extension Hart {
     @inline(__always)
     static func storeRAM(_ p: UnsafeMutableRawPointer, size: Int, value: UInt64) {
         switch size {
+        // SAFETY: as in `loadRAM`; storeBytes needs no alignment.
         case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
         case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
         case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value), as: UInt32.self)

@@ -40,6 +40,8 @@ extension Hart {
                 guard machine.ram.contains(pteAddress, length: 8),
                       pmp.allows(pteAddress, length: 8, access: .read, privilege: .supervisor)
                 else { return fault(access.accessFault, va) }
+                // SAFETY: the guard checked the 8 bytes against RAM; pteAddress is a page-aligned table plus
+                // vpn * 8, and RAM's base and host mapping are page-aligned, so the word is 8-byte aligned.
                 let ptePointer = machine.ram.hostPointer(pteAddress).assumingMemoryBound(to: UInt64.AtomicRepresentation.self)
                 let atomicPTE = UnsafeAtomic<UInt64>(at: ptePointer)
                 let pte = atomicPTE.load(ordering: .acquiring)
@@ -80,6 +82,20 @@ extension Hart {
                 return (pageNumber << 12) | (va & 0xFFF)
             }
         }
+    }
+
+    /// What a walk makes of `va` for `access` at `privilege`: the physical address, or
+    /// the exception it raises (a page fault or an access fault, as `mcause` would hold
+    /// it). A and D are set as the access itself would set them. For debuggers and tests,
+    /// which read translations without running an instruction.
+    public func walk(_ va: UInt64, for access: AccessType, at privilege: PrivilegeMode) -> Translation {
+        if let physical = translate(va, access, privilege) { return .physical(physical) }
+        return .fault(cause: pendingCause)
+    }
+
+    public enum Translation: Equatable, Sendable {
+        case physical(UInt64)
+        case fault(cause: UInt64)
     }
 
     /// Records a fault for the interpreter and returns nil, so callers can `return fault(...)`.

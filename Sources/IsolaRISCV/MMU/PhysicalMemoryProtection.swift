@@ -1,22 +1,26 @@
 /// Physical memory protection (privileged spec 3.7): 16 entries with OFF, TOR,
 /// NA4 and NAPOT matching, R/W/X permissions and the lock bit.
-struct PhysicalMemoryProtection {
-    static let entryCount = 16
+public struct PhysicalMemoryProtection: Sendable, Equatable {
+    public static let entryCount = 16
     /// One configuration byte per entry (`pmpcfg0` holds entries 0-7, `pmpcfg2` entries 8-15).
-    var config = [UInt8](repeating: 0, count: entryCount)
+    public internal(set) var config = [UInt8](repeating: 0, count: entryCount)
     /// `pmpaddr` registers: bits 55:2 of an address.
-    var address = [UInt64](repeating: 0, count: entryCount)
+    public internal(set) var address = [UInt64](repeating: 0, count: entryCount)
 
-    static let r: UInt8 = 1, w: UInt8 = 2, x: UInt8 = 4, lock: UInt8 = 0x80
-    static let addressMask: UInt64 = (1 << 54) - 1
+    public static let r: UInt8 = 1, w: UInt8 = 2, x: UInt8 = 4, lock: UInt8 = 0x80
+    /// The A field's modes, as they sit in a configuration byte.
+    public static let tor: UInt8 = 1 << 3, na4: UInt8 = 2 << 3, napot: UInt8 = 3 << 3
+    public static let addressMask: UInt64 = (1 << 54) - 1
+
+    public init() {}
 
     private func mode(_ i: Int) -> UInt8 { (config[i] >> 3) & 3 }
 
     /// Whether any entry is active; with none, M-mode has full access and S/U none.
-    var anyActive: Bool { config.contains { ($0 >> 3) & 3 != 0 } }
+    public var anyActive: Bool { config.contains { ($0 >> 3) & 3 != 0 } }
 
     /// The byte range `[low, high)` an entry covers, or nil when it is off.
-    func range(_ i: Int) -> (low: UInt64, high: UInt64)? {
+    public func range(_ i: Int) -> (low: UInt64, high: UInt64)? {
         let a = address[i]
         switch mode(i) {
         case 1:  // TOR
@@ -37,7 +41,7 @@ struct PhysicalMemoryProtection {
 
     /// Whether an access of `length` bytes at `address` is allowed at `privilege`.
     /// An entry that matches only part of the access makes it fail (spec 3.7.1.3).
-    func allows(_ address: UInt64, length: UInt64, access: AccessType, privilege: PrivilegeMode) -> Bool {
+    public func allows(_ address: UInt64, length: UInt64, access: AccessType, privilege: PrivilegeMode) -> Bool {
         let last = address &+ (length - 1)
         for i in 0..<Self.entryCount {
             guard let (low, high) = range(i) else { continue }
@@ -57,21 +61,21 @@ struct PhysicalMemoryProtection {
     }
 
     /// Whether entry `i` ignores writes: locked, or the TOR top of a locked entry `i + 1`.
-    func isLocked(_ i: Int) -> Bool {
+    public func isLocked(_ i: Int) -> Bool {
         if config[i] & Self.lock != 0 { return true }
         if i + 1 < Self.entryCount && config[i + 1] & Self.lock != 0 && (config[i + 1] >> 3) & 3 == 1 { return true }
         return false
     }
 
     /// Writes one configuration byte, honouring the lock and the reserved W-without-R combination.
-    mutating func writeConfig(_ i: Int, _ value: UInt8) {
+    public mutating func writeConfig(_ i: Int, _ value: UInt8) {
         guard config[i] & Self.lock == 0 else { return }
         var v = value & 0x9F  // bits 5-6 are reserved
         if v & Self.w != 0 && v & Self.r == 0 { v &= ~Self.w }
         config[i] = v
     }
 
-    mutating func writeAddress(_ i: Int, _ value: UInt64) {
+    public mutating func writeAddress(_ i: Int, _ value: UInt64) {
         guard !isLocked(i) else { return }
         address[i] = value & Self.addressMask
     }

@@ -58,6 +58,7 @@ public final class HTIF {
             for byte in bytes { console.write(byte: byte) }
             result = Int64(bytes.count)
         }
+        // SAFETY: the value's own 8 bytes, copied inside the closure.
         let reply = withUnsafeBytes(of: result.littleEndian) { Array($0) }
         try? ram.write(reply, at: address)
         respond(1)
@@ -65,10 +66,12 @@ public final class HTIF {
 
     private func respond(_ value: UInt64) {
         guard let fromhost, ram.contains(fromhost, length: 8) else { return }
+        // SAFETY: the guard checked `fromhost`'s 8 bytes against RAM; storeBytes needs no alignment.
         ram.hostPointer(fromhost).storeBytes(of: value, as: UInt64.self)
     }
 
     private func acknowledge() {
+        // SAFETY: only `handle` calls this, after `observeStore` checked `tohost`'s 8 bytes against RAM.
         ram.hostPointer(tohost).storeBytes(of: UInt64(0), as: UInt64.self)
     }
 }

@@ -13,12 +13,12 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
     public static let implementationID: UInt64 = 0x49_534F
     public static let implementationVersion: UInt64 = 1
 
-    private let machine: MachineContext
+    let machine: MachineContext
     private let console: ByteSink
     /// Bytes typed on the host console for the legacy getchar and DBCN read.
     public var input: (() -> UInt8?)?
     /// The machine's harts, in hart-ID order.
-    private var harts: [Hart] { machine.clint.harts }
+    var harts: [Hart] { machine.clint.harts }
 
     public init(machine: MachineContext, console: ByteSink) {
         self.machine = machine
@@ -108,41 +108,11 @@ public final class SupervisorBinaryInterface: EnvironmentCallHandler {
         if targets.contains(where: { $0 === caller }) { caller.perform(request) }
         for t in targets where t !== caller {
             while t.exitRequests.load(ordering: .acquiring) & request != 0
-                && t.hsmState.load(ordering: .acquiring) == HartState.started.rawValue
+                && t.hsmState.load(ordering: .acquiring) == HSMState.started.rawValue
                 && !machine.stopRequested.load(ordering: .relaxed) {
                 caller.serveFences()  // two harts fencing each other must not wait forever
                 t.kick()
             }
-        }
-    }
-
-    private func hartStateManagement(fid: UInt64, hart: Hart, _ a: [UInt64]) -> (SBIError, UInt64) {
-        switch fid {
-        case 0:  // hart_start(hartid, start_addr, opaque)
-            guard a[0] < UInt64(harts.count) else { return (.invalidParameter, 0) }
-            guard a[0] < UInt64(machine.startableHarts.load(ordering: .acquiring)) else { return (.denied, 0) }
-            guard machine.ram.contains(a[1], length: 2) else { return (.invalidAddress, 0) }
-            let target = harts[Int(a[0])]
-            target.startAddress = a[1]
-            target.startOpaque = a[2]
-            let (exchanged, _) = target.hsmState.compareExchange(
-                expected: HartState.stopped.rawValue, desired: HartState.startPending.rawValue, ordering: .acquiringAndReleasing)
-            guard exchanged else { return (.alreadyAvailable, 0) }
-            target.kick()
-            return (.success, 0)
-        case 1:  // hart_stop(): the call does not return; the run loop parks the hart at once
-            hart.hsmState.store(HartState.stopped.rawValue, ordering: .releasing)
-            hart.post(ExitRequest.wake)
-            return (.success, 0)
-        case 2:  // hart_get_status(hartid)
-            guard a[0] < UInt64(harts.count) else { return (.invalidParameter, 0) }
-            return (.success, UInt64(harts[Int(a[0])].hsmState.load(ordering: .acquiring)))
-        case 3:  // hart_suspend(type, resume_addr, opaque): default retentive suspend behaves as wfi
-            guard a[0] == 0 else { return (.notSupported, 0) }
-            if !hart.hasWakeupInterrupt { hart.waitingForInterrupt = true }
-            return (.success, 0)
-        default:
-            return (.notSupported, 0)
         }
     }
 

@@ -14,7 +14,7 @@ extension Hart {
         pmp.writeAddress(0, .max)
         pmp.writeConfig(0, 0x1F)  // NAPOT over all memory, RWX
         flushTLB()
-        hsmState.store(hartID == 0 ? HartState.started.rawValue : HartState.stopped.rawValue, ordering: .releasing)
+        hsmState.store(hartID == 0 ? HSMState.started.rawValue : HSMState.stopped.rawValue, ordering: .releasing)
     }
 
     /// Enters S-mode at `entry` with a0/a1 set, as the boot hart of a kernel.

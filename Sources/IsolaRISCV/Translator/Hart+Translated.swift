@@ -32,6 +32,7 @@ extension Hart {
             case .helperExit:
                 return
             case .link:
+                // SAFETY: this hart's own block, alive while it runs; `linkSite` is its UInt64 field.
                 linkSite = state.linkSite.pointee
                 linkGeneration = translator.cache.generation
             case .lookupMiss, .helperJump, .entryRefused, .codeChanged:

@@ -77,6 +77,7 @@ final class Translator {
 
     /// Makes `state` the block this translator's code runs with (its epoch copy).
     func attach(_ state: HartStateBlock) {
+        // SAFETY: `state` is the block of the live hart that owns this translator; `epoch` is its UInt64 field.
         state.epoch.pointee = UInt64(epoch)
     }
 
@@ -285,6 +286,7 @@ final class Translator {
         } else {
             epoch += 1
         }
+        // SAFETY: as in `attach`.
         hart.state.epoch.pointee = UInt64(epoch)
         jumpCache.flushAll()
         invalidations &+= 1
@@ -337,6 +339,7 @@ final class Translator {
             i += 8
         }
         while i < count {
+            // SAFETY: i < count, and both `a` and `b` hold `count` bytes (the caller's guest copy and its RAM page).
             if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
             i += 1
         }

@@ -14,7 +14,7 @@ enum TranslatorHelpers {
         static let codeChanged = 2
     }
 
-    // SAFETY (all helpers): `block` is the state block of a live hart whose
+    // SAFETY: for all helpers, `block` is the state block of a live hart whose
     // translated code is calling; its `hart` field points at that hart, which
     // the dispatcher keeps alive while generated code runs.
     /// Calls `body` with the block's hart, without retaining it (a retain and release
@@ -27,6 +27,8 @@ enum TranslatorHelpers {
 
     /// A decoded instruction as two 64-bit words, to travel as immediates in generated code.
     static func encode(_ d: DecodedInstruction) -> (UInt64, UInt64) {
+        // SAFETY: `d` is 16 bytes with no padding (eight UInt8s, then an Int64) and 8-byte aligned, so both
+        // words are aligned and read only its own bytes.
         withUnsafeBytes(of: d) { ($0.load(fromByteOffset: 0, as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
     }
 
@@ -80,6 +82,7 @@ enum TranslatorHelpers {
     static let load: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt32 = { block, va, size in
         TranslatorHelpers.withHart(block) { hart in
             guard let value = hart.loadSlow(va, size: Int(size)) else { return UInt32(Status.trap) }
+            // SAFETY: the block's UInt64 `scratch` field; the hart is alive (see `withHart`).
             hart.state.scratch.pointee = value
             return UInt32(Status.next)
         }
@@ -95,6 +98,8 @@ enum TranslatorHelpers {
     }
 
     static func address<T>(of function: T) -> UInt64 {
+        // SAFETY: callers pass `@convention(c)` functions, which are one code pointer; unsafeBitCast traps
+        // on a size mismatch.
         UInt64(UInt(bitPattern: unsafeBitCast(function, to: UnsafeRawPointer.self)))
     }
 }

@@ -82,6 +82,7 @@ enum X86Backend: TranslatorBackend {
     static let jumpOpcode: UInt8 = 0xE9
 
     static func patchJump(at site: UnsafeMutableRawPointer, siteAddress: UInt64, to target: UInt64) {
+        // SAFETY: `site` comes from `CodeCache.writable`, which checks it lies in unit code; one byte, unaligned is fine.
         precondition(site.load(as: UInt8.self) == jumpOpcode, "not a patchable jump")
         // SAFETY of the truncation: units and their targets lie in one cache far smaller than 2 GiB.
         let delta = Int32(truncatingIfNeeded: Int64(bitPattern: target &- (siteAddress &+ 5)))

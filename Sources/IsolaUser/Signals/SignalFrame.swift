@@ -40,6 +40,7 @@ enum SignalFrame {
     static func encode(_ info: Info, _ context: Context) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: size)
         func put<T: FixedWidthInteger>(_ value: T, _ offset: Int) {
+            // SAFETY: the value's own bytes, copied into `bytes` by the bounds-checked replaceSubrange.
             withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<offset + MemoryLayout<T>.size, with: $0) }
         }
         put(info.signal, 0)
@@ -64,6 +65,7 @@ enum SignalFrame {
     static func decode(_ bytes: [UInt8]) -> Context? {
         guard bytes.count >= size else { return nil }
         func get<T: FixedWidthInteger>(_ offset: Int, _ type: T.Type) -> T {
+            // SAFETY: the guard leaves `size` bytes, and every field read ends by fcsrOffset + 4 < size.
             bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
         }
         var x = [UInt64](repeating: 0, count: 32)

@@ -44,6 +44,7 @@ extension LinuxKernel {
     func open(_ a: [UInt64]) -> Int {
         guard var path = memory.bytes(ofString: a[1]) else { return LinuxKernel.efault }
         path = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
+        // SAFETY: the path is NUL-terminated and lives through the call, made inside the closure.
         return (path + [0]).withUnsafeBytes {
             HostSystemCall.invoke(SystemCallTable.host(56), Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: $0.baseAddress),
                                   Int(Int32(truncatingIfNeeded: a[2])), Int(a[3] & 0o7777))
@@ -97,6 +98,7 @@ extension LinuxKernel {
     /// uname: the host's, except that the machine is riscv64.
     func unixName(_ a: [UInt64]) -> Int {
         var name = [UInt8](repeating: 0, count: 65 * 6)
+        // SAFETY: `name` is the 6 * 65 bytes of `struct new_utsname` uname writes, inside the closure.
         let r = name.withUnsafeMutableBytes { HostSystemCall.invoke(SystemCallTable.host(160), Int(bitPattern: $0.baseAddress)) }
         guard r == 0 else { return r }
         let machine = Array("riscv64".utf8)
@@ -134,6 +136,8 @@ extension LinuxKernel {
     /// Where a host symbolic link points (readlinkat), relative to `directory`.
     static func hostLink(_ path: [UInt8], directory: Int = atFDCWD) -> Result<[UInt8], HostErrno> {
         var target = [UInt8](repeating: 0, count: 4096)
+        // SAFETY: the path is NUL-terminated; readlinkat writes at most $0.count bytes of `target`;
+        // both live through the call, made inside the closures.
         let r = (path + [0]).withUnsafeBytes { p in
             target.withUnsafeMutableBytes {
                 HostSystemCall.invoke(SystemCallTable.host(78), directory, Int(bitPattern: p.baseAddress), Int(bitPattern: $0.baseAddress), $0.count)

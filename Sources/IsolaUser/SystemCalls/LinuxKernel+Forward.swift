@@ -13,6 +13,7 @@ extension LinuxKernel {
 
         func hostBuffer(_ count: Int) -> UnsafeMutableRawPointer {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+            // SAFETY: the fresh allocation just above, of max(count, 1) bytes; the defer frees it after the call.
             buffer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
             buffers.append(buffer)
             return buffer
@@ -28,6 +29,7 @@ extension LinuxKernel {
             guard var bytes = memory.bytes(ofString: address) else { return nil }
             if lookUp { bytes = sysroot.hostPath(bytes) }
             let buffer = hostBuffer(bytes.count + 1)
+            // SAFETY: the buffer holds bytes.count + 1 bytes; the last stays zero, the NUL.
             buffer.copyMemory(from: bytes, byteCount: bytes.count)
             return Int(bitPattern: buffer)
         }
@@ -46,6 +48,7 @@ extension LinuxKernel {
                 let count = length(n)
                 let buffer = hostBuffer(count)
                 guard let bytes = memory.read(value, count: count) else { return LinuxKernel.efault }
+                // SAFETY: `memory.read` answered exactly `count` bytes, the buffer's size.
                 buffer.copyMemory(from: bytes, byteCount: count)
                 host[i] = Int(bitPattern: buffer)
                 if case .inputOutput = kind { copyOut.append((value, buffer, count, nil)) }

@@ -75,6 +75,7 @@ extension LinuxKernel {
         guard let path = memory.bytes(ofString: a[0]), let arguments = stringArray(at: a[1]),
               let environment = stringArray(at: a[2]) else { return LinuxKernel.efault }
         let hostPath = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
+        // SAFETY: the path is NUL-terminated and lives through the call, made inside the closure.
         let access = (hostPath + [0]).withUnsafeBytes {
             HostSystemCall.invoke(SystemCallTable.host(48), LinuxKernel.atFDCWD, Int(bitPattern: $0.baseAddress), 1)  // X_OK
         }
@@ -140,10 +141,12 @@ extension LinuxKernel {
                                   timeout == nil ? value2 : timeoutPointer, second, Int(truncatingIfNeeded: a[5]))
         }
         guard let timeout else { return call(0) }
+        // SAFETY: `timeout` is the 16-byte timespec read from the program; the call is inside the closure.
         return timeout.withUnsafeBytes { call(Int(bitPattern: $0.baseAddress)) }
     }
 
     static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        // SAFETY: the value's own bytes, copied inside the closure.
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 }

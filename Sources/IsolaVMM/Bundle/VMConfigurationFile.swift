@@ -107,7 +107,7 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
             throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
         }
         // A NUL would cut the path the host opens short: a different file.
-        let paths = [("kernel", kernel), ("initrd", initrd), ("bios", bios)] + disks.enumerated().map { ("disks[\($0).path", $1.path) }
+        let paths = [("kernel", kernel), ("initrd", initrd), ("bios", bios)] + disks.enumerated().map { ("disks[\($0)].path", $1.path) }
         for case let (field, path?) in paths where path.isEmpty || path.utf8.contains(0) {
             throw .invalidConfiguration(field: field, reason: "\(path.isEmpty ? "empty" : "a NUL character") in \(source)")
         }

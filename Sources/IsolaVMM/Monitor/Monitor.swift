@@ -115,7 +115,7 @@ public final class Monitor: @unchecked Sendable {
         let balloon = machine.balloon?.device
         return VMStatus(
             paused: vm.isPaused, harts: machine.harts.count,
-            hartsOnline: machine.harts.filter { $0.hsmState.load(ordering: .relaxed) == HartState.started.rawValue }.count,
+            hartsOnline: machine.harts.filter { $0.hsmState.load(ordering: .relaxed) == HSMState.started.rawValue }.count,
             instructionsRetired: machine.instructionsRetired, memoryBytes: machine.context.ram.size,
             memoryResidentBytes: machine.context.ram.residentBytes,
             balloonTargetBytes: UInt64(balloon?.target ?? 0) * 4096, balloonActualBytes: UInt64(balloon?.actual ?? 0) * 4096,

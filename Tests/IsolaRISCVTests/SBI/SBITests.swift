@@ -52,7 +52,7 @@ final class Recorder: ByteSink {
 
     @Test func hartStateManagement() {
         #expect(call(0x48_534D, 2, 1).1 == 0)  // hart 1 starts out started (no boot protocol here)
-        machine.harts[1].hsmState.store(HartState.stopped.rawValue, ordering: .relaxed)
+        machine.harts[1].hsmState.store(HSMState.stopped.rawValue, ordering: .relaxed)
         #expect(call(0x48_534D, 2, 1).1 == 1)
         #expect(call(0x48_534D, 0, 1, 0x8000_0000, 42).0 == 0)
         #expect(call(0x48_534D, 2, 1).1 == 2)  // start pending until the hart runs

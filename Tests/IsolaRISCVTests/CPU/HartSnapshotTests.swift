@@ -3,7 +3,7 @@ import IsolaRISCV
 import Testing
 
 /// A hart's saved state restores exactly, and bad bytes are refused without harm.
-@Suite struct HartStateTests {
+@Suite struct HartSnapshotTests {
     static func hart() throws -> Hart {
         let clock = GuestClock()
         let context = MachineContext(ram: try GuestRAM(basePhysicalAddress: 0x8000_0000, size: 1 << 20), bus: PhysicalBus(),

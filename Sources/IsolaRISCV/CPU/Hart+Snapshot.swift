@@ -40,7 +40,7 @@ extension Hart: SnapshotState {
         let config = try input.readArray(UInt8.self, expected: PhysicalMemoryProtection.entryCount)
         let addresses = try input.readArray(UInt64.self, expected: PhysicalMemoryProtection.entryCount)
         let state = try input.read(UInt8.self)
-        guard HartState(rawValue: state) != nil else { throw .invalid(what: input.what, reason: "HSM state \(state)") }
+        guard HSMState(rawValue: state) != nil else { throw .invalid(what: input.what, reason: "HSM state \(state)") }
         let waiting = try input.readBool()
         guard csrs[22] < 8 else { throw .invalid(what: input.what, reason: "frm \(csrs[22])") }
 
