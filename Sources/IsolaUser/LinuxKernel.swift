@@ -44,9 +44,10 @@ public final class LinuxKernel: @unchecked Sendable {
     /// Why the program runs the interpreter although the translator was asked for; nil otherwise.
     public private(set) var engineNotice: String?
 
-    /// The `isola` arguments (after the executable) that an `execve` of the program
-    /// re-runs the process VM with, so the new program keeps the same monitor.
-    public var execveCommand: [String] = ["exec"]
+    /// What an `execve` of another riscv64 program re-runs the process VM with
+    /// (`ProcessVMLaunch`), so the new program keeps the same monitor: by default this
+    /// VM's sysroot and engine.
+    public var execveSettings: ProcessVMLaunch.Settings
 
     /// Refuses a system call by its riscv64 Linux name; false for a name Isola does not know.
     public func deny(_ name: String) -> Bool {
@@ -62,6 +63,7 @@ public final class LinuxKernel: @unchecked Sendable {
         self.sysroot = sysroot
         self.executablePath = executablePath
         breakStart = programBreak
+        execveSettings = .init(sysroot: sysroot.root.map { String(decoding: $0, as: UTF8.self) } ?? "", engine: engine)
     }
 
     /// Gives a new thread's hart a translator when the program runs translated;

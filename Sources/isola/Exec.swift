@@ -52,46 +52,41 @@ struct Exec: ParsableCommand {
 
     func run() throws {
         let root = sysroot ?? (HostFile.exists(Sysroot.debianCross) ? Sysroot.debianCross : "")
-        var rules: SystemCallPolicy?
         if let policy {
-            do { rules = try SystemCallPolicy(file: policy) } catch { fail("\(error)") }
+            do { _ = try SystemCallPolicy(file: policy) } catch { Exec.fail("\(error)") }
         }
+        // Absolute: an execve'd program runs under the same monitor, maybe elsewhere.
+        let policyPath = policy.map { $0.hasPrefix("/") ? $0 : (HostDirectory.current ?? ".") + "/" + $0 }
+        let settings = ProcessVMLaunch.Settings(sysroot: root, engine: engine, perfMap: perfMap, trace: strace,
+                                                deniedSystemCalls: denySyscall, policyPath: policyPath, statistics: stats)
+        Exec.run(ProcessVMLaunch(settings: settings, program: program,
+                                 arguments: ([argumentZero ?? program] + arguments).map { Array($0.utf8) }))
+    }
+
+    /// Runs a program (from the command line, or re-executed by a program's execve:
+    /// `ProcessVMLaunch(reexecArguments:)` in `Isola.main`) and ends as it ended.
+    static func run(_ launch: ProcessVMLaunch) -> Never {
         let vm: ProcessVM
         do {
-            vm = try ProcessVM(path: program, arguments: ([argumentZero ?? program] + arguments).map { Array($0.utf8) },
-                               environment: HostEnvironment.all.map { Array($0.utf8) }, sysroot: Sysroot(root),
-                               engine: engine, perfMap: perfMap)
+            vm = try launch.makeVM()
         } catch {
             fail("\(error)")
         }
-        if strace { vm.kernel.trace = .standardError }
         if let notice = vm.kernel.engineNotice { HostOutput.standardError.write("isola: \(notice)\n") }
-        for name in denySyscall where !vm.kernel.deny(name) {
-            fail("--deny-syscall: unknown system call '\(name)'")
-        }
-        vm.kernel.policy = rules
-        // An execve'd program runs under the same monitor.
-        var command = ["exec", "--sysroot=" + root, "--engine=" + engine.rawValue]
-        if perfMap { command.append("--perf-map") }
-        if stats { command.append("--stats") }
-        if strace { command.append("--strace") }
-        for name in denySyscall { command.append("--deny-syscall=" + name) }
-        if let policy { command.append("--policy=" + (policy.hasPrefix("/") ? policy : (HostDirectory.current ?? ".") + "/" + policy)) }
-        vm.kernel.execveCommand = command
         let started = HostClock.monotonicNanoseconds()
         let outcome = vm.run()
-        if stats, let translator = vm.translatorStatistics {
+        if launch.settings.statistics, let translator = vm.translatorStatistics {
             let seconds = Double(HostClock.monotonicNanoseconds() - started) / 1e9
             HostOutput.standardError.write(TranslatorReport.lines(translator, seconds: seconds))
         }
         switch outcome {
-        case let .exited(status): throw ExitCode(status)
+        case let .exited(status): HostProcess.exit(status)
         case let .signaled(signal): HostProcess.terminate(bySignal: signal)
         }
     }
 
-    private func fail(_ message: String) -> Never {
+    private static func fail(_ message: String) -> Never {
         HostOutput.standardError.write("isola: \(message)\n")
-        Exec.exit(withError: ExitCode(2))
+        HostProcess.exit(2)
     }
 }

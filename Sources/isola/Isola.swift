@@ -1,6 +1,7 @@
 import ArgumentParser
 import IsolaCore
 import IsolaHost
+import IsolaUser
 
 @main
 struct Isola: ParsableCommand {
@@ -14,6 +15,8 @@ struct Isola: ParsableCommand {
     /// Like ParsableCommand's `main`, but usage errors exit with status 2 (not 64),
     /// the status Isola documents for bad arguments.
     static func main() {
+        // A riscv64 program's execve re-executes this binary to run the new program.
+        if let launch = ProcessVMLaunch(reexecArguments: CommandLine.arguments) { Exec.run(launch) }
         do {
             var command = try parseAsRoot()
             try command.run()

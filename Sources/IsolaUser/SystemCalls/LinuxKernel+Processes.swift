@@ -88,11 +88,11 @@ extension LinuxKernel {
             _ = HostSignal.exchangeMask(unblocked)
             return r
         }
-        let argv0 = arguments.first ?? path
-        let command = ["isola"] + execveCommand + ["--argv0=" + String(decoding: argv0, as: UTF8.self), "--"]
         // /proc/self/exe would name Isola in the new process: pass the program itself.
         let program = path == LinuxKernel.selfExecutable ? executablePath : path
-        let hostArguments = command.map { Array($0.utf8) } + [program] + arguments.dropFirst()
+        let launch = ProcessVMLaunch(settings: execveSettings, program: String(decoding: program, as: UTF8.self),
+                                     arguments: arguments.isEmpty ? [path] : arguments)
+        let hostArguments = launch.reexecArguments
         trace?.write("execve(\"\(String(decoding: path, as: UTF8.self))\") replaces the program\n")
         // The new program inherits the mask, through the host's.
         let unblocked = HostSignal.exchangeMask(thread.signalMask)
