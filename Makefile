@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make fuzz, make bench, make validate.
+# and a few more: make build, make guests, make tsan, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images run test fuzz bench validate clean
+.PHONY: all setup build guests images run test tsan fuzz bench validate clean
 
 all: build
 
@@ -33,6 +33,11 @@ images: setup
 test: guests images
 	swift build -c release --build-tests
 	swift test -c release --skip-build
+	scripts/tsan.sh
+
+# The SMP, pause and hypervisor tests under ThreadSanitizer (part of make test).
+tsan: guests images
+	scripts/tsan.sh
 
 # The translator against the interpreter on random instruction streams, for as long
 # as SECONDS says (make test runs a fixed budget of the same tester). FIRST_SEED picks

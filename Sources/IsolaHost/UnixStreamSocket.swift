@@ -37,7 +37,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
         let old = umask(0o077)
         let rc = try withAddress(path) { bind(fd, $0, $1) }
         umask(old)
-        guard rc == 0, Glibc.listen(fd, 8) == 0 else {
+        guard rc == 0, Libc.listen(fd, 8) == 0 else {
             let code = errno
             close(fd)
             throw HostError.io(operation: "bind", path: path, errno: code)
@@ -49,7 +49,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     public static func connect(to path: String) throws -> UnixStreamSocket {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
-        let rc = try withAddress(path) { Glibc.connect(fd, $0, $1) }
+        let rc = try withAddress(path) { Libc.connect(fd, $0, $1) }
         guard rc == 0 else {
             let code = errno
             close(fd)
@@ -61,7 +61,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     /// Waits for the next connection; nil once the listener is shut down.
     public func accept() -> UnixStreamSocket? {
         while true {
-            let client = Glibc.accept(fd, nil, nil)
+            let client = Libc.accept(fd)
             if client >= 0 {
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
                 return UnixStreamSocket(fd: client, path: path, listening: false)
@@ -141,7 +141,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
 
     /// Ends a listener's `accept` (from another thread) or a connection.
     public func shutDown() {
-        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        _ = Libc.shutdown(fd, Int32(SHUT_RDWR))
     }
 
     deinit {

@@ -142,21 +142,40 @@ struct SupervisorService: Service {
 
 /// Runs blocking supervisor work (socket round trips, waits for workers) on a thread
 /// of its own, so it never holds one of Swift concurrency's few shared threads.
+/// The result crosses back under a mutex, so the hand-off from the host thread to the
+/// task is a synchronization a race detector sees (not only the continuation's).
 func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let handOff = HandOff<Result<T, any Error>>()
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         do {
-            try HostThread.start(name: "api-request") { continuation.resume(with: Result { try body() }) }.detach()
+            try HostThread.start(name: "api-request") {
+                handOff.put(Result { try body() })
+                continuation.resume()
+            }.detach()
         } catch {
-            continuation.resume(throwing: error)
+            handOff.put(.failure(error))
+            continuation.resume()
         }
     }
+    return try handOff.take().get()
 }
 
 func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        if (try? HostThread.start(name: "api-request", { continuation.resume(returning: body()) }).detach()) == nil {
-            continuation.resume(returning: body())
-        }
+    // The body cannot throw: an error here is a thread that did not start; run it here.
+    do { return try await blocking { () throws -> T in body() } } catch { return body() }
+}
+
+/// One value passed from one thread to another under a mutex.
+final class HandOff<Value: Sendable>: @unchecked Sendable {
+    // Sendable: `value` is guarded by `lock`.
+    private let lock = HostMutex()
+    private var value: Value?
+
+    func put(_ new: Value) { lock.withLock { value = new } }
+
+    func take() -> Value {
+        guard let taken = lock.withLock({ value }) else { preconditionFailure("HandOff taken before it was put") }
+        return taken
     }
 }
 

@@ -5,7 +5,7 @@ import IsolaHost
 /// the kernel means the parent *thread*: a worker spawned from a short-lived request
 /// thread would be killed the moment that thread ended.
 final class WorkerSpawner: @unchecked Sendable {
-    // Sendable: `pending` is guarded by `lock`; results are handed over through `Request`.
+    // Sendable: `pending` and every request's `result` are guarded by `lock`.
     private final class Request: @unchecked Sendable {
         let executable: String, arguments: [String], log: String
         var result: Result<Int32, any Error>?
@@ -27,7 +27,8 @@ final class WorkerSpawner: @unchecked Sendable {
                     return pending
                 }
                 for request in requests {
-                    request.result = Result { try HostProcess.spawn(request.executable, arguments: request.arguments, log: request.log) }
+                    let result = Result { try HostProcess.spawn(request.executable, arguments: request.arguments, log: request.log) }
+                    lock.withLock { request.result = result }
                     request.done.unpark()
                 }
                 if requests.isEmpty { wake.park(untilMonotonicNanoseconds: .max) }
@@ -40,8 +41,8 @@ final class WorkerSpawner: @unchecked Sendable {
         let request = Request(executable: executable, arguments: arguments, log: log)
         lock.withLock { pending.append(request) }
         wake.unpark()
-        while request.result == nil { request.done.park(untilMonotonicNanoseconds: .max) }
-        guard let result = request.result else { throw HostError.io(operation: "spawn", path: executable, errno: HostError.inputOutputError) }
+        while lock.withLock({ request.result }) == nil { request.done.park(untilMonotonicNanoseconds: .max) }
+        guard let result = lock.withLock({ request.result }) else { throw HostError.io(operation: "spawn", path: executable, errno: HostError.inputOutputError) }
         return try result.get()
     }
 }

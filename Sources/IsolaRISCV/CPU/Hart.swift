@@ -77,11 +77,18 @@ public final class Hart: @unchecked Sendable {
         @inline(__always) set { state.frm.pointee = newValue }
     }
 
-    /// Retired instructions; `cycle` reads the same count.
+    /// Retired instructions; `cycle` reads the same count. Relaxed atomics (plain moves
+    /// on the host): the monitor reads every hart's count from its own thread.
     public internal(set) var instret: UInt64 {
-        // SAFETY: as for `pc`.
-        @inline(__always) get { state.instret.pointee }
-        @inline(__always) set { state.instret.pointee = newValue }
+        @inline(__always) get { instretAtomic.load(ordering: .relaxed) }
+        @inline(__always) set { instretAtomic.store(newValue, ordering: .relaxed) }
+    }
+
+    @inline(__always)
+    private var instretAtomic: UnsafeAtomic<UInt64> {
+        // SAFETY: the state block's 8-byte aligned `instret` word, alive as long as the hart;
+        // UInt64.AtomicRepresentation has UInt64's layout, and generated code writes it as one.
+        UnsafeAtomic(at: UnsafeMutableRawPointer(state.instret).assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
     }
     /// Offsets written to `mcycle`/`minstret` (the counters are derived).
     var cycleOffset: UInt64 = 0

@@ -36,8 +36,7 @@ extension Hart {
         let vpn = va >> 12
         let e = readTLB[Int(vpn & SoftTLB.indexMask)]
         if _fastPath(e.tag == vpn && (va & 0xFFF) <= 4096 - UInt64(MemoryLayout<T>.size)) {
-            // SAFETY: TLB entries map only pages inside guest RAM, and the access stays in the page.
-            return UnsafeRawPointer(bitPattern: UInt(va &+ e.addend)).unsafelyUnwrapped.loadUnaligned(as: T.self)
+            return Hart.loadGuestRAM(UInt(va &+ e.addend), as: T.self)
         }
         guard let v = loadSlow(va, size: MemoryLayout<T>.size) else { return nil }
         return T(truncatingIfNeeded: v)
@@ -48,11 +47,28 @@ extension Hart {
         let vpn = va >> 12
         let e = writeTLB[Int(vpn & SoftTLB.indexMask)]
         if _fastPath(e.tag == vpn && (va & 0xFFF) <= 4096 - UInt64(MemoryLayout<T>.size)) {
-            // SAFETY: as for loads; write entries exist only for RAM pages without decoded code.
-            UnsafeMutableRawPointer(bitPattern: UInt(va &+ e.addend)).unsafelyUnwrapped.storeBytes(of: value, as: T.self)
+            // Write entries exist only for RAM pages without decoded code.
+            Hart.storeGuestRAM(UInt(va &+ e.addend), value)
             return true
         }
         return storeSlow(va, size: MemoryLayout<T>.size, value: UInt64(truncatingIfNeeded: value))
+    }
+
+    /// The hart's loads and stores of guest RAM through the TLB. They have names of their
+    /// own so that a race detector can be told which accesses are the guest's own memory
+    /// (whose races are the guest program's, under its memory model) and which are
+    /// Isola's (Tests/tsan-suppressions.txt lists these, `loadRAM`/`storeRAM` and the AMOs).
+    @inline(__always)
+    static func loadGuestRAM<T: FixedWidthInteger>(_ host: UInt, as: T.Type) -> T {
+        // SAFETY: `host` is a TLB entry's addend plus a guest address; TLB entries map only
+        // pages inside guest RAM, and the caller checked that the access stays in the page.
+        UnsafeRawPointer(bitPattern: host).unsafelyUnwrapped.loadUnaligned(as: T.self)
+    }
+
+    @inline(__always)
+    static func storeGuestRAM<T: FixedWidthInteger>(_ host: UInt, _ value: T) {
+        // SAFETY: as in `loadGuestRAM`, for a write entry of the TLB.
+        UnsafeMutableRawPointer(bitPattern: host).unsafelyUnwrapped.storeBytes(of: value, as: T.self)
     }
 
     // MARK: Slow paths
