@@ -45,10 +45,16 @@ public final class UnixStreamSocket: @unchecked Sendable {
         return UnixStreamSocket(fd: fd, path: path, listening: true)
     }
 
-    /// Connects to a listener at `path`.
-    public static func connect(to path: String) throws -> UnixStreamSocket {
+    /// Connects to a listener at `path`. With a timeout, a listener whose queue is full
+    /// (a peer that stopped accepting) is an error after that long, not a wait without end.
+    public static func connect(to path: String, timeoutNanoseconds: UInt64? = nil) throws -> UnixStreamSocket {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
+        if let timeoutNanoseconds {
+            // Linux bounds a Unix socket's blocking connect by SO_SNDTIMEO.
+            var limit = UnixStreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
         let rc = try withAddress(path) { Libc.connect(fd, $0, $1) }
         guard rc == 0 else {
             let code = errno
@@ -101,8 +107,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     /// for that long is an error (ETIMEDOUT), so a wedged peer cannot hold the caller.
     public func readToEnd(timeoutNanoseconds: UInt64? = nil) throws -> [UInt8] {
         if let timeoutNanoseconds {
-            var limit = timeval(tv_sec: Int(timeoutNanoseconds / 1_000_000_000),
-                                tv_usec: Int(timeoutNanoseconds % 1_000_000_000 / 1000))
+            var limit = UnixStreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         }
         var bytes: [UInt8] = []
@@ -137,6 +142,10 @@ public final class UnixStreamSocket: @unchecked Sendable {
             bytes = bytes.dropFirst(n)
         }
         return true
+    }
+
+    private static func timeLimit(nanoseconds: UInt64) -> timeval {
+        timeval(tv_sec: Int(nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000))
     }
 
     /// Ends a listener's `accept` (from another thread) or a connection.

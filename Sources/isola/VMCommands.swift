@@ -141,12 +141,16 @@ struct VMCommand: ParsableCommand {
                 var info = try connection.vm("POST", vm.path + "/stop", json: "{\"force\":\(force),\"timeoutSeconds\":\(timeout)}")
                 // A graceful stop goes on in the hypervisor: wait for its end (the window,
                 // then at most a quit and a kill).
-                let deadline = HostClock.monotonicNanoseconds() &+ UInt64((timeout + 15) * 1e9)
+                let deadline = HostClock.monotonicNanoseconds() &+ UInt64((timeout + 30) * 1e9)
                 while info.state == .stopping && HostClock.monotonicNanoseconds() < deadline {
                     HostClock.sleep(nanoseconds: 50_000_000)
                     info = try connection.vm("GET", vm.path)
                 }
                 report(info)
+                if info.state == .stopping {
+                    HostOutput.standardError.write("isola: \(vm.name) is still stopping \(Int(timeout) + 30) s later; 'isola vm stop --force \(vm.name)' ends it\n")
+                    throw ExitCode.failure
+                }
             }
         }
     }

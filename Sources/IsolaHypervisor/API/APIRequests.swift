@@ -64,7 +64,7 @@ enum APIRequests {
         update.dedicated = try fields.integers("cpus")
         if let restart = try fields.string("restart") { update.restart = try policy(restart) }
         if let mib = try fields.integer("balloonTargetMiB") {
-            guard mib >= 0 else { throw .badRequest(field: "balloonTargetMiB", reason: "\(mib): expected 0 or more") }
+            guard (0...65536).contains(mib) else { throw .badRequest(field: "balloonTargetMiB", reason: "\(mib): expected 0 to 65536") }
             update.balloonTargetBytes = UInt64(mib) << 20
         }
         update.vcpus = try fields.integer("vcpus")

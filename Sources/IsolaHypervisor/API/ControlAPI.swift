@@ -122,8 +122,8 @@ public struct ControlAPI: Sendable {
         var configuration = ServiceGroupConfiguration(
             services: [app, SupervisorService(supervisor: supervisor, graceSeconds: shutdownGraceSeconds)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // A bound on the whole shutdown: the window, a quit, a kill, and the server's drain.
-        configuration.maximumGracefulShutdownDuration = .seconds(max(shutdownGraceSeconds, 0) + 20)
+        // A bound on the whole shutdown: the window, a snapshot's end, a quit, a kill, the drain.
+        configuration.maximumGracefulShutdownDuration = .seconds(max(shutdownGraceSeconds, 0) + Supervisor.shutdownMarginSeconds)
         try await ServiceGroup(configuration: configuration).run()
     }
 }

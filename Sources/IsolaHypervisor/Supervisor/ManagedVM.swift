@@ -16,6 +16,8 @@ final class ManagedVM: @unchecked Sendable {
     /// The running worker's pid.
     var pid: Int32?
     var startedAt: UInt64?
+    /// Set while the worker saves a snapshot: a stop waits for it rather than kill a save.
+    var snapshotting = false
     /// Set while the API stops the VM, so the worker's end is a stop, not a crash.
     var stopRequested = false
     /// Bumped by every start and stop: a restart scheduled before either is dropped.

@@ -54,18 +54,23 @@ extension Supervisor {
             if vm.state == .stopping && !force {
                 throw HypervisorError.conflict(state: vm.state, reason: "a stop is in progress; a forced stop ends it at once")
             }
+            // Killing a worker in the middle of `savevm` would leave a half-made snapshot.
+            if vm.snapshotting {
+                throw HypervisorError.conflict(state: vm.state, reason: "a snapshot is being saved; stop the VM once it is done")
+            }
             return (pid, beginStop(vm) && !force)
         }
+        var inBackground = false
         if graceful {
             let grace = UInt64(max(timeoutSeconds, 0) * 1e9)
             do {
                 try HostThread.start(name: "stop-\(name)") { [self] in end(vm, pid: pid, graceNanoseconds: grace) }.detach()
-                return try info(name)
+                inBackground = true
             } catch {
                 logger.warning("cannot stop in the background; stopping now", metadata: ["vm": "\(name)", "error": "\(error)"])
             }
         }
-        end(vm, pid: pid, graceNanoseconds: nil)
+        if !inBackground { end(vm, pid: pid, graceNanoseconds: nil) }
         return try info(name)
     }
 
@@ -84,8 +89,13 @@ extension Supervisor {
     /// worker. Holds no lock while it waits.
     func end(_ vm: ManagedVM, pid: Int32, graceNanoseconds: UInt64?) {
         if let graceNanoseconds {
-            _ = try? vm.send("powerdown")
+            _ = try? vm.send("powerdown", timeoutSeconds: 3)
             if waitForExit(vm, pid: pid, nanoseconds: graceNanoseconds) { return }
+        }
+        // A snapshot being saved (only a shutdown overtakes one) gets its time to finish.
+        let saveDeadline = HostClock.monotonicNanoseconds() &+ Supervisor.snapshotWaitNanoseconds
+        while lock.withLock({ vm.snapshotting && vm.pid == pid }) && HostClock.monotonicNanoseconds() < saveDeadline {
+            HostClock.sleep(nanoseconds: 10_000_000)
         }
         _ = try? vm.send("quit", timeoutSeconds: 3)
         if waitForExit(vm, pid: pid, nanoseconds: 3_000_000_000) { return }
@@ -103,7 +113,9 @@ extension Supervisor {
                 guard vm.state == .running || vm.state == .paused else {
                     throw HypervisorError.conflict(state: vm.state, reason: "only a running or paused VM can be snapshotted")
                 }
+                vm.snapshotting = true
             }
+            defer { lock.withLock { vm.snapshotting = false } }
             guard !HostFile.exists(path) else { throw HypervisorError.refused(field: "tag", reason: "snapshot '\(tag)' exists") }
             let answer = try vm.send("savevm \(tag)", timeoutSeconds: ManagedVM.snapshotTimeoutSeconds)
             guard answer.hasPrefix("saved ") else {
@@ -174,17 +186,25 @@ extension Supervisor {
             vm.cpuPercent = 0
             vm.trimmed = false
             vm.status = nil
-            if shuttingDown { vm.stopRequested = true }
+            if shuttingDown {  // the hypervisor began to shut down while this worker started
+                vm.stopRequested = true
+                vm.state = .stopping
+            }
             return shuttingDown
         }
-        try HostThread.start(name: "wait-\(vm.name)") { [self] in
+        if late { HostProcess.send(HostProcess.SIGKILL, to: pid) }
+        let waiter = { [self] in
             let termination = (try? HostProcess.waitForExit(pid)) ?? .exited(status: -1)
             workerEnded(vm, pid: pid, termination)
-        }.detach()
-        if late {  // the hypervisor began to shut down while this worker started
-            HostProcess.send(HostProcess.SIGKILL, to: pid)
-            throw HypervisorError.conflict(state: .stopping, reason: "the hypervisor is shutting down")
         }
+        do {
+            try HostThread.start(name: "wait-\(vm.name)", waiter).detach()
+        } catch {
+            HostProcess.send(HostProcess.SIGKILL, to: pid)
+            waiter()  // reaped and recorded here, at once
+            throw HypervisorError.failed(reason: "cannot watch the worker: \(error)")
+        }
+        if late { throw HypervisorError.conflict(state: .stopping, reason: "the hypervisor is shutting down") }
         let deadline = HostClock.monotonicNanoseconds() &+ Supervisor.startTimeoutNanoseconds
         while true {
             if let status = (try? vm.send("info json")).flatMap(VMStatus.decode) {

@@ -25,7 +25,8 @@ extension Supervisor {
                 throw HypervisorError.conflict(state: lock.withLock { vm.state }, reason: "the balloon exists only while the VM runs")
             }
             if let count = update.vcpus {
-                guard (1...vm.configuration.cpus).contains(count) else {
+                guard count >= 1 else { throw HypervisorError.badRequest(field: "vcpus", reason: "\(count): expected 1 or more") }
+                guard count <= vm.configuration.cpus else {
                     // The request is well formed; it conflicts with the VM's configuration (409).
                     throw HypervisorError.refused(field: "vcpus", reason: "\(count): the VM has \(vm.configuration.cpus) vCPUs; expected 1 to \(vm.configuration.cpus)")
                 }
@@ -38,6 +39,10 @@ extension Supervisor {
             let repartition = live && share.dedicated != old.dedicated
             if repartition {
                 try lock.withLock {
+                    // A stop may have begun (and the worker ended, its CPUs released) since.
+                    guard vm.state.hasWorker && vm.state != .stopping else {
+                        throw HypervisorError.conflict(state: vm.state, reason: "the VM stopped while it was being changed")
+                    }
                     if share.dedicated.isEmpty {
                         pool.release(vm.name)
                     } else if let why = pool.refusal(of: share.dedicated, for: vm.name) {

@@ -185,13 +185,22 @@ public final class Supervisor: @unchecked Sendable {
             }
         }
         let grace = UInt64(max(graceSeconds, 0) * 1e9)
-        let threads = ending.compactMap { vm, pid, running in
-            try? HostThread.start(name: "shutdown-\(vm.name)") { [self] in
-                end(vm, pid: pid, graceNanoseconds: running ? grace : nil)
+        let threads = ending.compactMap { vm, pid, running -> HostThread? in
+            let ending = { [self] in end(vm, pid: pid, graceNanoseconds: running ? grace : nil) }
+            guard let thread = try? HostThread.start(name: "shutdown-\(vm.name)", ending) else {
+                ending()  // no thread: this VM's window is not shared, but it still ends
+                return nil
             }
+            return thread
         }
         for thread in threads { thread.join() }
     }
+
+    /// How long an ending worker may go on saving a snapshot before it is made to quit.
+    static let snapshotWaitNanoseconds: UInt64 = 30_000_000_000
+
+    /// The most a shutdown adds to its window: a snapshot's end, a quit, a kill, the drain.
+    public static let shutdownMarginSeconds = 60.0
 
     /// How long `isola serve` gives its guests to power down when it ends.
     public static let defaultShutdownGraceSeconds = 10.0

@@ -65,7 +65,7 @@ public final class MonitorServer: @unchecked Sendable {
                             timeoutNanoseconds: UInt64? = nil) throws -> String {
         let connection: UnixStreamSocket
         do {
-            connection = try UnixStreamSocket.connect(to: socket)
+            connection = try UnixStreamSocket.connect(to: socket, timeoutNanoseconds: timeoutNanoseconds)
         } catch {
             throw MonitorError.notRunning(bundle: bundle, socket: socket)
         }
