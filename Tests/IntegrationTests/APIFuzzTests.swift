@@ -22,7 +22,8 @@ import Testing
         let root = GuestRunner.repositoryRoot.path
         let fuzzer = Process()
         fuzzer.executableURL = URL(fileURLWithPath: python + "/bin/schemathesis")
-        fuzzer.currentDirectoryURL = GuestRunner.repositoryRoot
+        // Its cache (.schemathesis/) goes into the test's state directory, not the repository.
+        fuzzer.currentDirectoryURL = URL(fileURLWithPath: hv.directory)
         fuzzer.arguments = [
             "--config-file", root + "/Tests/APIFuzz/schemathesis.toml",
             "run", root + "/docs/api/openapi.yaml", "--url", "http://127.0.0.1:\(port)",
