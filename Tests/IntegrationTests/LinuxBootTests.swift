@@ -189,6 +189,18 @@ import Testing
         #expect(result?.outcome == .poweroff(exitCode: 0))
     }
 
+    /// The Goldfish RTC gives the guest the host's date from boot (RTC_HCTOSYS), and the
+    /// guest's driver finds it where QEMU's virt board has it.
+    @Test func theGuestsDateIsTheHostsFromBoot() throws {
+        let before = Int(Date().timeIntervalSince1970)
+        let (result, console) = try Self.scripted("echo rtc=$(cat /sys/class/rtc/rtc0/name) date=$(date +%s)")
+        let after = Int(Date().timeIntervalSince1970)
+        #expect(console.contains("rtc=goldfish_rtc 101000.rtc"), "\(console.suffix(1500))")
+        let date = console.firstMatch(of: /date=([0-9]+)/).flatMap { Int($0.1) } ?? 0
+        #expect(date >= before - 2 && date <= after + 2, "the guest says \(date), the host \(before)...\(after)")
+        #expect(result?.outcome == .poweroff(exitCode: 0))
+    }
+
     @Test func aFailingCommandBecomesTheExitStatus() throws {
         let (result, _) = try Self.scripted("exit 5")
         #expect(result?.exitStatus == 5)

@@ -13,6 +13,8 @@ public struct BoardDeviceTree {
 
     /// PLIC sources, as on QEMU's virt: the UART on 10, virtio-mmio slots on 1...8.
     public static let uartInterrupt: UInt32 = 10
+    /// The RTC's PLIC source, as on QEMU's `virt` board.
+    public static let rtcInterrupt: UInt32 = 11
     public static func virtioInterrupt(_ slot: Int) -> UInt32 { UInt32(1 + slot) }
 
     public init(memorySize: UInt64, hartCount: Int) {
@@ -103,6 +105,12 @@ public struct BoardDeviceTree {
             ("clock-frequency", .cells([3_686_400])),
             ("interrupt-parent", .cells([plicPhandle])),
             ("interrupts", .cells([BoardDeviceTree.uartInterrupt])),
+        ]))
+        soc.children.append(DeviceTreeNode("rtc@\(hex(MemoryMap.rtc))", [
+            ("compatible", .string("google,goldfish-rtc")),
+            ("reg", .reg(MemoryMap.rtc, MemoryMap.rtcSize)),
+            ("interrupt-parent", .cells([plicPhandle])),
+            ("interrupts", .cells([BoardDeviceTree.rtcInterrupt])),
         ]))
         for slot in 0..<virtioSlots {
             let base = MemoryMap.virtioBase + UInt64(slot) * MemoryMap.virtioStride

@@ -6,7 +6,9 @@ import IsolaHost
 /// UART and every virtio device, each in its own versioned encoding, and the guest
 /// clock. RAM is saved by `SnapshotFile`, beside it.
 extension RISCVMachine {
-    public static let stateVersion: UInt32 = 1
+    /// 2 added the real-time clock after the UART; version 1 files restore with the clock
+    /// at host time.
+    public static let stateVersion: UInt32 = 2
 
     /// How guest time continues after a restore.
     public enum ClockOnRestore: String, Sendable, CaseIterable {
@@ -36,6 +38,7 @@ extension RISCVMachine {
         context.clint.saveState(into: &out)
         plic.saveState(into: &out)
         uart.saveState(into: &out)
+        rtc.saveState(into: &out)
         out.write(UInt32(virtioTransports.count))
         for transport in virtioTransports { transport.saveState(into: &out) }
     }
@@ -44,7 +47,10 @@ extension RISCVMachine {
     /// run) into the saved state. On an error the machine is half restored and must be
     /// thrown away; the caller has not run it.
     public func restoreState(from input: inout SnapshotReader, clock: ClockOnRestore) throws(SnapshotError) {
-        try input.expectVersion(RISCVMachine.stateVersion, of: "machine")
+        let version = try input.read(UInt32.self)
+        guard version == 1 || version == RISCVMachine.stateVersion else {
+            throw .invalid(what: input.what, reason: "machine state version \(version); this Isola reads 1 and \(RISCVMachine.stateVersion)")
+        }
         let hartCount = try input.read(UInt32.self)
         guard hartCount == UInt32(harts.count) else {
             throw .invalid(what: input.what, reason: "saved with \(hartCount) harts; this machine has \(harts.count)")
@@ -61,6 +67,7 @@ extension RISCVMachine {
         try context.clint.restoreState(from: &input)
         try plic.restoreState(from: &input)
         try uart.restoreState(from: &input)
+        if version >= 2 { try rtc.restoreState(from: &input) }
         let transports = try input.read(UInt32.self)
         guard transports == UInt32(virtioTransports.count) else {
             throw .invalid(what: input.what, reason: "saved with \(transports) virtio devices; this machine has \(virtioTransports.count)")
@@ -69,9 +76,11 @@ extension RISCVMachine {
         try input.finish()
 
         var target = savedMtime
+        let now = HostClock.realtimeNanoseconds()
         if clock == .sync {
-            let now = HostClock.realtimeNanoseconds()
             if now > savedRealtime { target &+= (now - savedRealtime) / (1_000_000_000 / GuestClock.frequencyHz) }
+        } else if now > savedRealtime {
+            rtc.setBack(by: now - savedRealtime)  // the guest's date resumes from the save too
         }
         context.clock.setMtime { _ in target }
     }

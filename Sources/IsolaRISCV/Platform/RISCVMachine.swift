@@ -157,6 +157,8 @@ public final class RISCVMachine {
     public let uart: UART16550
     public let plic: PLIC
     public let bootTimer: BootTimer
+    /// The real-time clock: host wall time, plus what the guest set.
+    public let rtc: GoldfishRTC
     /// The virtio devices, in slot order.
     public let virtioTransports: [VirtioMMIOTransport]
     /// The engine the harts actually run.
@@ -180,6 +182,8 @@ public final class RISCVMachine {
         plic = PLIC(hartCount: configuration.hartCount)
         uart = UART16550(output: console, interrupt: plic.line(Int(BoardDeviceTree.uartInterrupt)))
         bootTimer = BootTimer()
+        rtc = GoldfishRTC(interrupt: plic.line(Int(BoardDeviceTree.rtcInterrupt)))
+        bus.map(rtc, at: MemoryMap.rtc, size: MemoryMap.rtcSize, name: "rtc")
         bus.map(clint, at: MemoryMap.clint, size: CLINT.size, name: "clint")
         bus.map(plic, at: MemoryMap.plic, size: PLIC.size, name: "plic")
         bus.map(uart, at: MemoryMap.uart, size: MemoryMap.uartSize, name: "uart")

@@ -6,6 +6,11 @@ import Testing
 /// The whole machine's saved state (harts, CLINT, PLIC, UART, virtio devices, clock):
 /// it round-trips into a fresh machine, refuses another board's, and no mutation of
 /// its bytes crashes the restore.
+/// The host's wall clock, for comparing the guest's date with.
+enum HostClockNow {
+    static func nanoseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1e9) }
+}
+
 @Suite struct MachineStateTests {
     static func machine(harts: Int = 2, memory: UInt64 = 1 << 20) throws -> RISCVMachine {
         try RISCVMachine(configuration: .init(memoryInBytes: memory, hartCount: harts), console: NullSink())
@@ -41,6 +46,11 @@ import Testing
         try synced.restoreState(from: &b, clock: .sync)
         #expect(resumed.context.clock.mtime < 5_000_000, "resume: guest time went on while the snapshot lay on disk")
         #expect(synced.context.clock.mtime >= 11_000_000, "sync: guest time did not catch up with the 1.2 s since the save")
+        // The real-time clock follows the same choice: sync keeps the host's date, resume
+        // takes out the 1.2 s the snapshot lay on disk.
+        let host = HostClockNow.nanoseconds()
+        #expect(synced.rtc.nanoseconds >= host - 100_000_000, "sync: the guest's date is not the host's")
+        #expect(resumed.rtc.nanoseconds <= host - 1_100_000_000, "resume: the guest's date went on while the snapshot lay on disk")
     }
 
     @Test func anotherBoardIsRefused() throws {
