@@ -7,7 +7,6 @@ public struct BoardDeviceTree {
     public var hartCount: Int
     public var bootArguments: String = ""
     public var initrd: Range<UInt64>?
-    public var isa = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs"
     public var mmuType = "riscv,sv57"
     public var virtioSlots = 8
 
@@ -52,7 +51,9 @@ public struct BoardDeviceTree {
                 ("reg", .cells([UInt32(h)])),
                 ("status", .string("okay")),
                 ("compatible", .string("riscv")),
-                ("riscv,isa", .string(isa)),
+                ("riscv,isa", .string(ISAExtensions.isaString)),
+                ("riscv,isa-base", .string(ISAExtensions.base)),
+                ("riscv,isa-extensions", .strings(ISAExtensions.names)),
                 ("mmu-type", .string(mmuType)),
                 ("phandle", .cells([UInt32(100 + h)])),
             ], children: [
