@@ -7,7 +7,8 @@ public enum ISAExtensions {
 
     /// The single-letter extensions in canonical order, then the multi-letter ones.
     /// Zicntr: `cycle`, `time` and `instret` read as the counters they name.
-    public static let names = ["i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zba", "zbb", "zbs"]
+    /// Zihintpause: `pause` is a FENCE hint, which retires as one (no barrier).
+    public static let names = ["i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zihintpause", "zba", "zbb", "zbs"]
 
     /// `rv64imafdc_zicntr_…`: the letters after `rv64`, the rest joined by underscores.
     public static var isaString: String {
