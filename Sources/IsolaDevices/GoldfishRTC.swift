@@ -114,7 +114,9 @@ public final class GoldfishRTC: MMIODevice, SnapshotState, @unchecked Sendable {
         let started = try? HostThread.start(name: "rtc-alarm") { [self] in
             while HostClock.monotonicNanoseconds() < deadline {
                 guard lock.withLock({ alarmArmed && alarmGeneration == generation }) else { return }
-                HostClock.sleep(nanoseconds: min(deadline - HostClock.monotonicNanoseconds(), 100_000_000))
+                // A second at a time: a disarmed alarm's thread ends soon, an armed one wakes rarely.
+                let now = HostClock.monotonicNanoseconds()
+                HostClock.sleep(nanoseconds: min(deadline > now ? deadline - now : 0, 1_000_000_000))
             }
             fire()
         }
