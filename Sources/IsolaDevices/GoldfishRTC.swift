@@ -108,7 +108,10 @@ public final class GoldfishRTC: MMIODevice, SnapshotState, @unchecked Sendable {
                 updateLine()
             }
         }
-        let delay = lock.withLock { at > now() ? at - now() : 0 }
+        let delay = lock.withLock { () -> UInt64 in
+            let time = now()
+            return at > time ? at - time : 0
+        }
         if delay == 0 { fire(); return }
         let deadline = HostClock.monotonicNanoseconds() &+ delay
         let started = try? HostThread.start(name: "rtc-alarm") { [self] in

@@ -84,7 +84,7 @@ extension HostProcess {
         isola_die_with_parent() == 0
     }
 
-    public static let SIGKILL: Int32 = Libc.SIGKILL
+    public static let SIGKILL: Int32 = systemKillSignal
 
     public static func signalName(_ signal: Int32) -> String {
         let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS",

@@ -30,7 +30,7 @@ public enum HostProcess {
     /// Ends Isola with `status` the ordinary way: buffered output is flushed and exit
     /// handlers run (the command line's end).
     public static func exit(_ status: Int32) -> Never {
-        Libc.exit(status)
+        systemExit(status)
     }
 
     /// Ends Isola at once with `status`, whatever its other threads are doing (a

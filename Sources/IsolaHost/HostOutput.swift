@@ -38,8 +38,3 @@ public struct HostOutput: Sendable {
         write(Array(text.utf8))
     }
 }
-
-@inline(__always)
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    Libc.write(fd, buffer, count)
-}

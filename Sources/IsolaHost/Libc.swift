@@ -4,27 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// The C library's functions whose names Isola's own types shadow (a socket's
-/// `listen`, an output's `write`), under one name on Linux and on Darwin, so no other
-/// file spells out which C library it is built against.
-enum Libc {
-    #if canImport(Glibc)
-    static func listen(_ fd: Int32, _ backlog: Int32) -> Int32 { Glibc.listen(fd, backlog) }
-    static func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { Glibc.connect(fd, address, length) }
-    static func accept(_ fd: Int32) -> Int32 { Glibc.accept(fd, nil, nil) }
-    static func shutdown(_ fd: Int32, _ how: Int32) -> Int32 { Glibc.shutdown(fd, how) }
-    static func write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Glibc.write(fd, buffer, count) }
-    static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Glibc.read(fd, buffer, count) }
-    static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
-    static let SIGKILL = Glibc.SIGKILL
-    #elseif canImport(Darwin)
-    static func listen(_ fd: Int32, _ backlog: Int32) -> Int32 { Darwin.listen(fd, backlog) }
-    static func connect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { Darwin.connect(fd, address, length) }
-    static func accept(_ fd: Int32) -> Int32 { Darwin.accept(fd, nil, nil) }
-    static func shutdown(_ fd: Int32, _ how: Int32) -> Int32 { Darwin.shutdown(fd, how) }
-    static func write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Darwin.write(fd, buffer, count) }
-    static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Darwin.read(fd, buffer, count) }
-    static func exit(_ status: Int32) -> Never { Darwin.exit(status) }
-    static let SIGKILL = Darwin.SIGKILL
-    #endif
-}
+// The C library's functions whose names Isola's own types shadow (a socket's `listen`,
+// an output's `write`, `HostProcess.exit`). At file scope here nothing shadows them,
+// so each is named once for Linux and Darwin alike, and no other file has to spell
+// out which C library it is built against.
+
+func systemListen(_ fd: Int32, _ backlog: Int32) -> Int32 { listen(fd, backlog) }
+func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 { connect(fd, address, length) }
+func systemAccept(_ fd: Int32) -> Int32 { accept(fd, nil, nil) }
+func systemShutdown(_ fd: Int32, _ how: Int32) -> Int32 { shutdown(fd, how) }
+func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
+func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+func systemExit(_ status: Int32) -> Never { exit(status) }
+let systemKillSignal: Int32 = SIGKILL

@@ -24,7 +24,7 @@ public final class TapDevice: @unchecked Sendable {
 
     public func write(_ frame: [UInt8]) {
         // SAFETY: write(2) reads at most $0.count bytes of the frame, inside the closure.
-        _ = frame.withUnsafeBytes { Libc.write(fd, $0.baseAddress, $0.count) }
+        _ = frame.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
     }
 
     /// The next frame, or nil when none arrived within `milliseconds`.
@@ -32,7 +32,7 @@ public final class TapDevice: @unchecked Sendable {
         guard isola_wait_readable(fd, milliseconds) == 1 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 65536)
         // SAFETY: read(2) fills at most $0.count bytes of `buffer`, inside the closure.
-        let n = buffer.withUnsafeMutableBytes { Libc.read(fd, $0.baseAddress, $0.count) }
+        let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
         return n > 0 ? Array(buffer[0..<n]) : nil
     }
 }

@@ -37,7 +37,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
         let old = umask(0o077)
         let rc = try withAddress(path) { bind(fd, $0, $1) }
         umask(old)
-        guard rc == 0, Libc.listen(fd, 8) == 0 else {
+        guard rc == 0, systemListen(fd, 8) == 0 else {
             let code = errno
             close(fd)
             throw HostError.io(operation: "bind", path: path, errno: code)
@@ -55,7 +55,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
             var limit = UnixStreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         }
-        let rc = try withAddress(path) { Libc.connect(fd, $0, $1) }
+        let rc = try withAddress(path) { systemConnect(fd, $0, $1) }
         guard rc == 0 else {
             let code = errno
             close(fd)
@@ -67,7 +67,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     /// Waits for the next connection; nil once the listener is shut down.
     public func accept() -> UnixStreamSocket? {
         while true {
-            let client = Libc.accept(fd)
+            let client = systemAccept(fd)
             if client >= 0 {
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
                 return UnixStreamSocket(fd: client, path: path, listening: false)
@@ -150,7 +150,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
 
     /// Ends a listener's `accept` (from another thread) or a connection.
     public func shutDown() {
-        _ = Libc.shutdown(fd, Int32(SHUT_RDWR))
+        _ = systemShutdown(fd, Int32(SHUT_RDWR))
     }
 
     deinit {

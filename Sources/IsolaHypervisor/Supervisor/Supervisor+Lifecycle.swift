@@ -93,10 +93,7 @@ extension Supervisor {
             if waitForExit(vm, pid: pid, nanoseconds: graceNanoseconds) { return }
         }
         // A snapshot being saved (only a shutdown overtakes one) gets its time to finish.
-        let saveDeadline = HostClock.monotonicNanoseconds() &+ Supervisor.snapshotWaitNanoseconds
-        while lock.withLock({ vm.snapshotting && vm.pid == pid }) && HostClock.monotonicNanoseconds() < saveDeadline {
-            HostClock.sleep(nanoseconds: 10_000_000)
-        }
+        _ = wait(nanoseconds: Supervisor.snapshotWaitNanoseconds) { !vm.snapshotting || vm.pid != pid }
         _ = try? vm.send("quit", timeoutSeconds: 3)
         if waitForExit(vm, pid: pid, nanoseconds: 3_000_000_000) { return }
         logger.warning("worker did not stop; killing it", metadata: ["vm": "\(vm.name)", "pid": "\(pid)"])
@@ -235,8 +232,13 @@ extension Supervisor {
 
     /// Waits until the worker `pid` of `vm` has ended and been recorded; false on timeout.
     func waitForExit(_ vm: ManagedVM, pid: Int32, nanoseconds: UInt64) -> Bool {
+        wait(nanoseconds: nanoseconds) { vm.pid != pid }
+    }
+
+    /// Waits until `done` (read under the lock) holds; false if it still does not after `nanoseconds`.
+    private func wait(nanoseconds: UInt64, until done: () -> Bool) -> Bool {
         let deadline = HostClock.monotonicNanoseconds() &+ nanoseconds
-        while lock.withLock({ vm.pid == pid }) {
+        while !lock.withLock(done) {
             guard HostClock.monotonicNanoseconds() < deadline else { return false }
             HostClock.sleep(nanoseconds: 2_000_000)
         }
