@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/../../.build/isa-tests}
 mkdir -p "$out"
 CC=${RISCV_CC:-riscv64-linux-gnu-gcc}
+. "$here/common/march.sh"
 if ! command -v "$CC" >/dev/null; then
     echo "build.sh: $CC not found; run scripts/setup.sh (Debian package gcc-riscv64-linux-gnu)" >&2
     exit 1
@@ -17,8 +18,8 @@ fi
 for src in "$here"/*.S; do
     name=$(basename "$src" .S)
     elf="$out/$name.elf"
-    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ] || [ "$out/fp-vectors.inc" -nt "$elf" ] || [ "$here/common/paging.h" -nt "$elf" ] || [ "$here/common/vm.h" -nt "$elf" ] || [ "$here/common/pte.h" -nt "$elf" ]; then
-        "$CC" -march=rv64gc_zba_zbb_zbs -mabi=lp64d -nostdlib -nostartfiles -static -fno-pic -no-pie \
+    if [ ! -f "$elf" ] || [ "$src" -nt "$elf" ] || [ "$here/common/harness.h" -nt "$elf" ] || [ "$here/common/march.sh" -nt "$elf" ] || [ "$out/fp-vectors.inc" -nt "$elf" ] || [ "$here/common/paging.h" -nt "$elf" ] || [ "$here/common/vm.h" -nt "$elf" ] || [ "$here/common/pte.h" -nt "$elf" ]; then
+        "$CC" -march=$MARCH -mabi=lp64d -nostdlib -nostartfiles -static -fno-pic -no-pie \
             -mcmodel=medany -Wl,--no-relax,--build-id=none -I"$here" -I"$out" -T "$here/common/link.ld" -o "$elf" "$src"
     fi
 done

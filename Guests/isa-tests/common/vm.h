@@ -19,6 +19,8 @@
  *   ecall from S (9) continues in M-mode after the ecall (TO_M);
  *   ecall from U (8) continues in M-mode at s7 (U-mode code may run at an
  *   alias of the program, which M-mode cannot fetch);
+ *   illegal instruction (2) resumes at mepc + 4 where the program defines
+ *   VM_TRAP_ILLEGAL before including this file;
  *   anything else fails.
  * t6 belongs to the handler and to the checks. */
 #include "common/harness.h"
@@ -74,6 +76,12 @@
 #define TO_S ENTER_MODE(MPP_S, 70f); 70:
 #define TO_M ecall
 
+#ifdef VM_TRAP_ILLEGAL
+#define VM_TRAP_ILLEGAL_CASE li t6, 2; beq s9, t6, 71f;
+#else
+#define VM_TRAP_ILLEGAL_CASE
+#endif
+
 #define VM_SETUP                                      \
         PMP_ALLOW_ALL                                 \
         la t1, root;                                  \
@@ -96,6 +104,7 @@ vm_trap:                                              \
         li t6, 1; beq s9, t6, 72f;                    \
         li t6, 12; beq s9, t6, 72f;                   \
         li t6, 13; beq s9, t6, 71f;                   \
+        VM_TRAP_ILLEGAL_CASE                          \
         li t6, 15; beq s9, t6, 71f;                   \
         li t6, 4; bltu s9, t6, fail;                  \
         li t6, 7; bgtu s9, t6, fail;                  \

@@ -58,9 +58,10 @@ extension Hart {
 }
 
 extension FixedWidthInteger where Self: UnsignedInteger {
+    /// Branch-free, so its time does not depend on the amount (Zkt lists the rotations).
     @inline(__always)
     func rotatedLeft<S: FixedWidthInteger>(_ n: S) -> Self {
         let k = Int(n) & (Self.bitWidth - 1)
-        return k == 0 ? self : (self &<< k) | (self &>> (Self.bitWidth - k))
+        return (self &<< k) | (self &>> ((Self.bitWidth - k) & (Self.bitWidth - 1)))
     }
 }

@@ -5,7 +5,7 @@ public enum CSR {
     public static let sstatus: UInt16 = 0x100, sie: UInt16 = 0x104, stvec: UInt16 = 0x105, scounteren: UInt16 = 0x106
     public static let senvcfg: UInt16 = 0x10A
     public static let sscratch: UInt16 = 0x140, sepc: UInt16 = 0x141, scause: UInt16 = 0x142, stval: UInt16 = 0x143
-    public static let sip: UInt16 = 0x144, satp: UInt16 = 0x180
+    public static let sip: UInt16 = 0x144, stimecmp: UInt16 = 0x14D, satp: UInt16 = 0x180
     public static let mvendorid: UInt16 = 0xF11, marchid: UInt16 = 0xF12, mimpid: UInt16 = 0xF13
     public static let mhartid: UInt16 = 0xF14, mconfigptr: UInt16 = 0xF15
     public static let mstatus: UInt16 = 0x300, misa: UInt16 = 0x301, medeleg: UInt16 = 0x302, mideleg: UInt16 = 0x303
@@ -34,6 +34,12 @@ extension Hart {
     }
 
     private var fpEnabled: Bool { mstatus & MStatus.fs != 0 }
+
+    /// Sstc: S-mode reaches `stimecmp` only when M-mode gave it the timer (`menvcfg.STCE`)
+    /// and the `time` counter (`mcounteren.TM`).
+    private var stimecmpAccessible: Bool {
+        privilege == .machine || (menvcfg & EnvironmentConfiguration.stce != 0 && mcounteren & 2 != 0)
+    }
 
     /// Whether the current privilege may touch `csr` at all (its bits 9:8), plus the TVM rule for `satp`.
     func csrAccessible(_ csr: UInt16, write: Bool) -> Bool {
@@ -67,6 +73,7 @@ extension Hart {
         case CSR.scause: return scause
         case CSR.stval: return stval
         case CSR.sip: return currentMIP() & mideleg
+        case CSR.stimecmp: return stimecmpAccessible ? stimecmp : nil
         case CSR.satp: return satp
         case CSR.mvendorid, CSR.marchid, CSR.mimpid, CSR.mconfigptr: return 0
         case CSR.mhartid: return hartID
@@ -132,7 +139,7 @@ extension Hart {
             mie = (mie & ~mideleg) | (value & mideleg)
         case CSR.stvec: stvec = legalTvec(value)
         case CSR.scounteren: scounteren = value & 0xFFFF_FFFF
-        case CSR.senvcfg: senvcfg = value & 1  // FIOM
+        case CSR.senvcfg: senvcfg = EnvironmentConfiguration.legal(value, writable: EnvironmentConfiguration.senvcfgWritable)
         case CSR.sscratch: sscratch = value
         case CSR.sepc: sepc = value & ~1
         case CSR.scause: scause = value
@@ -142,6 +149,9 @@ extension Hart {
             let mask = InterruptBits.ssip & mideleg
             mipSoftware = (mipSoftware & ~mask) | (value & mask)
             clearRemoteSoftwareInterrupt(unless: value)
+        case CSR.stimecmp:
+            guard stimecmpAccessible else { return false }
+            stimecmp = value
         case CSR.satp:
             let mode = value >> 60
             guard mode == 0 || mode == 8 || mode == 9 || mode == 10 else { return true }  // WARL: ignored
@@ -155,14 +165,20 @@ extension Hart {
         case CSR.mie: mie = value & InterruptBits.all
         case CSR.mtvec: mtvec = legalTvec(value)
         case CSR.mcounteren: mcounteren = value & 0xFFFF_FFFF
-        case CSR.menvcfg: menvcfg = value & 1
+        case CSR.menvcfg:
+            let old = menvcfg
+            menvcfg = EnvironmentConfiguration.legal(value, writable: EnvironmentConfiguration.menvcfgWritable)
+            // PBMTE decides which PTEs are valid: translations cached under the old rule go.
+            if (old ^ menvcfg) & EnvironmentConfiguration.pbmte != 0 { flushTLB() }
         case CSR.mcountinhibit: mcountinhibit = value & 0xFFFF_FFFD
         case CSR.mscratch: mscratch = value
         case CSR.mepc: mepc = value & ~1
         case CSR.mcause: mcause = value
         case CSR.mtval: mtval = value
         case CSR.mip:
-            mipSoftware = (mipSoftware & ~InterruptBits.supervisor) | (value & InterruptBits.supervisor)
+            // Under Sstc, STIP follows stimecmp and is read-only.
+            let writable = InterruptBits.supervisor & ~(menvcfg & EnvironmentConfiguration.stce != 0 ? InterruptBits.stip : 0)
+            mipSoftware = (mipSoftware & ~writable) | (value & writable)
             clearRemoteSoftwareInterrupt(unless: value)
         case CSR.mcycle: cycleOffset = value &- (instret &+ retiredInBlock)
         case CSR.minstret: instretOffset = value &- (instret &+ retiredInBlock)

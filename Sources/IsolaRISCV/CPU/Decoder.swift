@@ -1,5 +1,5 @@
 /// Decodes 32-bit RISC-V instructions (RV64IMAFD, Zicsr, Zifencei, Zba/Zbb/Zbs,
-/// and the privileged instructions) into `DecodedInstruction`s.
+/// Zfhmin, Zicbom/Zicboz, and the privileged instructions with Svinval) into `DecodedInstruction`s.
 ///
 /// Decoding is pure: it never looks at hart state, so a decoded instruction
 /// can be cached by physical address. Checks that depend on state (privilege,
@@ -55,18 +55,30 @@ public enum Decoder {
             switch f3 {
             case 0: return DecodedInstruction(.fence, imm: Int64(bits >> 20 & 0xFF))  // pred, succ
             case 1: return DecodedInstruction(.fenceI)
+            case 2:
+                // CBO: rd = 0, the operation in imm[11:0], the block's address in rs1.
+                guard rdField == 0 else { return illegal }
+                switch bits >> 20 {
+                case 0: return DecodedInstruction(.cboInval, rs1: r1)
+                case 1: return DecodedInstruction(.cboClean, rs1: r1)
+                case 2: return DecodedInstruction(.cboFlush, rs1: r1)
+                case 4: return DecodedInstruction(.cboZero, rs1: r1)
+                default: return illegal
+                }
             default: return illegal
             }
         case 0x73: return decodeSystem(bits, rd: rd, rs1: r1, rs2: r2, f3: f3, f7: f7) ?? illegal
         case 0x2F: return decodeAtomic(bits, rd: rd, rs1: r1, rs2: r2, f3: f3) ?? illegal
         case 0x07:
             switch f3 {
+            case 1: return DecodedInstruction(.flh, rd: UInt8(rdField), rs1: r1, imm: immI)
             case 2: return DecodedInstruction(.flw, rd: UInt8(rdField), rs1: r1, imm: immI)
             case 3: return DecodedInstruction(.fld, rd: UInt8(rdField), rs1: r1, imm: immI)
             default: return illegal
             }
         case 0x27:
             switch f3 {
+            case 1: return DecodedInstruction(.fsh, rs1: r1, rs2: r2, imm: storeImmediate(bits))
             case 2: return DecodedInstruction(.fsw, rs1: r1, rs2: r2, imm: storeImmediate(bits))
             case 3: return DecodedInstruction(.fsd, rs1: r1, rs2: r2, imm: storeImmediate(bits))
             default: return illegal
@@ -246,11 +258,15 @@ public enum Decoder {
             case 0x3020_0073: return DecodedInstruction(.mret)
             case 0x1020_0073: return DecodedInstruction(.sret)
             case 0x1050_0073: return DecodedInstruction(.wfi)
+            case 0x1800_0073: return DecodedInstruction(.sfenceWInval)
+            case 0x1810_0073: return DecodedInstruction(.sfenceInvalIR)
             default:
-                if f7 == 0x09 && (bits >> 7) & 31 == 0 {
-                    return DecodedInstruction(.sfenceVMA, rs1: rs1, rs2: rs2)
+                guard (bits >> 7) & 31 == 0 else { return nil }
+                switch f7 {
+                case 0x09: return DecodedInstruction(.sfenceVMA, rs1: rs1, rs2: rs2)
+                case 0x0B: return DecodedInstruction(.sinvalVMA, rs1: rs1, rs2: rs2)
+                default: return nil
                 }
-                return nil
             }
         case 1: return DecodedInstruction(.csrrw, rd: rd, rs1: rs1, imm: csr)
         case 2: return DecodedInstruction(.csrrs, rd: rd, rs1: rs1, imm: csr)
@@ -318,8 +334,11 @@ public enum Decoder {
         case 0x11: return pick([.fsgnjD, .fsgnjnD, .fsgnjxD], f3)
         case 0x14: return pick([.fminS, .fmaxS], f3)
         case 0x15: return pick([.fminD, .fmaxD], f3)
-        case 0x20: return rs2 == 1 ? unary(.fcvtSD) : nil
-        case 0x21: return rs2 == 0 ? unary(.fcvtDS) : nil
+        case 0x20: return rs2 == 1 ? unary(.fcvtSD) : rs2 == 2 ? unary(.fcvtSH) : nil
+        case 0x21: return rs2 == 0 ? unary(.fcvtDS) : rs2 == 2 ? unary(.fcvtDH) : nil
+        case 0x22: return rs2 == 0 ? unary(.fcvtHS) : rs2 == 1 ? unary(.fcvtHD) : nil
+        case 0x72: return (rs2 == 0 && f3 == 0) ? DecodedInstruction(.fmvXH, rd: xrd, rs1: rs1) : nil
+        case 0x7A: return (rs2 == 0 && f3 == 0) ? DecodedInstruction(.fmvHX, rd: frd, rs1: rs1) : nil
         case 0x60:
             let ops: [Opcode] = [.fcvtWS, .fcvtWUS, .fcvtLS, .fcvtLUS]
             return rs2 < 4 ? unary(ops[Int(rs2)], toInteger: true) : nil

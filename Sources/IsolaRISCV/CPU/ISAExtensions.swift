@@ -5,10 +5,21 @@
 public enum ISAExtensions {
     public static let base = "rv64i"
 
-    /// The single-letter extensions in canonical order, then the multi-letter ones.
-    /// Zicntr: `cycle`, `time` and `instret` read as the counters they name.
-    /// Zihintpause: `pause` is a FENCE hint, which retires as one (no barrier).
-    public static let names = ["i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zihintpause", "zba", "zbb", "zbs"]
+    /// The single-letter extensions in canonical order, then the multi-letter ones by
+    /// category (Zi, Zf, Zb, Zk, then S), alphabetically within each:
+    /// - Zicbom, Zicbop, Zicboz: cache-block operations on 64-byte blocks (`cacheBlockSize`);
+    ///   management is a permission check (nothing caches memory behind the guest), the
+    ///   prefetches are ORI hints.
+    /// - Zicntr, Zihpm: `cycle`, `time` and `instret` count; `hpmcounter3`-`31` exist and read 0.
+    /// - Zihintpause: `pause` is a FENCE hint, which retires as one (no barrier).
+    /// - Zfhmin: binary16 loads, stores, moves and conversions.
+    /// - Zkt: the data-independent-latency instructions take the same path for every
+    ///   operand value in both engines (no table lookups, no early exits on data).
+    /// - Sstc: S-mode's own timer compare, `stimecmp`. Svinval: `sinval.vma` and its fences.
+    ///   Svpbmt: PTE memory types (accepted; Isola's memory has one type).
+    public static let names = ["i", "m", "a", "f", "d", "c",
+                               "zicbom", "zicbop", "zicboz", "zicntr", "zicsr", "zifencei", "zihintpause", "zihpm",
+                               "zfhmin", "zba", "zbb", "zbs", "zkt", "sstc", "svinval", "svpbmt"]
 
     /// `rv64imafdc_zicntr_…`: the letters after `rv64`, the rest joined by underscores.
     public static var isaString: String {

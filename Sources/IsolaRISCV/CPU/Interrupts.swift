@@ -2,9 +2,12 @@ import Atomics
 
 /// Interrupt pending and enable logic (privileged spec 3.1.9).
 extension Hart {
-    /// `mip` as software reads it: its own bits, the wires from devices, and the timer.
+    /// `mip` as software reads it: its own bits, the wires from devices, and the timers.
+    /// STIP is `mtime >= stimecmp`: Sstc's rule, and how the built-in SBI's `set_timer`
+    /// works; with STCE clear M-mode software may also raise it by hand.
     func currentMIP() -> UInt64 {
-        var pending = mipSoftware | interruptLines.load(ordering: .acquiring)
+        let owned = menvcfg & EnvironmentConfiguration.stce != 0 ? mipSoftware & ~InterruptBits.stip : mipSoftware
+        var pending = owned | interruptLines.load(ordering: .acquiring)
         let now = machine.clock.mtime
         if now >= machine.clint.compare(of: Int(hartID)) { pending |= InterruptBits.mtip }
         if now >= stimecmp { pending |= InterruptBits.stip }

@@ -19,6 +19,10 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
 
     // Privileged
     case mret, sret, wfi, sfenceVMA
+    // Svinval: sfence.vma split into its invalidation and the orderings around it
+    case sinvalVMA, sfenceWInval, sfenceInvalIR
+    // Zicbom, Zicboz (Zicbop's prefetches are ORI hints: `ori x0`)
+    case cboInval, cboClean, cboFlush, cboZero
 
     // Zicsr
     case csrrw, csrrs, csrrc, csrrwi, csrrsi, csrrci
@@ -50,6 +54,9 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     case fcvtSD, fcvtDS
     case fmvXD, fmvDX, feqD, fltD, fleD, fclassD
 
+    // Zfhmin: half precision moved, loaded, stored and converted (no half arithmetic)
+    case flh, fsh, fmvXH, fmvHX, fcvtSH, fcvtHS, fcvtDH, fcvtHD
+
     // Zba
     case sh1add, sh2add, sh3add, addUW, sh1addUW, sh2addUW, sh3addUW, slliUW
     // Zbb
@@ -61,7 +68,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
 }
 
 extension Opcode {
-    /// The F and D instructions (declared in one run, `flw` to `fclassD`).
+    /// The F, D and Zfhmin instructions (declared in one run, `flw` to `fcvtHD`).
     @inline(__always)
-    var isFloatingPoint: Bool { (Opcode.flw.rawValue...Opcode.fclassD.rawValue).contains(rawValue) }
+    var isFloatingPoint: Bool { (Opcode.flw.rawValue...Opcode.fcvtHD.rawValue).contains(rawValue) }
 }

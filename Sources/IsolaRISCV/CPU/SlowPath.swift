@@ -17,9 +17,10 @@ extension Hart {
         case .mulh:
             x[rd] = UInt64(bitPattern: Int64(bitPattern: a).multipliedFullWidth(by: Int64(bitPattern: b)).high)
         case .mulhsu:
-            // Signed x unsigned: the unsigned high word, minus b when a is negative.
+            // Signed x unsigned: the unsigned high word, minus b when a is negative, without
+            // a branch on a's sign (Zkt: mulhsu's time must not depend on its operands).
             let high = a.multipliedFullWidth(by: b).high
-            x[rd] = Int64(bitPattern: a) < 0 ? high &- b : high
+            x[rd] = high &- (b & UInt64(bitPattern: Int64(bitPattern: a) >> 63))
         case .mulhu: x[rd] = a.multipliedFullWidth(by: b).high
         case .div: x[rd] = UInt64(bitPattern: Hart.signedDivide(Int64(bitPattern: a), Int64(bitPattern: b)))
         case .divu: x[rd] = b == 0 ? .max : a / b
@@ -77,12 +78,18 @@ extension Hart {
             self.pc = pc &+ 4
             if !hasWakeupInterrupt { waitingForInterrupt = true }
             return .exit
-        case .sfenceVMA:
+        case .sfenceVMA, .sinvalVMA:
+            // Svinval's sinval.vma is sfence.vma's invalidation; Isola orders everything anyway.
             if privilege == .user || (privilege == .supervisor && mstatus & MStatus.tvm != 0) { return illegal(inst) }
             // With a superpage cached as 4 KiB pieces, one address is not enough to find them all.
             if inst.rs1 == 0 || superpageCached { flushTLB() } else { tlb.flush(virtualPage: a >> 12) }
             self.pc = pc &+ 4
             return .jump
+        case .sfenceWInval, .sfenceInvalIR:
+            // The orderings around sinval.vma: nothing to do where every invalidation is immediate. TVM does not apply.
+            if privilege == .user { return illegal(inst) }
+        case .cboInval, .cboClean, .cboFlush, .cboZero:
+            return executeCacheBlockOperation(inst)
         case .csrrw, .csrrs, .csrrc, .csrrwi, .csrrsi, .csrrci:
             return executeCSR(inst, at: pc, retiredInBlock: retiredInBlock)
         case .illegal:

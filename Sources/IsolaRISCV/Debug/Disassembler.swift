@@ -6,7 +6,8 @@ public enum Disassembler {
                            "t3", "t4", "t5", "t6", "zero"]
 
     static let specialNames: [Opcode: String] = [
-        .sfenceVMA: "sfence.vma", .addUW: "add.uw", .slliUW: "slli.uw",
+        .sfenceVMA: "sfence.vma", .sinvalVMA: "sinval.vma", .sfenceWInval: "sfence.w.inval", .sfenceInvalIR: "sfence.inval.ir",
+        .addUW: "add.uw", .slliUW: "slli.uw",
         .sh1addUW: "sh1add.uw", .sh2addUW: "sh2add.uw", .sh3addUW: "sh3add.uw",
         .fcvtWUS: "fcvt.wu.s", .fcvtLUS: "fcvt.lu.s", .fcvtSWU: "fcvt.s.wu", .fcvtSLU: "fcvt.s.lu",
         .fcvtWUD: "fcvt.wu.d", .fcvtLUD: "fcvt.lu.d", .fcvtDWU: "fcvt.d.wu", .fcvtDLU: "fcvt.d.lu",
@@ -43,7 +44,14 @@ public enum Disassembler {
         case .csrrwi, .csrrsi, .csrrci: return "\(m) \(rd), 0x\(String(i.imm, radix: 16)), \(i.rs1)"
         case .ecall, .ebreak, .mret, .sret, .wfi, .fence, .fenceI, .undecoded: return m
         case .illegal: return "illegal 0x\(String(UInt64(bitPattern: i.imm), radix: 16))"
-        case .sfenceVMA: return "\(m) \(rs1), \(rs2)"
+        case .sfenceVMA, .sinvalVMA: return "\(m) \(rs1), \(rs2)"
+        case .sfenceWInval, .sfenceInvalIR: return m
+        case .cboInval, .cboClean, .cboFlush, .cboZero: return "\(m) (\(rs1))"
+        case .flh: return "\(m) \(fName(i.rd)), \(i.imm)(\(rs1))"
+        case .fsh: return "\(m) \(fName(i.rs2)), \(i.imm)(\(rs1))"
+        case .fmvXH: return "\(m) \(rd), \(fName(i.rs1))"
+        case .fmvHX: return "\(m) \(fName(i.rd)), \(rs1)"
+        case .fcvtSH, .fcvtHS, .fcvtDH, .fcvtHD: return "\(m) \(fName(i.rd)), \(fName(i.rs1))"
         case .addi, .slti, .sltiu, .xori, .ori, .andi, .slli, .srli, .srai, .addiw, .slliw, .srliw, .sraiw,
              .rori, .roriw, .bclri, .bexti, .binvi, .bseti, .slliUW:
             return "\(m) \(rd), \(rs1), \(i.imm)"
@@ -79,7 +87,8 @@ public enum Disassembler {
     static func hasNoDestination(_ op: Opcode) -> Bool {
         switch op {
         case .sb, .sh, .sw, .sd, .fsw, .fsd, .beq, .bne, .blt, .bge, .bltu, .bgeu,
-             .fence, .fenceI, .ecall, .ebreak, .mret, .sret, .wfi, .sfenceVMA, .illegal, .undecoded:
+             .fence, .fenceI, .ecall, .ebreak, .mret, .sret, .wfi, .sfenceVMA, .illegal, .undecoded,
+             .sinvalVMA, .sfenceWInval, .sfenceInvalIR, .cboInval, .cboClean, .cboFlush, .cboZero, .fsh:
             return true
         default:
             return false
@@ -92,7 +101,8 @@ public enum Disassembler {
         case .flw, .fld, .fmaddS, .fmsubS, .fnmsubS, .fnmaddS, .faddS, .fsubS, .fmulS, .fdivS, .fsqrtS,
              .fsgnjS, .fsgnjnS, .fsgnjxS, .fminS, .fmaxS, .fcvtSW, .fcvtSWU, .fcvtSL, .fcvtSLU, .fmvWX,
              .fmaddD, .fmsubD, .fnmsubD, .fnmaddD, .faddD, .fsubD, .fmulD, .fdivD, .fsqrtD,
-             .fsgnjD, .fsgnjnD, .fsgnjxD, .fminD, .fmaxD, .fcvtDW, .fcvtDWU, .fcvtDL, .fcvtDLU, .fcvtSD, .fcvtDS, .fmvDX:
+             .fsgnjD, .fsgnjnD, .fsgnjxD, .fminD, .fmaxD, .fcvtDW, .fcvtDWU, .fcvtDL, .fcvtDLU, .fcvtSD, .fcvtDS, .fmvDX,
+             .flh, .fmvHX, .fcvtSH, .fcvtHS, .fcvtDH, .fcvtHD:
             return true
         default:
             return false

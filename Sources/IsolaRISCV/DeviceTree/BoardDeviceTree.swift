@@ -54,6 +54,9 @@ public struct BoardDeviceTree {
                 ("riscv,isa", .string(ISAExtensions.isaString)),
                 ("riscv,isa-base", .string(ISAExtensions.base)),
                 ("riscv,isa-extensions", .strings(ISAExtensions.names)),
+                ("riscv,cbom-block-size", .cells([UInt32(Hart.cacheBlockSize)])),
+                ("riscv,cbop-block-size", .cells([UInt32(Hart.cacheBlockSize)])),
+                ("riscv,cboz-block-size", .cells([UInt32(Hart.cacheBlockSize)])),
                 ("mmu-type", .string(mmuType)),
                 ("phandle", .cells([UInt32(100 + h)])),
             ], children: [

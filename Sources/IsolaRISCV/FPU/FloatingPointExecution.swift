@@ -1,6 +1,6 @@
 import CIsolaHost
 
-/// The F and D instructions on the hart: operand NaN-boxing, `mstatus.FS`,
+/// The F and D instructions on the hart (Zfhmin's in `executeHalfPrecision`): operand NaN-boxing, `mstatus.FS`,
 /// dynamic rounding, and `fflags` accrual around `SoftFloat`. Arithmetic runs on
 /// the host's FPU when its answer is certainly RISC-V's (`isola_fp_double`), and
 /// in `SoftFloat` otherwise.
@@ -29,6 +29,8 @@ extension Hart {
             return .next
         case .fsd:
             return store(x[Int(inst.rs1)] &+ UInt64(bitPattern: inst.imm), f[Int(inst.rs2)]) ? .next : .trap
+        case .flh, .fsh, .fmvXH, .fmvHX, .fcvtSH, .fcvtHS, .fcvtDH, .fcvtHD:
+            return executeHalfPrecision(inst)
         default:
             break
         }

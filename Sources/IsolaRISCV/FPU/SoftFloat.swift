@@ -16,11 +16,12 @@ public enum FloatFlag {
     public static let invalid: UInt64 = 16
 }
 
-/// An IEEE 754 binary interchange format (binary32 or binary64).
+/// An IEEE 754 binary interchange format (binary16, binary32 or binary64).
 public struct FloatFormat: Sendable {
     public let exponentBits: Int
     public let fractionBits: Int
 
+    public static let half = FloatFormat(exponentBits: 5, fractionBits: 10)
     public static let single = FloatFormat(exponentBits: 8, fractionBits: 23)
     public static let double = FloatFormat(exponentBits: 11, fractionBits: 52)
 

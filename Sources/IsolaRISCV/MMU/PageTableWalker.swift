@@ -4,8 +4,11 @@ import Atomics
 extension Hart {
     static let pteV: UInt64 = 1 << 0, pteR: UInt64 = 1 << 1, pteW: UInt64 = 1 << 2, pteX: UInt64 = 1 << 3
     static let pteU: UInt64 = 1 << 4, pteA: UInt64 = 1 << 6, pteD: UInt64 = 1 << 7
-    /// Bits 63:54: N, PBMT and reserved; nonzero is a page fault without Svnapot/Svpbmt.
-    static let pteReserved: UInt64 = 0x3FF << 54
+    /// Bit 63 (N, Svnapot, not implemented) and bits 60:54: nonzero is a page fault.
+    static let pteReserved: UInt64 = (1 << 63) | (0x7F << 54)
+    /// Bits 62:61, Svpbmt's memory type: 0 PMA, 1 NC, 2 IO, 3 reserved. Isola's memory has
+    /// one type, so NC and IO change nothing; they are valid only in a leaf, with `menvcfg.PBMTE`.
+    static let ptePBMT: UInt64 = 3 << 61
 
     /// Levels of the active paging mode, or 0 for Bare.
     @inline(__always)
@@ -49,7 +52,11 @@ extension Hart {
                     return fault(access.pageFault, va)
                 }
                 let ppn = (pte >> 10) & ((1 << 44) - 1)
-                if pte & (Hart.pteR | Hart.pteX) == 0 {
+                let leaf = pte & (Hart.pteR | Hart.pteX) != 0
+                if pte & Hart.ptePBMT != 0 && (!leaf || pte & Hart.ptePBMT == Hart.ptePBMT || menvcfg & EnvironmentConfiguration.pbmte == 0) {
+                    return fault(access.pageFault, va)
+                }
+                if !leaf {
                     guard level > 0 else { return fault(access.pageFault, va) }
                     table = ppn << 12
                     level -= 1

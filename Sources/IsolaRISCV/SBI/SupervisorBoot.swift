@@ -11,6 +11,10 @@ extension Hart {
             | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15)
         mideleg = InterruptBits.supervisor
         mcounteren = 0xFFFF_FFFF
+        // What OpenSBI enables for the extensions the device tree lists: S-mode's own timer
+        // (Sstc), memory types in PTEs (Svpbmt), and the cache-block operations.
+        menvcfg = EnvironmentConfiguration.stce | EnvironmentConfiguration.pbmte | EnvironmentConfiguration.cbze
+            | EnvironmentConfiguration.cbcfe | (1 << 4)  // CBIE = 01: cbo.inval flushes
         pmp.writeAddress(0, .max)
         pmp.writeConfig(0, 0x1F)  // NAPOT over all memory, RWX
         flushTLB()

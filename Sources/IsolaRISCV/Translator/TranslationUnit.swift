@@ -55,7 +55,7 @@ struct UnitPlan {
     static func endsUnit(_ opcode: Opcode) -> Bool {
         switch opcode {
         case .jal, .jalr, .beq, .bne, .blt, .bge, .bltu, .bgeu,
-             .ecall, .ebreak, .mret, .sret, .wfi, .fenceI, .sfenceVMA, .illegal:
+             .ecall, .ebreak, .mret, .sret, .wfi, .fenceI, .sfenceVMA, .sinvalVMA, .illegal:
             return true
         default:
             return false

@@ -767,7 +767,8 @@ struct UnitCompiler {
              .lrD, .scD, .amoswapD, .amoaddD, .amoxorD, .amoandD, .amoorD, .amominD, .amomaxD, .amominuD, .amomaxuD,
              .sh1addUW, .sh2addUW, .sh3addUW, .slliUW, .clz, .clzw, .ctz, .ctzw, .cpop, .cpopw,
              .max, .maxu, .min, .minu, .sextB, .sextH, .zextH, .rolw, .roriw, .rorw, .orcB, .rev8,
-             .bclr, .bclri, .bext, .bexti, .binv, .binvi, .bset, .bseti:
+             .bclr, .bclri, .bext, .bexti, .binv, .binvi, .bset, .bseti,
+             .cboInval, .cboClean, .cboFlush, .cboZero:
             return true
         default:
             return false

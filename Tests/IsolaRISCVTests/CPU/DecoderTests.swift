@@ -80,6 +80,26 @@ import Testing
         }
     }
 
+    @Test func rva22Forms() {
+        // Encodings from GNU as (-march=..._svinval_zfhmin_zicbom_zicboz_zicbop).
+        let forms: [(UInt32, String)] = [
+            (0x0045_200F, "cbo.zero (a0)"), (0x0015_200F, "cbo.clean (a0)"),
+            (0x0025_200F, "cbo.flush (a0)"), (0x0005_200F, "cbo.inval (a0)"),
+            (0x16B5_0073, "sinval.vma a0, a1"), (0x1800_0073, "sfence.w.inval"), (0x1810_0073, "sfence.inval.ir"),
+            (0x0025_1087, "flh f1, 2(a0)"), (0x0015_1127, "fsh f1, 2(a0)"),
+            (0xE400_8553, "fmv.x.h a0, f1"), (0xF405_00D3, "fmv.h.x f1, a0"),
+            (0x4021_00D3, "fcvt.s.h f1, f2"), (0x4401_10D3, "fcvt.h.s f1, f2"),
+            (0x4221_00D3, "fcvt.d.h f1, f2"), (0x4411_70D3, "fcvt.h.d f1, f2"),
+        ]
+        for (bits, text) in forms {
+            #expect(Disassembler.text(Decoder.decode(bits), pc: 0) == text, "0x\(String(bits, radix: 16))")
+        }
+        // A prefetch is `ori x0`; a CBO with rd != 0 or an unknown operation is illegal.
+        #expect(Decoder.decode(0x0415_6013).opcode == .ori)
+        #expect(Decoder.decode(0x0045_208F).opcode == .illegal)
+        #expect(Decoder.decode(0x0035_200F).opcode == .illegal)
+    }
+
     @Test func disassemblyOfCommonForms() {
         #expect(Disassembler.text(Decoder.decode(0xFFB5_8513), pc: 0) == "addi a0, a1, -5")
         #expect(Disassembler.text(Decoder.decode(0xFEB1_3C23), pc: 0) == "sd a1, -8(sp)")
