@@ -10,7 +10,8 @@ public enum BootSource: Sendable, Equatable {
     case firmware(path: String)
     /// A Linux `Image` started in S-mode by the built-in SBI (para-virtualization), with an optional initrd.
     case linux(kernel: String, initrd: String?, bootArguments: String)
-    /// Real M-mode firmware (OpenSBI's fw_jump) that starts the kernel itself.
+    /// Real M-mode firmware (OpenSBI's fw_jump) that starts the kernel itself: a Linux
+    /// `Image` or any raw S-mode payload (U-Boot's S-mode build), at 0x80200000.
     case firmwareWithLinux(firmware: String, kernel: String, initrd: String?, bootArguments: String)
 }
 

@@ -5,7 +5,7 @@ import IsolaVMM
 
 /// The options that describe a VM, shared by `isola run` (without a bundle) and `isola create`.
 struct MachineOptions: ParsableArguments {
-    @Option(name: .long, help: "Linux kernel Image (arch/riscv/boot/Image).")
+    @Option(name: .long, help: "Linux kernel Image (arch/riscv/boot/Image); with --bios, any raw S-mode program.")
     var kernel: String?
 
     @Option(name: .long, help: "Initial ramdisk for the kernel.")

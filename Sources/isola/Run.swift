@@ -12,8 +12,11 @@ struct Run: ParsableCommand {
         With no --kernel and no --bios, boots the default Linux image built by \
         'isola images build'. --kernel boots a Linux Image in S-mode with the built-in SBI \
         firmware (para-virtualized); add --bios to run real M-mode firmware such as OpenSBI's \
-        fw_jump.bin first (fully virtualized). --bios alone runs firmware or a bare-metal program: \
-        an ELF by its physical addresses, anything else as a raw binary at 0x80000000.
+        fw_jump.bin first (fully virtualized), and --kernel may then be any raw S-mode program \
+        (U-Boot's qemu-riscv64_smode/u-boot.bin), placed at 0x80200000 where fw_jump jumps. \
+        --bios alone runs firmware or a bare-metal program (U-Boot's qemu-riscv64/u-boot.bin): \
+        an ELF by its physical addresses, anything else as a raw binary at 0x80000000; every \
+        hart starts there with a0 = its hart ID and a1 = the device tree, as on QEMU's virt.
 
         Console: on a terminal, Ctrl-A X quits and Ctrl-A C opens the monitor prompt \
         ('info registers', 'stop' to pause and 'cont' to resume, 'savevm TAG' to save a snapshot, 'quit'); a VM run from a bundle also answers these on NAME.isola/monitor.sock (see 'isola snapshot'); Ctrl-A Ctrl-A sends Ctrl-A.

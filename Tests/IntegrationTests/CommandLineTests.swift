@@ -228,6 +228,9 @@ import Testing
         let path = try Self.temporaryFile([UInt8](repeating: 0, count: 4096))
         defer { try? FileManager.default.removeItem(atPath: path) }
         expectOneLineError(try Self.isola(["run", "--kernel", path]), mentioning: "not a RISC-V Linux Image")
+        // Only behind M-mode firmware may it be a raw program, and never an ELF.
+        expectOneLineError(try Self.isola(["run", "--kernel", path]), mentioning: "--bios")
+        expectOneLineError(try Self.isola(["run", "--bios", LinuxBootTests.openSBI, "--kernel", "/bin/true"]), mentioning: "raw binary")
     }
 
     @Test func missingInitrd() throws {

@@ -312,13 +312,17 @@ public final class RISCVMachine {
         }
     }
 
-    /// Loads real M-mode firmware (OpenSBI's `fw_jump`) with a kernel at 0x80200000, where
-    /// fw_jump jumps; every hart starts in the firmware with a0 = hartid, a1 = the device tree.
+    /// Where OpenSBI's fw_jump (`FW_JUMP_ADDR`) and QEMU's `virt` put the next stage.
+    public static let firmwareJumpOffset: UInt64 = 0x20_0000
+
+    /// Loads real M-mode firmware (OpenSBI's `fw_jump`) with a kernel, or any raw S-mode
+    /// payload, at 0x80200000, where fw_jump jumps; every hart starts in the firmware with
+    /// a0 = hartid, a1 = the device tree.
     @discardableResult
     public func loadFirmwareAndLinux(firmwarePath: String, kernelPath: String, initrdPath: String?,
                                      bootArguments: String) throws -> LinuxLayout {
         let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments,
-                                    kernelOffset: 0x20_0000)
+                                    kernelOffset: RISCVMachine.firmwareJumpOffset, rawAllowed: true)
         let firmware = try BootImageLoader.load(path: firmwarePath, into: context.ram)
         guard firmware.end <= layout.kernel else {
             throw LoaderError.outsideRAM(path: firmwarePath, address: context.ram.basePhysicalAddress,
@@ -335,11 +339,11 @@ public final class RISCVMachine {
 
     /// Writes the kernel, initrd and device tree into RAM.
     private func placeLinux(kernelPath: String, initrdPath: String?, bootArguments: String,
-                            kernelOffset: UInt64? = nil) throws -> LinuxLayout {
+                            kernelOffset: UInt64? = nil, rawAllowed: Bool = false) throws -> LinuxLayout {
         let ram = context.ram
         let kernelBytes = try HostFile.readAll(kernelPath)
-        let kernel = try LinuxKernelImage(bytes: kernelBytes, path: kernelPath)
-        let kernelAddress = ram.basePhysicalAddress + (kernelOffset ?? kernel.textOffset)
+        let kernel = try SupervisorPayload(bytes: kernelBytes, path: kernelPath, rawAllowed: rawAllowed)
+        let kernelAddress = ram.basePhysicalAddress + (kernelOffset ?? kernel.textOffset ?? RISCVMachine.firmwareJumpOffset)
         guard ram.contains(kernelAddress, length: kernel.imageSize) else {
             throw LoaderError.outsideRAM(path: kernelPath, address: kernelAddress, length: kernel.imageSize,
                                          ramBase: ram.basePhysicalAddress, ramEnd: ram.endPhysicalAddress)
@@ -347,11 +351,7 @@ public final class RISCVMachine {
         try ram.write(kernel.bytes, at: kernelAddress)
         let kernelEnd = kernelAddress + kernel.imageSize
 
-        // The device tree goes near the top of RAM on a 2 MiB boundary, as QEMU places it;
-        // the initrd right below it.
-        // Room for the largest board: 512 harts' nodes take about 150 KiB.
-        let dtbSize: UInt64 = 256 << 10
-        let dtbAddress = (ram.endPhysicalAddress - dtbSize) & ~0x1F_FFFF
+        let dtbAddress = deviceTreeAddress
         var initrdRange: Range<UInt64>?
         var initrdBytes: [UInt8] = []
         if let initrdPath {
@@ -370,16 +370,29 @@ public final class RISCVMachine {
             try ram.write(initrdBytes, at: start)
             initrdRange = start..<(start + size)
         }
-        let dtb = deviceTree(bootArguments: bootArguments, initrd: initrdRange).encoded()
-        guard UInt64(dtb.count) <= dtbSize else {
-            throw CoreError.invalidConfiguration(field: "append", reason: "the device tree (\(dtb.count) bytes for \(harts.count) harts and the command line) would exceed \(dtbSize) bytes")
-        }
-        try ram.write(dtb, at: dtbAddress)
+        try writeDeviceTree(deviceTree(bootArguments: bootArguments, initrd: initrdRange))
         return LinuxLayout(kernel: kernelAddress, initrd: initrdRange, deviceTree: dtbAddress)
     }
 
-    /// Loads M-mode firmware or a bare-metal program; every hart starts at its entry.
-    /// An ELF with a `tohost` symbol gets the HTIF console and exit protocol.
+    /// Room for the largest board's device tree: 512 harts' nodes take about 150 KiB.
+    static let deviceTreeRoom: UInt64 = 256 << 10
+
+    /// Near the top of RAM on a 2 MiB boundary, as QEMU places it.
+    var deviceTreeAddress: UInt64 { (context.ram.endPhysicalAddress - RISCVMachine.deviceTreeRoom) & ~0x1F_FFFF }
+
+    private func writeDeviceTree(_ tree: BoardDeviceTree) throws {
+        let dtb = tree.encoded()
+        guard UInt64(dtb.count) <= RISCVMachine.deviceTreeRoom else {
+            throw CoreError.invalidConfiguration(field: "append", reason: "the device tree (\(dtb.count) bytes for \(harts.count) harts and the command line) would exceed \(RISCVMachine.deviceTreeRoom) bytes")
+        }
+        try context.ram.write(dtb, at: deviceTreeAddress)
+    }
+
+    /// Loads M-mode firmware or a bare-metal program; every hart starts at its entry with
+    /// a0 = hartid and a1 = the device tree, as QEMU's reset vector leaves them (U-Boot and
+    /// OpenSBI's fw_dynamic/fw_jump find the board there). The device tree goes to its
+    /// usual place when the image leaves it free. An ELF with a `tohost` symbol gets the
+    /// HTIF console and exit protocol.
     @discardableResult
     public func loadFirmware(path: String) throws -> BootImageLoader.Loaded {
         let loaded = try BootImageLoader.load(path: path, into: context.ram)
@@ -387,7 +400,13 @@ public final class RISCVMachine {
             context.htif = HTIF(tohost: tohost, fromhost: loaded.symbols["fromhost"], ram: context.ram, console: console, power: context)
             for hart in harts { hart.markWatched(physicalAddress: tohost) }
         }
-        for hart in harts { hart.reset(entry: loaded.entry) }
+        let placesDeviceTree = loaded.end <= deviceTreeAddress
+        if placesDeviceTree { try writeDeviceTree(deviceTree()) }
+        for hart in harts {
+            hart.reset(entry: loaded.entry)
+            hart.x[10] = hart.hartID
+            hart.x[11] = placesDeviceTree ? deviceTreeAddress : 0
+        }
         return loaded
     }
 
