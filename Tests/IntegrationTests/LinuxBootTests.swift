@@ -306,11 +306,11 @@ import Testing
         #expect(dts.contains("reg = <0x00 0x80000000 0x00 0x20000000>"))
         #expect(dts.contains("sifive,plic-1.0.0"))
         #expect(dts.contains("virtio_mmio@10008000"))
-        #expect(dts.contains("riscv,isa = \"rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicsr_zifencei_zihintpause_zihpm_zfhmin_zba_zbb_zbs_zkt_sstc_svinval_svpbmt\""), "\(dts)")
+        #expect(dts.contains("riscv,isa = \"rv64imafdc_zicbom_zicbop_zicboz_zicntr_zicsr_zifencei_zihintpause_zihpm_zfhmin_zba_zbb_zbs_zkt_sdtrig_sstc_svinval_svpbmt\""), "\(dts)")
         #expect(dts.contains("riscv,isa-base = \"rv64i\""))
         // A string list; dtc prints one of many short strings with \0 between them.
         let extensions = ["i", "m", "a", "f", "d", "c", "zicbom", "zicbop", "zicboz", "zicntr", "zicsr", "zifencei", "zihintpause",
-                          "zihpm", "zfhmin", "zba", "zbb", "zbs", "zkt", "sstc", "svinval", "svpbmt"]
+                          "zihpm", "zfhmin", "zba", "zbb", "zbs", "zkt", "sdtrig", "sstc", "svinval", "svpbmt"]
         #expect(dts.contains("riscv,isa-extensions = \"" + extensions.joined(separator: "\\0") + "\"")
                 || dts.contains("riscv,isa-extensions = \"" + extensions.joined(separator: "\", \"") + "\""), "\(dts)")
         #expect(dts.contains("rtc@101000") && dts.contains("google,goldfish-rtc"))

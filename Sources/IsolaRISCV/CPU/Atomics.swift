@@ -86,6 +86,8 @@ extension Hart {
 
     /// Translates an atomic access to a host pointer into RAM; atomics on MMIO are access faults.
     private func atomicHostPointer(_ va: UInt64, size: UInt64, access: AccessType) -> UnsafeMutableRawPointer? {
+        let kind = access == .read ? TriggerModule.load : TriggerModule.store
+        if triggers.watched & kind != 0 && dataTriggerFires(kind, address: va, length: Int(size)) { return nil }
         let priv = dataPrivilege
         guard let pa = translate(va, access, priv) else { return nil }
         guard machine.ram.contains(pa, length: size),

@@ -16,6 +16,8 @@ public enum CSR {
     public static let pmpcfg0: UInt16 = 0x3A0, pmpaddr0: UInt16 = 0x3B0
     public static let mcycle: UInt16 = 0xB00, minstret: UInt16 = 0xB02
     public static let mseccfg: UInt16 = 0x747
+    public static let tselect: UInt16 = 0x7A0, tdata1: UInt16 = 0x7A1, tdata2: UInt16 = 0x7A2, tdata3: UInt16 = 0x7A3
+    public static let tinfo: UInt16 = 0x7A4
 }
 
 /// CSR access (Zicsr), with the privilege, read-only and FS checks of the spec.
@@ -95,6 +97,11 @@ extension Hart {
         case CSR.minstret: return instret &+ retiredInBlock &+ instretOffset
         case 0xB03...0xB1F, 0x323...0x33F: return 0  // mhpmcounterN, mhpmeventN
         case CSR.mseccfg: return 0
+        case CSR.tselect: return UInt64(triggers.select)
+        case CSR.tdata1: return triggers.data1[triggers.select]
+        case CSR.tdata2: return triggers.data2[triggers.select]
+        case CSR.tdata3: return 0  // no textra matching
+        case CSR.tinfo: return TriggerModule.info
         case 0x3A0...0x3AF:
             let index = Int(csr - CSR.pmpcfg0)
             guard index & 1 == 0 else { return nil }  // odd pmpcfg registers do not exist on RV64
@@ -182,7 +189,13 @@ extension Hart {
             clearRemoteSoftwareInterrupt(unless: value)
         case CSR.mcycle: cycleOffset = value &- (instret &+ retiredInBlock)
         case CSR.minstret: instretOffset = value &- (instret &+ retiredInBlock)
-        case 0xB03...0xB1F, 0x323...0x33F, CSR.mseccfg: break
+        case 0xB03...0xB1F, 0x323...0x33F, CSR.mseccfg, CSR.tdata3, CSR.tinfo: break
+        case CSR.tselect: triggers.writeSelect(value)
+        case CSR.tdata1:
+            triggers.writeData1(value)
+            // Armed, every access must reach the slow path, where the triggers are compared.
+            if triggers.armed { flushTLB() }
+        case CSR.tdata2: triggers.writeData2(value)
         case 0x3A0...0x3AF:
             let index = Int(csr - CSR.pmpcfg0)
             guard index & 1 == 0 else { return false }

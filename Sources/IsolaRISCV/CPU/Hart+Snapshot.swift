@@ -2,11 +2,12 @@ import IsolaCore
 
 /// A hart's whole architectural state as a snapshot holds it: registers, pc,
 /// privilege, every CSR, the PMP, the LR reservation, the supervisor timer and
-/// the HSM state. Interrupt lines driven by devices are not here: the devices
-/// restore them. Caches (TLB, decode cache) are rebuilt, not saved.
+/// the HSM state, the debug triggers. Interrupt lines driven by devices are not here:
+/// the devices restore them. Caches (TLB, decode cache) are rebuilt, not saved.
 extension Hart: SnapshotState {
-    /// The layout version of `saveState`; `restoreState` refuses any other.
-    public static let stateVersion: UInt32 = 1
+    /// The layout version of `saveState`: 2 added the triggers (Sdtrig); a version 1
+    /// hart restores with none armed. `restoreState` refuses any other.
+    public static let stateVersion: UInt32 = 2
 
     public func saveState(into out: inout SnapshotWriter) {
         out.write(Hart.stateVersion)
@@ -24,11 +25,14 @@ extension Hart: SnapshotState {
         out.write(pmp.address)
         out.write(hsmState.load(ordering: .acquiring))
         out.write(waitingForInterrupt)
+        out.write(UInt64(triggers.select))
+        out.write(triggers.data1)
+        out.write(triggers.data2)
     }
 
     /// Puts the hart in the saved state; nothing changes if the bytes are refused.
     public func restoreState(from input: inout SnapshotReader) throws(SnapshotError) {
-        try input.expectVersion(Hart.stateVersion, of: "hart")
+        let version = try input.expectVersion(in: 1...Hart.stateVersion, of: "hart")
         let xs = try input.readArray(UInt64.self, expected: 32)
         let fs = try input.readArray(UInt64.self, expected: 32)
         let savedPC = try input.read(UInt64.self)
@@ -42,6 +46,14 @@ extension Hart: SnapshotState {
         let state = try input.read(UInt8.self)
         guard HSMState(rawValue: state) != nil else { throw .invalid(what: input.what, reason: "HSM state \(state)") }
         let waiting = try input.readBool()
+        var savedTriggers = TriggerModule()
+        if version >= 2 {
+            let select = try input.read(UInt64.self)
+            let data1 = try input.readArray(UInt64.self, expected: TriggerModule.count)
+            let data2 = try input.readArray(UInt64.self, expected: TriggerModule.count)
+            guard select < UInt64(TriggerModule.count) else { throw .invalid(what: input.what, reason: "tselect \(select)") }
+            savedTriggers.restore(select: Int(select), data1: data1, data2: data2)
+        }
         guard csrs[22] < 8 else { throw .invalid(what: input.what, reason: "frm \(csrs[22])") }
 
         for i in 1..<32 { x[i] = xs[i] }
@@ -57,6 +69,7 @@ extension Hart: SnapshotState {
         pmp.address = addresses
         hsmState.store(state, ordering: .releasing)
         waitingForInterrupt = waiting
+        triggers = savedTriggers
         setPrivilege(savedPrivilege)
         updateTranslationContext()
         flushTLB()

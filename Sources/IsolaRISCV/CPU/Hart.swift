@@ -95,6 +95,8 @@ public final class Hart: @unchecked Sendable {
     var instretOffset: UInt64 = 0
 
     var pmp = PhysicalMemoryProtection()
+    /// Sdtrig's triggers (`tselect`, `tdata1`, `tdata2`).
+    var triggers = TriggerModule()
 
     /// The address reserved by the last LR, or `noReservation`.
     var reservationAddress: UInt64 = Hart.noReservation
@@ -209,6 +211,7 @@ public final class Hart: @unchecked Sendable {
         x.update(repeating: 0, count: 33)
         f.update(repeating: 0, count: 32)
         reservationAddress = Hart.noReservation
+        triggers = TriggerModule()
         updateTranslationContext()
         flushTLB()
     }

@@ -15,11 +15,12 @@ public enum ISAExtensions {
     /// - Zfhmin: binary16 loads, stores, moves and conversions.
     /// - Zkt: the data-independent-latency instructions take the same path for every
     ///   operand value in both engines (no table lookups, no early exits on data).
+    /// - Sdtrig: four address triggers (`TriggerModule`).
     /// - Sstc: S-mode's own timer compare, `stimecmp`. Svinval: `sinval.vma` and its fences.
     ///   Svpbmt: PTE memory types (accepted; Isola's memory has one type).
     public static let names = ["i", "m", "a", "f", "d", "c",
                                "zicbom", "zicbop", "zicboz", "zicntr", "zicsr", "zifencei", "zihintpause", "zihpm",
-                               "zfhmin", "zba", "zbb", "zbs", "zkt", "sstc", "svinval", "svpbmt"]
+                               "zfhmin", "zba", "zbb", "zbs", "zkt", "sdtrig", "sstc", "svinval", "svpbmt"]
 
     /// `rv64imafdc_zicntr_…`: the letters after `rv64`, the rest joined by underscores.
     public static var isaString: String {

@@ -36,6 +36,8 @@ extension Hart {
             _ = checkInterrupts()
             if let tracer {
                 traceStep(tracer)
+            } else if triggers.armed {
+                stepWatched()
             } else if translator != nil {
                 executeTranslated(budget: Hart.translatedBudget)
             } else {

@@ -51,14 +51,27 @@ import Testing
 
     @Test func anotherVersionOrAnImpossibleValueIsRefused() throws {
         var bytes = Self.saved(try Self.busyHart())
-        bytes[0] = 2
+        bytes[0] = 3
         var input = SnapshotReader(bytes, what: "hart 0")
-        #expect(throws: SnapshotError.invalid(what: "hart 0", reason: "hart state version 2; this Isola reads 1")) {
+        #expect(throws: SnapshotError.invalid(what: "hart 0", reason: "hart state version 3; this Isola reads 1 to 2")) {
             try Self.hart().restoreState(from: &input)
         }
         var privilege = Self.saved(try Self.busyHart())
         privilege[4 + 4 + 256 + 4 + 256 + 8] = 2  // no privilege mode 2
         var second = SnapshotReader(privilege, what: "hart 0")
         #expect(throws: SnapshotError.self) { try Self.hart().restoreState(from: &second) }
+    }
+
+    /// Version 1 had no triggers: it restores with none armed, and saves again as version 2.
+    @Test func aVersionOneHartRestoresWithoutTriggers() throws {
+        let current = Self.saved(try Self.busyHart())
+        let triggerBytes = 8 + 2 * (4 + 8 * TriggerModule.count)
+        var old = Array(current.dropLast(triggerBytes))
+        old[0] = 1
+        let hart = try Self.hart()
+        var input = SnapshotReader(old, what: "hart 0")
+        try hart.restoreState(from: &input)
+        try input.finish()
+        #expect(Self.saved(hart) == current)
     }
 }
