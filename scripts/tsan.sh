@@ -11,7 +11,7 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 TSAN_OPTIONS="suppressions=$PWD/Tests/tsan-suppressions.txt log_path=$logs/race" \
     swift test -c release --sanitize=thread --skip-build --build-path .build-tsan \
-    --filter 'fourHartsAndAtomicsAcrossThem|PauseTests|HypervisorTests'
+    --filter 'fourHartsAndAtomicsAcrossThem|PauseTests|HypervisorTests|GDBStubTests'
 if compgen -G "$logs/race.*" >/dev/null; then
     cat "$logs"/race.*
     echo "tsan: ThreadSanitizer reported the data races above" >&2

@@ -22,6 +22,30 @@ struct SessionOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
     var verbose = false
 
+    @Option(name: .long, help: ArgumentHelp("Serve the GDB remote protocol on TCP [HOST:]PORT (host 127.0.0.1 unless given; QEMU's tcp::PORT also works): gdb-multiarch, 'target remote HOST:PORT'.", valueName: "[host:]port"))
+    var gdb: String?
+
+    @Flag(name: .long, help: "With --gdb: hold the VM before its first instruction until the debugger continues it.")
+    var gdbWait = false
+
+    /// The address `--gdb` names.
+    func gdbEndpoint() throws -> (host: String, port: UInt16)? {
+        guard var text = gdb else {
+            if gdbWait { throw ValidationError("--gdb-wait needs --gdb") }
+            return nil
+        }
+        if text.hasPrefix("tcp:") { text.removeFirst(4) }
+        var host = "127.0.0.1"
+        if let colon = text.lastIndex(of: ":") {
+            if colon != text.startIndex { host = String(text[..<colon]) }
+            text = String(text[text.index(after: colon)...])
+        }
+        guard let port = UInt16(text) else {
+            throw CoreError.invalidConfiguration(field: "gdb", reason: "'\(gdb!)': expected [HOST:]PORT with a port from 0 to 65535")
+        }
+        return (host, port)
+    }
+
     func consoleOutput() throws -> ConsoleOutput {
         let output: HostOutput
         switch console {
@@ -56,6 +80,12 @@ struct SessionOptions: ParsableArguments {
     /// Runs `vm` with the console connected and the monitor on the console (and, for a
     /// bundle, on its socket) until it ends; exits with the guest's status.
     func run(_ vm: VirtualMachine, output: ConsoleOutput, bundle: VMBundle?, file: VMConfigurationFile) throws -> Never {
+        var stub: GDBStub?
+        if let (host, port) = try gdbEndpoint() {
+            stub = try GDBStub(vm: vm, host: host, port: port, waitForDebugger: gdbWait)
+            try stub?.start()
+            HostOutput.standardError.write("isola: gdb stub on \(host):\(stub?.port ?? port)\(gdbWait ? ", waiting for the debugger" : "")\n")
+        }
         let monitor = Monitor(vm: vm, bundle: bundle, configuration: file)
         let server = try bundle.map { try MonitorServer(monitor: monitor, bundle: $0) }
         defer { server?.stop() }
@@ -64,6 +94,7 @@ struct SessionOptions: ParsableArguments {
         let console = InteractiveConsole(monitor: monitor)
         try console.start()
         let result = try vm.run()
+        stub?.machineEnded(result.outcome)
         console.finish()
         report(result)
         throw ExitCode(result.exitStatus)

@@ -45,9 +45,9 @@ public struct APIClient: Sendable {
     /// from it hangs up). Answers the status and headers.
     public func stream(_ method: String, _ path: String, json body: String? = nil, onHead: (Int) -> Void = { _ in },
                        onBody: ([UInt8]) -> Bool) throws -> Response {
-        let connection: UnixStreamSocket
+        let connection: StreamSocket
         do {
-            connection = try UnixStreamSocket.connect(to: socketPath)
+            connection = try StreamSocket.connect(to: socketPath)
         } catch {
             throw ClientError.unreachable(socket: socketPath, reason: "\(error)")
         }
@@ -98,7 +98,7 @@ public struct APIClient: Sendable {
         return response
     }
 
-    private static func readChunks(_ buffer: inout [UInt8], from connection: UnixStreamSocket, onBody: ([UInt8]) -> Bool) throws {
+    private static func readChunks(_ buffer: inout [UInt8], from connection: StreamSocket, onBody: ([UInt8]) -> Bool) throws {
         func fill(_ count: Int) throws {
             while buffer.count < count {
                 guard let more = connection.readSome() else { throw ClientError.malformedResponse("it ended inside a chunk") }

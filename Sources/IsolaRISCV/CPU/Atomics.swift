@@ -88,6 +88,7 @@ extension Hart {
     private func atomicHostPointer(_ va: UInt64, size: UInt64, access: AccessType) -> UnsafeMutableRawPointer? {
         let kind = access == .read ? TriggerModule.load : TriggerModule.store
         if triggers.watched & kind != 0 && dataTriggerFires(kind, address: va, length: Int(size)) { return nil }
+        if let debugger, debugger.watchesData, debuggerWatchStops(va, size: Int(size), write: access == .write) { return nil }
         let priv = dataPrivilege
         guard let pa = translate(va, access, priv) else { return nil }
         guard machine.ram.contains(pa, length: size),

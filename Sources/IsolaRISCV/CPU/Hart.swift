@@ -97,6 +97,13 @@ public final class Hart: @unchecked Sendable {
     var pmp = PhysicalMemoryProtection()
     /// Sdtrig's triggers (`tselect`, `tdata1`, `tdata2`).
     var triggers = TriggerModule()
+    /// The gdb stub's breakpoints and watchpoints, when a debugger is attached (set before
+    /// the harts run, or while the machine is paused).
+    public var debugger: DebuggerControl?
+    /// Whether each instruction and data access must be compared with triggers or a debugger's breakpoints.
+    var instrumented: Bool { triggers.armed || debugger?.active == true }
+    /// Whether data accesses must all take the slow path (no data TLB entries).
+    var watchesData: Bool { triggers.armed || debugger?.watchesData == true }
 
     /// The address reserved by the last LR, or `noReservation`.
     var reservationAddress: UInt64 = Hart.noReservation

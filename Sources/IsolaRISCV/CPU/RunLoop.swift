@@ -36,7 +36,7 @@ extension Hart {
             _ = checkInterrupts()
             if let tracer {
                 traceStep(tracer)
-            } else if triggers.armed {
+            } else if instrumented {
                 stepWatched()
             } else if translator != nil {
                 executeTranslated(budget: Hart.translatedBudget)
@@ -86,6 +86,7 @@ extension Hart {
         while machine.pauseRequested.load(ordering: .acquiring) && !machine.stopRequested.load(ordering: .acquiring) {
             parker.park(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() &+ Hart.maximumSleepNanoseconds)
             serveFences()
+            serveDebuggerStep()
         }
         machine.pausedHarts.wrappingDecrement(ordering: .acquiringAndReleasing)
     }

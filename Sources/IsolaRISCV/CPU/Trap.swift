@@ -2,10 +2,15 @@
 extension Hart {
     static let interruptBit: UInt64 = 1 << 63
 
-    /// Takes the exception recorded in `pendingCause`/`pendingTval` for the instruction at `pc`.
+    /// Takes the exception recorded in `pendingCause`/`pendingTval` for the instruction at
+    /// `pc`; a debugger's stop (`debuggerStop`) takes nothing and stays at `pc`.
     @inline(never)
     func takePendingTrap(at pc: UInt64) -> UInt64 {
-        takeTrap(cause: pendingCause, tval: pendingTval, at: pc)
+        if pendingCause == Hart.debuggerStop {
+            self.pc = pc
+            return pc
+        }
+        return takeTrap(cause: pendingCause, tval: pendingTval, at: pc)
     }
 
     /// Enters the trap handler for `cause` and returns the handler's address.

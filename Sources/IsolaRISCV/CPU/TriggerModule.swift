@@ -117,9 +117,11 @@ public struct TriggerModule: Equatable, Sendable {
 }
 
 extension Hart {
-    /// One instruction while triggers are armed: an execute trigger on `pc` raises a
-    /// breakpoint exception before the instruction runs (mtval = pc).
+    /// One instruction while triggers or a debugger's breakpoints are armed: a debugger
+    /// breakpoint on `pc` stops the machine, an execute trigger raises a breakpoint
+    /// exception (mtval = pc), either before the instruction runs.
     func stepWatched() {
+        if debugger?.active == true && debuggerBreakpointHit() { return }
         if triggers.watched & TriggerModule.execute != 0,
            triggers.fires(TriggerModule.execute, address: pc, length: 2, privilege: privilege,
                           interruptsEnabled: mstatus & MStatus.mie != 0) {

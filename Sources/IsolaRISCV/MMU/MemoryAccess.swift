@@ -76,6 +76,7 @@ extension Hart {
     @inline(never)
     func loadSlow(_ va: UInt64, size: Int) -> UInt64? {
         if triggers.watched & TriggerModule.load != 0 && dataTriggerFires(TriggerModule.load, address: va, length: size) { return nil }
+        if let debugger, debugger.watchesData, debuggerWatchStops(va, size: size, write: false) { return nil }
         if Int(va & 0xFFF) + size > 4096 {
             var value: UInt64 = 0
             for i in 0..<size {
@@ -112,6 +113,7 @@ extension Hart {
     @inline(never)
     func storeSlow(_ va: UInt64, size: Int, value: UInt64) -> Bool {
         if triggers.watched & TriggerModule.store != 0 && dataTriggerFires(TriggerModule.store, address: va, length: size) { return false }
+        if let debugger, debugger.watchesData, debuggerWatchStops(va, size: size, write: true) { return false }
         if Int(va & 0xFFF) + size > 4096 {
             // Translate both pages first so a fault leaves memory untouched.
             let priv = dataPrivilege
@@ -156,10 +158,10 @@ extension Hart {
     }
 
     /// Caches a RAM page in the TLB when PMP treats the whole page alike, and no trigger
-    /// watches data (its accesses must reach `loadSlow` and `storeSlow`).
+    /// or debugger watches data (its accesses must reach `loadSlow` and `storeSlow`).
     private func fillDataTLB(va: UInt64, pa: UInt64, access: AccessType, privilege priv: PrivilegeMode) {
         let pagePA = pa & ~0xFFF
-        guard !triggers.armed, machine.ram.contains(pagePA, length: 4096),
+        guard !watchesData, machine.ram.contains(pagePA, length: 4096),
               pmp.allows(pagePA, length: 4096, access: access, privilege: priv) else { return }
         let table = access == .read ? readTLB : writeTLB
         let vpn = va >> 12

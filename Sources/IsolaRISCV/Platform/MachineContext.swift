@@ -61,9 +61,16 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
 
     /// Stops every hart at an instruction boundary and freezes guest time. Answers
     /// false (and resumes) if the harts do not all stop within `timeoutNanoseconds`.
+    /// A pause a hart asked for (`requestPause`) is waited for like one's own.
     @discardableResult
     public func pause(timeoutNanoseconds: UInt64 = 5_000_000_000) -> Bool {
-        guard !pauseRequested.exchange(true, ordering: .acquiringAndReleasing) else { return isPaused }
+        guard !pauseRequested.exchange(true, ordering: .acquiringAndReleasing) else {
+            let deadline = HostClock.monotonicNanoseconds() &+ timeoutNanoseconds
+            while !isPaused && !stopRequested.load(ordering: .acquiring) && HostClock.monotonicNanoseconds() < deadline {
+                HostClock.sleep(nanoseconds: 200_000)
+            }
+            return isPaused
+        }
         for hart in clint.harts { hart.kick() }
         let deadline = HostClock.monotonicNanoseconds() &+ timeoutNanoseconds
         while pausedHarts.load(ordering: .acquiring) < clint.harts.count && !stopRequested.load(ordering: .acquiring) {
@@ -76,6 +83,15 @@ public final class MachineContext: PowerControl, @unchecked Sendable {
         }
         pausedAtMtime = clock.mtime
         return true
+    }
+
+    /// Asks every hart to stop at its next boundary, without waiting: a hart that hit a
+    /// debugger's breakpoint stops the machine this way, and the debugger's `pause()`
+    /// then waits for the others. Before the harts run, the machine starts paused.
+    public func requestPause() {
+        guard !pauseRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        pausedAtMtime = clock.mtime
+        for hart in clint.harts { hart.kick() }
     }
 
     /// Lets the harts go on; guest time continues from where the pause froze it.

@@ -24,7 +24,7 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
 public final class MonitorServer: @unchecked Sendable {
     // Sendable: the listener is used by the accepting thread; shutDown is thread-safe.
     public static let socketName = "monitor.sock"
-    private let listener: UnixStreamSocket
+    private let listener: StreamSocket
 
     public static func socketPath(of bundle: VMBundle) -> String { bundle.directory + "/" + socketName }
 
@@ -32,7 +32,7 @@ public final class MonitorServer: @unchecked Sendable {
     public init(monitor: Monitor, bundle: VMBundle) throws {
         let path = MonitorServer.socketPath(of: bundle)
         do {
-            listener = try UnixStreamSocket.listen(at: path)
+            listener = try StreamSocket.listen(at: path)
         } catch HostError.io(_, _, let code) where code == HostError.addressInUse {
             throw MonitorError.alreadyRunning(bundle: bundle.directory, socket: path)
         }
@@ -63,9 +63,9 @@ public final class MonitorServer: @unchecked Sendable {
     /// that does not answer within it is an error rather than a wait without end.
     public static func send(_ command: String, toSocket socket: String, bundle: String,
                             timeoutNanoseconds: UInt64? = nil) throws -> String {
-        let connection: UnixStreamSocket
+        let connection: StreamSocket
         do {
-            connection = try UnixStreamSocket.connect(to: socket, timeoutNanoseconds: timeoutNanoseconds)
+            connection = try StreamSocket.connect(to: socket, timeoutNanoseconds: timeoutNanoseconds)
         } catch {
             throw MonitorError.notRunning(bundle: bundle, socket: socket)
         }

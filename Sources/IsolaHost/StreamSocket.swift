@@ -4,18 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// A Unix-domain stream socket: a listener that a running VM's monitor answers on,
-/// or a connection to one (a command line tool talking to it).
-public final class UnixStreamSocket: @unchecked Sendable {
+/// A stream socket: a Unix-domain listener that a running VM's monitor answers on, or
+/// a connection to one (a command line tool talking to it); or a TCP listener on an
+/// address of the host (the gdb stub, where debuggers connect by host and port).
+public final class StreamSocket: @unchecked Sendable {
     // Sendable: a descriptor used by one thread at a time (the acceptor, or one client).
+    /// The Unix socket's path, or `HOST:PORT` for TCP (in errors and for unlinking).
     public let path: String
     private let fd: Int32
-    private let listening: Bool
+    /// A Unix listener removes its socket file when it goes.
+    private let ownsPath: Bool
 
-    private init(fd: Int32, path: String, listening: Bool) {
+    private init(fd: Int32, path: String, ownsPath: Bool) {
         self.fd = fd
         self.path = path
-        self.listening = listening
+        self.ownsPath = ownsPath
     }
 
     private static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
@@ -29,7 +32,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
 
     /// Listens at `path`, only for this user (mode 0600). A socket file left by a
     /// process that is gone is replaced; one that a live process answers is refused.
-    public static func listen(at path: String) throws -> UnixStreamSocket {
+    public static func listen(at path: String) throws -> StreamSocket {
         if (try? connect(to: path)) != nil { throw HostError.io(operation: "listen", path: path, errno: EADDRINUSE) }
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -42,17 +45,88 @@ public final class UnixStreamSocket: @unchecked Sendable {
             close(fd)
             throw HostError.io(operation: "bind", path: path, errno: code)
         }
-        return UnixStreamSocket(fd: fd, path: path, listening: true)
+        return StreamSocket(fd: fd, path: path, ownsPath: true)
+    }
+
+    /// Listens on TCP `port` of the IPv4 address `host` (a dotted quad; 127.0.0.1 keeps it
+    /// to this machine). Port 0 picks a free port, which `localPort` then names.
+    public static func listen(host: String, port: UInt16) throws -> StreamSocket {
+        let name = "\(host):\(port)"
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw HostError.io(operation: "listen", path: name, errno: EINVAL)
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HostError.io(operation: "socket", path: name, errno: errno) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        // SAFETY: sockaddr_in starts with the sockaddr header and bind is told its full size.
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0, systemListen(fd, 4) == 0 else {
+            let code = errno
+            close(fd)
+            throw HostError.io(operation: "bind", path: name, errno: code)
+        }
+        return StreamSocket(fd: fd, path: name, ownsPath: false)
+    }
+
+    /// Connects to TCP `port` at the IPv4 address `host`.
+    public static func connect(host: String, port: UInt16) throws -> StreamSocket {
+        let name = "\(host):\(port)"
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw HostError.io(operation: "connect", path: name, errno: EINVAL)
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HostError.io(operation: "socket", path: name, errno: errno) }
+        // SAFETY: as in `listen(host:port:)`.
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { systemConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            let code = errno
+            close(fd)
+            throw HostError.io(operation: "connect", path: name, errno: code)
+        }
+        return StreamSocket(fd: fd, path: name, ownsPath: false)
+    }
+
+    /// The TCP port a listener is bound to (nil for a Unix socket).
+    public var localPort: UInt16? {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        // SAFETY: getsockname writes at most `length` bytes into the sockaddr_in.
+        let rc = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard rc == 0, address.sin_family == sa_family_t(AF_INET) else { return nil }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Waits up to `milliseconds` for something to read (or the peer's end); false on timeout.
+    public func waitReadable(milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let n = poll(&entry, 1, milliseconds)
+            if n < 0 && errno == EINTR { continue }
+            return n > 0
+        }
     }
 
     /// Connects to a listener at `path`. With a timeout, a listener whose queue is full
     /// (a peer that stopped accepting) is an error after that long, not a wait without end.
-    public static func connect(to path: String, timeoutNanoseconds: UInt64? = nil) throws -> UnixStreamSocket {
+    public static func connect(to path: String, timeoutNanoseconds: UInt64? = nil) throws -> StreamSocket {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: path, errno: errno) }
         if let timeoutNanoseconds {
             // Linux bounds a Unix socket's blocking connect by SO_SNDTIMEO.
-            var limit = UnixStreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
+            var limit = StreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         }
         let rc = try withAddress(path) { systemConnect(fd, $0, $1) }
@@ -61,16 +135,16 @@ public final class UnixStreamSocket: @unchecked Sendable {
             close(fd)
             throw HostError.io(operation: "connect", path: path, errno: code)
         }
-        return UnixStreamSocket(fd: fd, path: path, listening: false)
+        return StreamSocket(fd: fd, path: path, ownsPath: false)
     }
 
     /// Waits for the next connection; nil once the listener is shut down.
-    public func accept() -> UnixStreamSocket? {
+    public func accept() -> StreamSocket? {
         while true {
             let client = systemAccept(fd)
             if client >= 0 {
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                return UnixStreamSocket(fd: client, path: path, listening: false)
+                return StreamSocket(fd: client, path: path, ownsPath: false)
             }
             if errno == EINTR || errno == ECONNABORTED { continue }
             return nil
@@ -107,7 +181,7 @@ public final class UnixStreamSocket: @unchecked Sendable {
     /// for that long is an error (ETIMEDOUT), so a wedged peer cannot hold the caller.
     public func readToEnd(timeoutNanoseconds: UInt64? = nil) throws -> [UInt8] {
         if let timeoutNanoseconds {
-            var limit = UnixStreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
+            var limit = StreamSocket.timeLimit(nanoseconds: timeoutNanoseconds)
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         }
         var bytes: [UInt8] = []
@@ -155,6 +229,6 @@ public final class UnixStreamSocket: @unchecked Sendable {
 
     deinit {
         close(fd)
-        if listening { unlink(path) }
+        if ownsPath { unlink(path) }
     }
 }
