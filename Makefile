@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make tsan, make fuzz, make bench, make validate.
+# and a few more: make build, make guests, make images, make debian, make tsan, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images run test tsan fuzz bench validate clean
+.PHONY: all setup build guests images debian run test tsan fuzz bench validate clean
 
 all: build
 
@@ -29,8 +29,13 @@ run: build images
 images: setup
 	Guests/linux/build.sh >/dev/null
 
+# The Debian trixie guest (disk, kernel, initramfs), cached in $ISOLA_CACHE; its first
+# boot runs in Isola, so it needs the release build.
+debian: build images
+	Guests/debian/build.sh >/dev/null
+
 # Tests that boot guests use the release build (ARCHITECTURE.md).
-test: guests images
+test: guests images debian
 	swift build -c release --build-tests
 	swift test -c release --skip-build
 	scripts/tsan.sh

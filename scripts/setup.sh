@@ -5,7 +5,7 @@
 # socat (bridges the API fuzzer's TCP to the API's Unix socket); then the pinned PyPI
 # packages (scripts/python-env.sh).
 set -euo pipefail
-packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc qemu-user opensbi u-boot-qemu qemu-utils device-tree-compiler e2fsprogs fdisk python3 make bc linux-perf socat python3-venv gdb-multiarch)
+packages=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc qemu-user opensbi u-boot-qemu qemu-utils device-tree-compiler e2fsprogs fdisk python3 make bc linux-perf socat python3-venv gdb-multiarch fakeroot)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

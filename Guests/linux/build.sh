@@ -47,6 +47,8 @@ make -s -C "$src" ARCH=riscv CROSS_COMPILE=$cross O="$work/kbuild" olddefconfig 
 log "building the kernel (-j$jobs)"
 make -s -C "$src" ARCH=riscv CROSS_COMPILE=$cross O="$work/kbuild" -j"$jobs" Image >/dev/null
 cp "$work/kbuild/arch/riscv/boot/Image" "$out.tmp/Image"
+# The kernel with its symbols, for a debugger (isola run --gdb; gdb-multiarch vmlinux).
+cp "$work/kbuild/vmlinux" "$out.tmp/vmlinux"
 cp "$work/kbuild/.config" "$out.tmp/kernel.config"
 
 # --- BusyBox ---
@@ -58,11 +60,7 @@ if [ -z "$bb" ]; then
         # deb-src for the same Debian release the machine already uses, from the mirror
         # its own apt configuration names for that release
         suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-        mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v suite="$suite" '
-            /^URIs:/ { uri = $2 }
-            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) { print uri; exit } }')
-        [ -n "$mirror" ] || mirror=$(awk -v suite="$suite" '$1 == "deb" && $3 == suite { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-        [ -n "$mirror" ] || { echo "build.sh: no apt source for Debian $suite in /etc/apt (needed for busybox's source)" >&2; exit 1; }
+        mirror=$("$here/../../scripts/debian-mirror.sh")
         printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" "$suite" | $sudo tee "$list" >/dev/null
         $sudo apt-get update -qq
     fi

@@ -10,13 +10,28 @@ struct Images: ParsableCommand {
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build the default Linux guest from Debian's packages (Guests/linux/build.sh).",
-            discussion: "The first build takes a few minutes; later ones reuse the cache when the inputs are unchanged."
+            abstract: "Build a guest image from Debian's packages.",
+            discussion: """
+            default: Isola's own kernel and a BusyBox initramfs (Guests/linux/build.sh), what 'isola run' \
+            boots with no kernel. debian: a Debian trixie riscv64 disk (qcow2) with systemd, Debian's \
+            kernel and initramfs, apt, a serial login on ttyS0 (user isola, password isola) and \
+            extlinux.conf for U-Boot, plus that kernel and initramfs beside it (Guests/debian/build.sh; \
+            it boots once in Isola to configure the packages). The first build takes minutes; later ones \
+            reuse the cache when the inputs are unchanged.
+            """
         )
 
+        @Argument(help: ArgumentHelp("Which image: default or debian.", valueName: "image"))
+        var image: String = "default"
+
         func run() throws {
-            guard let script = Images.findScript("Guests/linux/build.sh") else {
-                HostOutput.standardError.write("isola: cannot find Guests/linux/build.sh; run from the source tree or set ISOLA_SOURCE\n")
+            let scripts = ["default": "Guests/linux/build.sh", "debian": "Guests/debian/build.sh"]
+            guard let relative = scripts[image] else {
+                HostOutput.standardError.write("isola: no image '\(image)': expected default or debian\n")
+                throw ExitCode(2)
+            }
+            guard let script = Images.findScript(relative) else {
+                HostOutput.standardError.write("isola: cannot find \(relative); run from the source tree or set ISOLA_SOURCE\n")
                 throw ExitCode(2)
             }
             throw ExitCode(HostProcess.runScript(script) == 0 ? 0 : 1)
@@ -36,6 +51,7 @@ struct Images: ParsableCommand {
                 print("\(image.name)\(i == 0 && image.name.hasPrefix("default-") ? "  (default)" : "")")
                 print("  kernel     \(image.kernel)")
                 print("  initramfs  \(image.initramfs)")
+                if let disk = image.disk { print("  disk       \(disk)") }
             }
         }
     }

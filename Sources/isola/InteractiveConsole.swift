@@ -6,23 +6,33 @@ import IsolaVMM
 /// terminal, an input thread, and the Ctrl-A escape keys. With standard input
 /// not a terminal, input is still forwarded, and its end does not stop the guest.
 final class InteractiveConsole: @unchecked Sendable {
-    // Sendable: `vm` is used only through thread-safe calls (type, stop); the monitor serializes its own.
-    private let vm: VirtualMachine
-    private let monitor: Monitor
+    // Sendable: the VM is used only through thread-safe calls (type, stop); the monitor
+    // serializes its own; which monitor is current changes under the mutex.
+    private let mutex = HostMutex()
+    private var current: Monitor
 
     init(monitor: Monitor) {
-        self.vm = monitor.vm
-        self.monitor = monitor
+        current = monitor
     }
+
+    /// Points the console at the machine of a new boot (after the guest rebooted).
+    func attach(_ monitor: Monitor) {
+        mutex.withLock { current = monitor }
+    }
+
+    private var monitor: Monitor { mutex.withLock { current } }
 
     func start() throws {
         let interactive = Terminal.standardInputIsTerminal
         if interactive { Terminal.enterRawMode() }
-        _ = try HostThread.start(name: "console-input") { [vm, monitor] in
+        // Detached: it may sit in a read of standard input when the process exits.
+        try HostThread.start(name: "console-input") { [self] in
             var escape = ConsoleEscape()
             while true {
                 let bytes = Terminal.readInput()
                 if bytes.isEmpty { return }  // end of input: the guest keeps running
+                let monitor = self.monitor
+                let vm = monitor.vm
                 for action in escape.feed(bytes) {
                     switch action {
                     case let .guest(b): vm.type(b)
@@ -38,7 +48,7 @@ final class InteractiveConsole: @unchecked Sendable {
                     }
                 }
             }
-        }
+        }.detach()
     }
 
     func finish() {

@@ -39,10 +39,11 @@ struct Restore: ParsableCommand {
             let restore = try SnapshotRestore.prepare(snapshotPath: snapshot, clone: clone)
             let output: ConsoleOutput
             let vm: VirtualMachine
+            let logger = session.logger()  // the logging system is set up once per process
             do {
                 output = try session.consoleOutput()
                 vm = try VirtualMachine(restoring: restore.snapshot, configuration: session.applying(to: restore.configuration), boot: restore.boot,
-                                        clock: clockMode, console: output, logger: session.logger())
+                                        clock: clockMode, console: output, logger: logger)
                 try restore.commit()
                 vm.install(policy: restore.file.policy)
             } catch {
@@ -50,7 +51,11 @@ struct Restore: ParsableCommand {
                 throw error
             }
             vm.logger.info("restored", metadata: ["ms": "\(Double((HostClock.monotonicNanoseconds() - start) / 10_000) / 100)"])
-            try session.run(vm, output: output, bundle: restore.bundle, file: restore.file)
+            // A reboot boots the snapshot's machine afresh from its boot source.
+            try session.run(vm, output: output, bundle: restore.bundle, file: restore.file) {
+                try VirtualMachine(configuration: session.applying(to: restore.configuration), boot: restore.boot,
+                                   console: output, logger: logger)
+            }
         }
     }
 }

@@ -66,7 +66,14 @@ struct Run: ParsableCommand {
         }
         try configuration.validate()
         let output = try session.consoleOutput()
-        let vm = try VirtualMachine(configuration: session.applying(to: configuration), boot: boot, console: output, logger: session.logger())
+        let tracer = trace ? InstructionTracer() : nil
+        let logger = session.logger()  // the logging system is set up once per process
+        let makeVM = {
+            let vm = try VirtualMachine(configuration: session.applying(to: configuration), boot: boot, console: output, logger: logger)
+            if let tracer { for hart in vm.machine.harts { hart.tracer = tracer } }
+            return vm
+        }
+        let vm = try makeVM()
         if let dumpDtb {
             var tree = vm.machine.deviceTree()
             if case let .linux(_, _, arguments) = boot { tree.bootArguments = arguments }
@@ -74,10 +81,6 @@ struct Run: ParsableCommand {
             return
         }
         vm.install(policy: file.policy)
-        if trace {
-            let tracer = InstructionTracer()
-            for hart in vm.machine.harts { hart.tracer = tracer }
-        }
-        try session.run(vm, output: output, bundle: bundle, file: file.resolvingBoot(boot))
+        try session.run(vm, output: output, bundle: bundle, file: file.resolvingBoot(boot), reboot: makeVM)
     }
 }

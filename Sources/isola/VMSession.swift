@@ -22,17 +22,24 @@ struct SessionOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log what the monitor does (machine set-up, how the guest ended) to stderr.")
     var verbose = false
 
-    @Option(name: .long, help: ArgumentHelp("Serve the GDB remote protocol on TCP [HOST:]PORT (host 127.0.0.1 unless given; QEMU's tcp::PORT also works): gdb-multiarch, 'target remote HOST:PORT'.", valueName: "[host:]port"))
+    @Option(name: .long, help: ArgumentHelp("Serve the GDB remote protocol on tcp:[HOST:]PORT (host 127.0.0.1 unless given; a bare [HOST:]PORT and QEMU's tcp::PORT work too) or unix:PATH: gdb-multiarch, 'target remote HOST:PORT'.", valueName: "tcp:[host:]port|unix:path"))
     var gdb: String?
 
     @Flag(name: .long, help: "With --gdb: hold the VM before its first instruction until the debugger continues it.")
     var gdbWait = false
 
+    @Flag(name: .long, help: "End the VM when the guest reboots (exit status 0) instead of booting it again.")
+    var noReboot = false
+
     /// The address `--gdb` names.
-    func gdbEndpoint() throws -> (host: String, port: UInt16)? {
+    func gdbEndpoint() throws -> GDBStub.Endpoint? {
         guard var text = gdb else {
             if gdbWait { throw ValidationError("--gdb-wait needs --gdb") }
             return nil
+        }
+        if text.hasPrefix("unix:") {
+            guard text.count > 5 else { throw CoreError.invalidConfiguration(field: "gdb", reason: "unix: needs a path") }
+            return .unix(path: String(text.dropFirst(5)))
         }
         if text.hasPrefix("tcp:") { text.removeFirst(4) }
         var host = "127.0.0.1"
@@ -43,7 +50,7 @@ struct SessionOptions: ParsableArguments {
         guard let port = UInt16(text) else {
             throw CoreError.invalidConfiguration(field: "gdb", reason: "'\(gdb!)': expected [HOST:]PORT with a port from 0 to 65535")
         }
-        return (host, port)
+        return .tcp(host: host, port: port)
     }
 
     func consoleOutput() throws -> ConsoleOutput {
@@ -78,32 +85,50 @@ struct SessionOptions: ParsableArguments {
     }
 
     /// Runs `vm` with the console connected and the monitor on the console (and, for a
-    /// bundle, on its socket) until it ends; exits with the guest's status.
-    func run(_ vm: VirtualMachine, output: ConsoleOutput, bundle: VMBundle?, file: VMConfigurationFile) throws -> Never {
+    /// bundle, on its socket) until it ends; exits with the guest's status. A guest that
+    /// reboots gets a fresh machine from `reboot` (its boot source, its disks as they are
+    /// now) and runs again, as hardware would.
+    func run(_ first: VirtualMachine, output: ConsoleOutput, bundle: VMBundle?, file: VMConfigurationFile,
+             reboot: () throws -> VirtualMachine) throws -> Never {
+        var vm = first
+        try output.startPeriodicFlush()
+        // One console for every boot: what is typed goes to the machine running now.
+        let console = InteractiveConsole(monitor: Monitor(vm: vm, bundle: bundle, configuration: file))
+        try console.start()
+        while true {
+            let result = try runOnce(vm, console: console, bundle: bundle, file: file)
+            guard result.outcome == .reset && !noReboot else {
+                console.finish()
+                report(result)
+                throw ExitCode(result.exitStatus)
+            }
+            if verbose { HostOutput.standardError.write("isola: the guest rebooted\n") }
+            vm = try reboot()
+            vm.install(policy: file.policy)
+        }
+    }
+
+    private func runOnce(_ vm: VirtualMachine, console: InteractiveConsole, bundle: VMBundle?, file: VMConfigurationFile) throws -> VirtualMachine.Result {
         var stub: GDBStub?
-        if let (host, port) = try gdbEndpoint() {
-            stub = try GDBStub(vm: vm, host: host, port: port, waitForDebugger: gdbWait)
-            try stub?.start()
-            HostOutput.standardError.write("isola: gdb stub on \(host):\(stub?.port ?? port)\(gdbWait ? ", waiting for the debugger" : "")\n")
+        if let endpoint = try gdbEndpoint() {
+            let started = try GDBStub(vm: vm, endpoint: endpoint, waitForDebugger: gdbWait)
+            try started.start()
+            stub = started
+            HostOutput.standardError.write("isola: gdb stub on \(started.address)\(gdbWait ? ", waiting for the debugger" : "")\n")
         }
         let monitor = Monitor(vm: vm, bundle: bundle, configuration: file)
+        console.attach(monitor)
         let server = try bundle.map { try MonitorServer(monitor: monitor, bundle: $0) }
         defer { server?.stop() }
         if let notice = vm.machine.engineNotice { HostOutput.standardError.write("isola: \(notice)\n") }
-        try output.startPeriodicFlush()
-        let console = InteractiveConsole(monitor: monitor)
-        try console.start()
         let result = try vm.run()
         stub?.machineEnded(result.outcome)
-        console.finish()
-        report(result)
-        throw ExitCode(result.exitStatus)
+        return result
     }
 
     private func report(_ result: VirtualMachine.Result) {
         switch result.outcome {
         case let .crashed(reason): HostOutput.standardError.write("isola: guest crashed: \(reason)\n")
-        case .reset: HostOutput.standardError.write("isola: guest asked for a reset; stopped\n")
         default: break
         }
         if stats {

@@ -223,6 +223,13 @@ import Testing
         expectOneLineError(try Self.isola(["run", "--console", "tty"]), mentioning: "console")
     }
 
+    @Test func noRebootEndsTheVMWhenTheGuestReboots() throws {
+        try #require(GuestImages.defaultImage != nil, "the test command builds the default image")
+        let r = try Self.isola(["run", "--no-reboot", "--append", "console=ttyS0 quiet ISOLA_CMD=\"reboot -f\""])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.components(separatedBy: "isola: init reached").count == 2, "one boot: \(r.stdout)")
+    }
+
     @Test func kernelThatIsNotALinuxImage() throws {
         expectOneLineError(try Self.isola(["run", "--kernel", "/bin/true"]), mentioning: "Linux Image")
         let path = try Self.temporaryFile([UInt8](repeating: 0, count: 4096))

@@ -18,7 +18,7 @@ import Testing
 
         init(_ arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
-            process.arguments = ["run"] + arguments + ["--gdb", "0", "--console", "none"]
+            process.arguments = ["run"] + arguments + ["--gdb", "tcp:127.0.0.1:0"] + (arguments.contains("--console") ? [] : ["--console", "none"])
             process.standardError = stderr
             process.standardOutput = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
@@ -171,6 +171,46 @@ import Testing
         // counter is far past 100 now: the program's check fails with its code 1.
         #expect(try client.request("vCont;c") == "W01")
         #expect(debuggee.exitStatus() == 1)
+    }
+
+    /// The kernel debugged from its first instruction with its own symbols: a hardware
+    /// breakpoint at `start_kernel` (a virtual address, reached once the MMU is on), the
+    /// registers, disassembly there, a step, and after `detach` the guest boots on.
+    @Test func gdbMultiarchStopsLinuxAtStartKernel() throws {
+        try Self.requireTools()
+        let image = try #require(GuestImages.defaultImage, "the test command builds the default image")
+        let vmlinux = try #require(image.symbols.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil },
+                                   "the default image keeps vmlinux (Guests/linux/build.sh)")
+        let consoleFile = NSTemporaryDirectory() + "isola-gdb-console-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: consoleFile) }
+        let debuggee = try Debuggee(["--gdb-wait", "--console", "file:" + consoleFile])
+        defer { if debuggee.process.isRunning { debuggee.process.terminate() } }
+        let gdb = Process()
+        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb-multiarch")
+        gdb.arguments = ["-nx", "-batch", vmlinux] + [
+            "target remote 127.0.0.1:\(debuggee.port)", "hbreak start_kernel", "continue",
+            "info registers pc", "p $priv", "x/4i $pc", "stepi", "info registers pc", "detach",
+        ].flatMap { ["-ex", $0] }
+        let out = Pipe()
+        gdb.standardOutput = out
+        gdb.standardError = out
+        gdb.standardInput = FileHandle.nullDevice
+        try gdb.run()
+        let transcript = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        gdb.waitUntilExit()
+        #expect(transcript.contains("in start_kernel"), "\(transcript)")
+        #expect(transcript.contains("$1 = 1"), "S-mode at start_kernel: \(transcript)")
+        #expect(transcript.contains("=> 0xffffffff8"), "x/4i shows the kernel's code at its virtual address: \(transcript)")
+        #expect(transcript.contains("(Remote target) detached"), "\(transcript)")
+        // Detached, the guest boots on to its init.
+        let deadline = Date().addingTimeInterval(60)
+        var console = ""
+        while Date() < deadline {
+            console = (try? String(contentsOfFile: consoleFile, encoding: .utf8)) ?? ""
+            if console.contains("isola: init reached") { break }
+            usleep(100_000)
+        }
+        #expect(console.contains("isola: init reached"), "\(console.suffix(1000))")
     }
 
     /// Ctrl-C stops a running Linux guest wherever it is, with its harts as threads; `k` ends it.

@@ -1,3 +1,4 @@
+import Atomics
 import IsolaHost
 
 /// An external debugger's hold on a machine (the gdb stub): breakpoints and watchpoints
@@ -8,10 +9,10 @@ import IsolaHost
 /// by instruction through the interpreter (`Hart.stepWatched`) and keep no data pages in
 /// their TLBs, so every fetch and access is compared.
 ///
-/// Threading: the debugger changes breakpoints and watchpoints only while the machine is
-/// paused; the pause hand-off (release stores and acquire loads of the pause flags) orders
-/// those changes before the harts run again. Stop events and step requests go through
-/// the mutex, from hart threads and the debugger's thread alike.
+/// Threading: breakpoints, watchpoints, stop events and step requests live under one
+/// mutex, taken by the debugger's thread and by harts alike (harts take it only while
+/// something is set, when they already run instruction by instruction); whether anything
+/// is set is an atomic flag the harts read on their fast paths.
 public final class DebuggerControl: @unchecked Sendable {
     public enum WatchKind: Sendable, Hashable {
         case write, read, access
@@ -42,11 +43,13 @@ public final class DebuggerControl: @unchecked Sendable {
         case stepped(hart: Int)
     }
 
-    public private(set) var breakpoints: Set<UInt64> = []
-    public private(set) var watchpoints: Set<Watchpoint> = []
-    /// Whether harts must compare instructions and accesses (see Threading).
-    public private(set) var active = false
-    private(set) var watchesData = false
+    private var breakpoints: Set<UInt64> = []
+    private var watchpoints: Set<Watchpoint> = []
+    private let activeFlag = ManagedAtomic<Bool>(false)
+    private let watchFlag = ManagedAtomic<Bool>(false)
+    /// Whether harts must compare instructions and accesses.
+    public var active: Bool { activeFlag.load(ordering: .acquiring) }
+    var watchesData: Bool { watchFlag.load(ordering: .acquiring) }
 
     private let mutex = HostMutex()
     private var event: StopEvent?
@@ -56,20 +59,28 @@ public final class DebuggerControl: @unchecked Sendable {
 
     // MARK: The debugger's side (machine paused)
 
-    public func insertBreakpoint(at address: UInt64) { breakpoints.insert(address); recompute() }
-    public func removeBreakpoint(at address: UInt64) { breakpoints.remove(address); recompute() }
-    public func insertWatchpoint(_ w: Watchpoint) { watchpoints.insert(w); recompute() }
-    public func removeWatchpoint(_ w: Watchpoint) { watchpoints.remove(w); recompute() }
+    public func insertBreakpoint(at address: UInt64) { change { _ = breakpoints.insert(address) } }
+    public func removeBreakpoint(at address: UInt64) { change { _ = breakpoints.remove(address) } }
+    public func insertWatchpoint(_ w: Watchpoint) { change { _ = watchpoints.insert(w) } }
+    public func removeWatchpoint(_ w: Watchpoint) { change { _ = watchpoints.remove(w) } }
 
     public func removeAll() {
-        breakpoints.removeAll()
-        watchpoints.removeAll()
-        recompute()
+        change {
+            breakpoints.removeAll()
+            watchpoints.removeAll()
+        }
     }
 
-    private func recompute() {
-        watchesData = !watchpoints.isEmpty
-        active = !breakpoints.isEmpty || watchesData
+    private func change(_ body: () -> Void) {
+        mutex.withLock {
+            body()
+            watchFlag.store(!watchpoints.isEmpty, ordering: .releasing)
+            activeFlag.store(!breakpoints.isEmpty || !watchpoints.isEmpty, ordering: .releasing)
+        }
+    }
+
+    func hasBreakpoint(at pc: UInt64) -> Bool {
+        mutex.withLock { breakpoints.contains(pc) }
     }
 
     /// Whether an event waits to be taken.
@@ -106,14 +117,14 @@ public final class DebuggerControl: @unchecked Sendable {
 
     /// The watchpoint an access of `size` bytes at `va` hits, if any.
     func watchpoint(hitBy va: UInt64, size: Int, write: Bool) -> Watchpoint? {
-        watchpoints.first { w in
+        mutex.withLock { watchpoints.first { w in
             guard w.covers(va, size: size) else { return false }
             switch w.kind {
             case .write: return write
             case .read: return !write
             case .access: return true
             }
-        }
+        } }
     }
 }
 
@@ -122,7 +133,7 @@ extension Hart {
     /// hart records the event, asks for the pause and waits for it at the next boundary.
     @inline(never)
     func debuggerBreakpointHit() -> Bool {
-        guard let debugger, debugger.breakpoints.contains(pc) else { return false }
+        guard let debugger, debugger.hasBreakpoint(at: pc) else { return false }
         _ = debugger.record(.breakpoint(hart: Int(hartID), pc: pc))
         machine.requestPause()
         return true

@@ -51,8 +51,8 @@ extension Hart {
     public func debugPhysicalAddress(_ va: UInt64) -> UInt64? {
         let savedCause = pendingCause, savedTval = pendingTval
         defer { pendingCause = savedCause; pendingTval = savedTval }
-        return translate(va, .read, dataPrivilege, settingAccessedDirty: false)
-            ?? translate(va, .fetch, privilege, settingAccessedDirty: false)
+        return translate(va, .read, dataPrivilege, forDebugger: true)
+            ?? translate(va, .fetch, privilege, forDebugger: true)
     }
 
     /// `count` bytes of guest RAM at `va`, page by page; nil if any byte is not RAM.

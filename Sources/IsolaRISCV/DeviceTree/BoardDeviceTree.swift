@@ -82,6 +82,10 @@ public struct BoardDeviceTree {
             ("#size-cells", .cells([2])),
             ("compatible", .string("simple-bus")),
             ("ranges", .empty),
+            // Every device reads guest RAM as the harts see it: with Zicbom advertised, a
+            // kernel that assumes non-coherent DMA without this (Linux 6.1) would clean and
+            // invalidate every buffer by cache block and map DMA memory uncached.
+            ("dma-coherent", .empty),
         ])
         soc.children.append(DeviceTreeNode("test@\(hex(MemoryMap.testFinisher))", [
             ("compatible", .strings(["sifive,test1", "sifive,test0", "syscon"])),

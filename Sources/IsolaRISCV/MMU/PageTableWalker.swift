@@ -24,9 +24,10 @@ extension Hart {
     /// Translates `va` for an access at `privilege`, or records the fault and returns nil.
     ///
     /// A and D are set by the walk itself with a compare-and-swap (the spec's
-    /// hardware-update option), so Linux never sees spurious faults for them; a debugger's
-    /// look at memory (`settingAccessedDirty: false`) leaves them as they are.
-    func translate(_ va: UInt64, _ access: AccessType, _ privilege: PrivilegeMode, settingAccessedDirty: Bool = true) -> UInt64? {
+    /// hardware-update option), so Linux never sees spurious faults for them. A debugger's
+    /// look at memory (`forDebugger`) changes nothing: no A/D, no note of a superpage, so
+    /// it may run on the debugger's thread while the paused hart serves fences.
+    func translate(_ va: UInt64, _ access: AccessType, _ privilege: PrivilegeMode, forDebugger: Bool = false) -> UInt64? {
         let levels = pagingLevels
         if privilege == .machine || levels == 0 { return va }
         let vaBits = 12 + 9 * levels
@@ -80,12 +81,12 @@ extension Hart {
                 let levelMask: UInt64 = (1 << UInt64(9 * level)) - 1
                 guard ppn & levelMask == 0 else { return fault(access.pageFault, va) }  // misaligned superpage
                 let needed = Hart.pteA | (access == .write ? Hart.pteD : 0)
-                if settingAccessedDirty && pte & needed != needed {
+                if !forDebugger && pte & needed != needed {
                     let (exchanged, _) = atomicPTE.compareExchange(expected: pte, desired: pte | needed, ordering: .acquiringAndReleasing)
                     if !exchanged { continue walk }  // another hart changed the PTE; walk again
                 }
                 // The TLB caches 4 KiB pieces; an address-specific sfence.vma must drop all of them.
-                if level > 0 { superpageCached = true }
+                if level > 0 && !forDebugger { superpageCached = true }
                 let pageNumber = (ppn & ~levelMask) | ((va >> 12) & levelMask)
                 return (pageNumber << 12) | (va & 0xFFF)
             }

@@ -23,14 +23,28 @@ public final class GDBStub: @unchecked Sendable {
     private let outcomeMutex = HostMutex()
     private var thread: HostThread?
 
-    /// The TCP port the stub listens on (the one asked for, or the one picked for port 0).
-    public var port: UInt16 { listener.localPort ?? 0 }
+    /// Where a debugger connects: a TCP port of a host address, or a Unix socket.
+    public enum Endpoint: Sendable, Equatable {
+        case tcp(host: String, port: UInt16)
+        case unix(path: String)
+    }
 
-    /// Listens on `host:port`. With `waitForDebugger` the VM does not run its first
+    /// Where the stub listens, with the port the system picked for TCP port 0.
+    public var address: String {
+        if let port = listener.localPort, let colon = listener.path.lastIndex(of: ":") {
+            return String(listener.path[..<colon]) + ":\(port)"
+        }
+        return listener.path
+    }
+
+    /// Listens at `endpoint`. With `waitForDebugger` the VM does not run its first
     /// instruction until a debugger says continue (QEMU's `-S`).
-    public init(vm: VirtualMachine, host: String, port: UInt16, waitForDebugger: Bool) throws {
+    public init(vm: VirtualMachine, endpoint: Endpoint, waitForDebugger: Bool) throws {
         self.vm = vm
-        listener = try StreamSocket.listen(host: host, port: port)
+        switch endpoint {
+        case let .tcp(host, port): listener = try StreamSocket.listen(host: host, port: port)
+        case let .unix(path): listener = try StreamSocket.listen(at: path)
+        }
         for hart in vm.machine.harts { hart.debugger = control }
         if waitForDebugger { vm.machine.context.requestPause() }
     }
@@ -60,6 +74,8 @@ public final class GDBStub: @unchecked Sendable {
         let connection: StreamSocket
         var reader = GDBPacket.Reader()
         var acknowledging = true
+        /// QEMU's `Qqemu.PhyMemMode:1`: `m`, `M` and `X` take guest-physical addresses.
+        var physicalMemory = false
         /// The hart `g`, `p`, `m` and friends act on (`Hg`), and the one last stopped.
         var selected = 0
         var machine: RISCVMachine { stub.vm.machine }
@@ -190,6 +206,11 @@ public final class GDBStub: @unchecked Sendable {
                 acknowledging = false
                 return .some(nil)
             }
+            if text.hasPrefix("Qqemu.PhyMemMode:") {
+                physicalMemory = text.hasSuffix(":1")
+                return "OK"
+            }
+            if text == "qqemu.PhyMemMode" { return physicalMemory ? "1" : "0" }
             if text.hasPrefix("qXfer:features:read:target.xml:") {
                 let range = text.dropFirst("qXfer:features:read:target.xml:".count).split(separator: ",")
                 guard range.count == 2, let offset = GDBPacket.hexValue(range[0]), let length = GDBPacket.hexValue(range[1]) else { return "E01" }
@@ -286,7 +307,8 @@ public final class GDBStub: @unchecked Sendable {
             let parts = arguments.split(separator: ",")
             guard parts.count == 2, let address = GDBPacket.hexValue(parts[0]), let length = GDBPacket.hexValue(parts[1]),
                   length <= 0x10000 else { return "E01" }
-            guard let bytes = hart.debugRead(address, count: Int(length)) else { return "E14" }
+            let read = physicalMemory ? machine.context.ram.read(at: address, length: Int(length)) : hart.debugRead(address, count: Int(length))
+            guard let bytes = read else { return "E14" }
             return GDBPacket.hex(bytes)
         }
 
@@ -299,6 +321,11 @@ public final class GDBStub: @unchecked Sendable {
             let data = payload[(colon + 1)...]
             guard let bytes = binary ? GDBPacket.unescape(data) : GDBPacket.bytes(fromHex: data), bytes.count == Int(length) else { return "E01" }
             if bytes.isEmpty { return "OK" }
+            if physicalMemory {
+                guard (try? machine.context.ram.write(bytes, at: address)) != nil else { return "E14" }
+                for h in machine.harts { h.post(ExitRequest.fenceI) }
+                return "OK"
+            }
             return hart.debugWrite(address, bytes) ? "OK" : "E14"
         }
 
