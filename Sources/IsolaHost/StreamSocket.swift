@@ -51,48 +51,42 @@ public final class StreamSocket: @unchecked Sendable {
     /// Listens on TCP `port` of the IPv4 address `host` (a dotted quad; 127.0.0.1 keeps it
     /// to this machine). Port 0 picks a free port, which `localPort` then names.
     public static func listen(host: String, port: UInt16) throws -> StreamSocket {
-        let name = "\(host):\(port)"
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            throw HostError.io(operation: "listen", path: name, errno: EINVAL)
+        try tcp(host: host, port: port, operation: "listen") { fd, address, length in
+            var one: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            return bind(fd, address, length) == 0 && systemListen(fd, 4) == 0
         }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HostError.io(operation: "socket", path: name, errno: errno) }
-        var one: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        // SAFETY: sockaddr_in starts with the sockaddr header and bind is told its full size.
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0, systemListen(fd, 4) == 0 else {
-            let code = errno
-            close(fd)
-            throw HostError.io(operation: "bind", path: name, errno: code)
-        }
-        return StreamSocket(fd: fd, path: name, ownsPath: false)
     }
 
     /// Connects to TCP `port` at the IPv4 address `host`.
     public static func connect(host: String, port: UInt16) throws -> StreamSocket {
+        try tcp(host: host, port: port, operation: "connect") { fd, address, length in
+            systemConnect(fd, address, length) == 0
+        }
+    }
+
+    /// A TCP socket for `host:port`, handed with its address to `setUp` (bind and listen,
+    /// or connect); on failure the descriptor is closed and the error names `operation`.
+    private static func tcp(host: String, port: UInt16, operation: String,
+                            _ setUp: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool) throws -> StreamSocket {
         let name = "\(host):\(port)"
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            throw HostError.io(operation: "connect", path: name, errno: EINVAL)
+            throw HostError.io(operation: operation, path: name, errno: EINVAL)
         }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HostError.io(operation: "socket", path: name, errno: errno) }
-        // SAFETY: as in `listen(host:port:)`.
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { systemConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        // SAFETY: sockaddr_in starts with the sockaddr header and `setUp` is told its full
+        // size; the pointer is valid only inside the closure, which must not keep it.
+        let done = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { setUp(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else {
+        guard done else {
             let code = errno
             close(fd)
-            throw HostError.io(operation: "connect", path: name, errno: code)
+            throw HostError.io(operation: operation == "listen" ? "bind" : operation, path: name, errno: code)
         }
         return StreamSocket(fd: fd, path: name, ownsPath: false)
     }

@@ -92,6 +92,21 @@ import Testing
         }
     }
 
+    /// gdb-multiarch in batch mode on `program`, running `commands`; what it printed.
+    static func gdb(_ program: String, _ commands: [String]) throws -> String {
+        let gdb = Process()
+        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb-multiarch")
+        gdb.arguments = ["-nx", "-batch", program] + commands.flatMap { ["-ex", $0] }
+        let out = Pipe()
+        gdb.standardOutput = out
+        gdb.standardError = out
+        gdb.standardInput = FileHandle.nullDevice
+        try gdb.run()
+        let transcript = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        gdb.waitUntilExit()
+        return transcript
+    }
+
     static func requireTools() throws {
         try #require(FileManager.default.fileExists(atPath: target), "the test command builds Guests/isa-tests")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb-multiarch"),
@@ -115,16 +130,7 @@ import Testing
             "hbreak *check", "continue", "p *(long *)&counter", "info threads",
             "delete", "continue",
         ]
-        let gdb = Process()
-        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb-multiarch")
-        gdb.arguments = ["-nx", "-batch", Self.target] + commands.flatMap { ["-ex", $0] }
-        let out = Pipe()
-        gdb.standardOutput = out
-        gdb.standardError = out
-        gdb.standardInput = FileHandle.nullDevice
-        try gdb.run()
-        let transcript = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        gdb.waitUntilExit()
+        let transcript = try Self.gdb(Self.target, commands)
         for expected in [
             "$1 = 0x80000000",  // held before the first instruction
             "Breakpoint 1, 0x0000000080000034 in count_loop ()",
@@ -185,19 +191,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: consoleFile) }
         let debuggee = try Debuggee(["--gdb-wait", "--console", "file:" + consoleFile])
         defer { if debuggee.process.isRunning { debuggee.process.terminate() } }
-        let gdb = Process()
-        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb-multiarch")
-        gdb.arguments = ["-nx", "-batch", vmlinux] + [
+        let transcript = try Self.gdb(vmlinux, [
             "target remote 127.0.0.1:\(debuggee.port)", "hbreak start_kernel", "continue",
             "info registers pc", "p $priv", "x/4i $pc", "stepi", "info registers pc", "detach",
-        ].flatMap { ["-ex", $0] }
-        let out = Pipe()
-        gdb.standardOutput = out
-        gdb.standardError = out
-        gdb.standardInput = FileHandle.nullDevice
-        try gdb.run()
-        let transcript = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        gdb.waitUntilExit()
+        ])
         #expect(transcript.contains("in start_kernel"), "\(transcript)")
         #expect(transcript.contains("$1 = 1"), "S-mode at start_kernel: \(transcript)")
         #expect(transcript.contains("=> 0xffffffff8"), "x/4i shows the kernel's code at its virtual address: \(transcript)")
