@@ -52,22 +52,23 @@ public final class VirtioBalloon: VirtioDevice, @unchecked Sendable {
 
     public func process(queue: Int, virtqueue: Virtqueue, transport: VirtioMMIOTransport) throws(VirtqueueError) {
         var interrupt = false
-        while let chain = try virtqueue.nextChain() {
-            // The buffers hold 32-bit page frame numbers of 4 KiB pages.
-            let bytes = virtqueue.read(chain)
-            for i in stride(from: 0, to: bytes.count - 3, by: 4) {
-                let pfn = UInt64(bytes[i]) | UInt64(bytes[i + 1]) << 8 | UInt64(bytes[i + 2]) << 16 | UInt64(bytes[i + 3]) << 24
-                let address = pfn * VirtioBalloon.pageSize
-                guard ram.contains(address, length: VirtioBalloon.pageSize) else { continue }  // not ours to free
-                if queue == 0 {
-                    if ram.discard(at: address, length: VirtioBalloon.pageSize) { inflatedPages.wrappingIncrement(ordering: .relaxed) }
-                } else {
-                    inflatedPages.wrappingDecrement(ordering: .relaxed)
+        repeat {
+            while let chain = try virtqueue.nextChain() {
+                // The buffers hold 32-bit page frame numbers of 4 KiB pages.
+                let bytes = virtqueue.read(chain)
+                for i in stride(from: 0, to: bytes.count - 3, by: 4) {
+                    let pfn = UInt64(bytes[i]) | UInt64(bytes[i + 1]) << 8 | UInt64(bytes[i + 2]) << 16 | UInt64(bytes[i + 3]) << 24
+                    let address = pfn * VirtioBalloon.pageSize
+                    guard ram.contains(address, length: VirtioBalloon.pageSize) else { continue }  // not ours to free
+                    if queue == 0 {
+                        if ram.discard(at: address, length: VirtioBalloon.pageSize) { inflatedPages.wrappingIncrement(ordering: .relaxed) }
+                    } else {
+                        inflatedPages.wrappingDecrement(ordering: .relaxed)
+                    }
                 }
+                interrupt = try virtqueue.complete(chain, written: 0) || interrupt
             }
-            interrupt = try virtqueue.complete(chain, written: 0) || interrupt
-        }
-        try virtqueue.publishAvailableEvent()
+        } while try virtqueue.publishAvailableEvent()
         if interrupt { transport.signalUsedBuffers() }
     }
 }

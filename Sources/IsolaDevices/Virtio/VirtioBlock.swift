@@ -76,11 +76,12 @@ public final class VirtioBlock: VirtioDevice {
 
     public func process(queue: Int, virtqueue: Virtqueue, transport: VirtioMMIOTransport) throws(VirtqueueError) {
         var interrupt = false
-        while let chain = try virtqueue.nextChain() {
-            let written = handle(chain)
-            interrupt = try virtqueue.complete(chain, written: written) || interrupt
-        }
-        try virtqueue.publishAvailableEvent()
+        repeat {
+            while let chain = try virtqueue.nextChain() {
+                let written = handle(chain)
+                interrupt = try virtqueue.complete(chain, written: written) || interrupt
+            }
+        } while try virtqueue.publishAvailableEvent()
         if interrupt { transport.signalUsedBuffers() }
     }
 

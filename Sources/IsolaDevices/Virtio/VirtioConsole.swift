@@ -39,29 +39,30 @@ public final class VirtioConsole: VirtioDevice, @unchecked Sendable {
 
     public func process(queue: Int, virtqueue: Virtqueue, transport: VirtioMMIOTransport) throws(VirtqueueError) {
         var interrupt = false
-        if queue == VirtioConsole.transmitQueue {
-            while let chain = try virtqueue.nextChain() {
-                let bytes = virtqueue.read(chain)
-                if interposer?.check(InterpositionEvent(.console, "hvc", bytes: UInt64(bytes.count))) ?? .allow == .allow {
-                    for byte in bytes { output.write(byte: byte) }
+        repeat {
+            if queue == VirtioConsole.transmitQueue {
+                while let chain = try virtqueue.nextChain() {
+                    let bytes = virtqueue.read(chain)
+                    if interposer?.check(InterpositionEvent(.console, "hvc", bytes: UInt64(bytes.count))) ?? .allow == .allow {
+                        for byte in bytes { output.write(byte: byte) }
+                    }
+                    output.flush()
+                    interrupt = try virtqueue.complete(chain, written: 0) || interrupt
                 }
-                output.flush()
-                interrupt = try virtqueue.complete(chain, written: 0) || interrupt
-            }
-        } else {
-            // Fill posted receive buffers while input is waiting; the rest waits for more buffers.
-            while lock.withLock({ !pendingInput.isEmpty }), let chain = try virtqueue.nextChain() {
-                let bytes = lock.withLock { () -> [UInt8] in
-                    let n = min(Int(chain.writableLength), pendingInput.count)
-                    let taken = Array(pendingInput.prefix(n))
-                    pendingInput.removeFirst(n)
-                    return taken
+            } else {
+                // Fill posted receive buffers while input is waiting; the rest waits for more buffers.
+                while lock.withLock({ !pendingInput.isEmpty }), let chain = try virtqueue.nextChain() {
+                    let bytes = lock.withLock { () -> [UInt8] in
+                        let n = min(Int(chain.writableLength), pendingInput.count)
+                        let taken = Array(pendingInput.prefix(n))
+                        pendingInput.removeFirst(n)
+                        return taken
+                    }
+                    let written = virtqueue.write(bytes, to: chain)
+                    interrupt = try virtqueue.complete(chain, written: UInt32(written)) || interrupt
                 }
-                let written = virtqueue.write(bytes, to: chain)
-                interrupt = try virtqueue.complete(chain, written: UInt32(written)) || interrupt
             }
-        }
-        try virtqueue.publishAvailableEvent()
+        } while try virtqueue.publishAvailableEvent() && (queue == VirtioConsole.transmitQueue || lock.withLock({ !pendingInput.isEmpty }))
         if interrupt { transport.signalUsedBuffers() }
     }
 }

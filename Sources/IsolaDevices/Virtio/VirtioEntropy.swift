@@ -18,16 +18,17 @@ public final class VirtioEntropy: VirtioDevice {
 
     public func process(queue: Int, virtqueue: Virtqueue, transport: VirtioMMIOTransport) throws(VirtqueueError) {
         var interrupt = false
-        while let chain = try virtqueue.nextChain() {
-            var written: UInt32 = 0
-            for buffer in chain.writable {
-                // SAFETY: the virtqueue checked every buffer against guest RAM.
-                HostRandom.fill(UnsafeMutableRawBufferPointer(start: ram.hostPointer(buffer.address), count: Int(buffer.length)))
-                written += buffer.length
+        repeat {
+            while let chain = try virtqueue.nextChain() {
+                var written: UInt32 = 0
+                for buffer in chain.writable {
+                    // SAFETY: the virtqueue checked every buffer against guest RAM.
+                    HostRandom.fill(UnsafeMutableRawBufferPointer(start: ram.hostPointer(buffer.address), count: Int(buffer.length)))
+                    written += buffer.length
+                }
+                interrupt = try virtqueue.complete(chain, written: written) || interrupt
             }
-            interrupt = try virtqueue.complete(chain, written: written) || interrupt
-        }
-        try virtqueue.publishAvailableEvent()
+        } while try virtqueue.publishAvailableEvent()
         if interrupt { transport.signalUsedBuffers() }
     }
 }

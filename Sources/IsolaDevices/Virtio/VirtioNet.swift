@@ -74,40 +74,43 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
 
     public func process(queue: Int, virtqueue: Virtqueue, transport: VirtioMMIOTransport) throws(VirtqueueError) {
         var interrupt = false
-        if queue == VirtioNet.transmitQueue {
-            while let chain = try virtqueue.nextChain() {
-                let bytes = virtqueue.read(chain, limit: VirtioNet.headerLength + NetworkPacket.maximumFrameLength)
-                if bytes.count > VirtioNet.headerLength {
-                    let packet = NetworkPacket(header: VirtioNetHeader(bytes: bytes[0..<VirtioNet.headerLength]),
-                                               frame: Array(bytes[VirtioNet.headerLength...]))
-                    // A packet that does not parse as what its header claims is dropped, as a NIC would.
-                    let event = InterpositionEvent(.net, "tx", bytes: UInt64(packet.frame.count))
-                    if interposer?.check(event) ?? .allow == .allow {
-                        for ready in PacketOffload.prepare(packet, for: backend.offloads) ?? [] { backend.send(ready) }
+        // Receive buffers stay posted until frames come, so only waiting frames make
+        // newly arrived buffers worth another pass.
+        repeat {
+            if queue == VirtioNet.transmitQueue {
+                while let chain = try virtqueue.nextChain() {
+                    let bytes = virtqueue.read(chain, limit: VirtioNet.headerLength + NetworkPacket.maximumFrameLength)
+                    if bytes.count > VirtioNet.headerLength {
+                        let packet = NetworkPacket(header: VirtioNetHeader(bytes: bytes[0..<VirtioNet.headerLength]),
+                                                   frame: Array(bytes[VirtioNet.headerLength...]))
+                        // A packet that does not parse as what its header claims is dropped, as a NIC would.
+                        let event = InterpositionEvent(.net, "tx", bytes: UInt64(packet.frame.count))
+                        if interposer?.check(event) ?? .allow == .allow {
+                            for ready in PacketOffload.prepare(packet, for: backend.offloads) ?? [] { backend.send(ready) }
+                        }
+                    }
+                    interrupt = try virtqueue.complete(chain, written: 0) || interrupt
+                }
+            } else {
+                let accepted = guestOffloads(transport.driverFeatures)
+                delivery: while let packet = lock.withLock({ pending.first }) {
+                    lock.withLock { _ = pending.removeFirst() }
+                    // A segmented packet the guest cannot take becomes several frames, each needing a buffer.
+                    var frames = PacketOffload.prepare(packet, for: accepted) ?? []
+                    while let ready = frames.first {
+                        guard let chain = try virtqueue.nextChain() else {  // wait for buffers
+                            lock.withLock { pending.insert(contentsOf: frames, at: 0) }
+                            break delivery
+                        }
+                        frames.removeFirst()
+                        let bytes = ready.header.encoded() + ready.frame
+                        // A frame larger than the posted buffers is dropped (the guest sized them).
+                        let written = UInt64(bytes.count) <= chain.writableLength ? virtqueue.write(bytes, to: chain) : 0
+                        interrupt = try virtqueue.complete(chain, written: UInt32(written)) || interrupt
                     }
                 }
-                interrupt = try virtqueue.complete(chain, written: 0) || interrupt
             }
-        } else {
-            let accepted = guestOffloads(transport.driverFeatures)
-            delivery: while let packet = lock.withLock({ pending.first }) {
-                lock.withLock { _ = pending.removeFirst() }
-                // A segmented packet the guest cannot take becomes several frames, each needing a buffer.
-                var frames = PacketOffload.prepare(packet, for: accepted) ?? []
-                while let ready = frames.first {
-                    guard let chain = try virtqueue.nextChain() else {  // wait for buffers
-                        lock.withLock { pending.insert(contentsOf: frames, at: 0) }
-                        break delivery
-                    }
-                    frames.removeFirst()
-                    let bytes = ready.header.encoded() + ready.frame
-                    // A frame larger than the posted buffers is dropped (the guest sized them).
-                    let written = UInt64(bytes.count) <= chain.writableLength ? virtqueue.write(bytes, to: chain) : 0
-                    interrupt = try virtqueue.complete(chain, written: UInt32(written)) || interrupt
-                }
-            }
-        }
-        try virtqueue.publishAvailableEvent()
+        } while try virtqueue.publishAvailableEvent() && (queue == VirtioNet.transmitQueue || lock.withLock({ !pending.isEmpty }))
         if interrupt { transport.signalUsedBuffers() }
     }
 }

@@ -1,3 +1,4 @@
+import Atomics
 import IsolaCore
 
 /// A split virtqueue (virtio 1.2, 2.7): the descriptor table, the driver's
@@ -146,6 +147,10 @@ public final class Virtqueue {
         let old = usedIndex
         usedIndex &+= 1
         try store16(usedRing + 2, usedIndex, "used ring")
+        // The used index must be visible before used_event is read: the driver writes
+        // used_event, fences, then reads the used index; without this fence both sides
+        // could miss the other's store and the interrupt the driver waits for is lost.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
         return try driverWantsInterrupt(oldUsed: old)
     }
 
@@ -158,10 +163,20 @@ public final class Virtqueue {
         return try load16(availableRing, "available flags") & Virtqueue.availableFlagNoInterrupt == 0
     }
 
-    /// With EVENT_IDX, tells the driver to notify when it makes the next buffer available.
-    public func publishAvailableEvent() throws(VirtqueueError) {
-        guard eventIndex else { return }
-        try store16(usedRing + 4 + UInt64(size) * 8, lastAvailable, "avail_event")
+    /// With EVENT_IDX, tells the driver to notify when it makes the next buffer
+    /// available; then answers whether buffers arrived that the device has not taken.
+    /// A device that stops taking buffers must go on when this is true: the driver
+    /// may have added them while avail_event still held its old value, and then it
+    /// does not notify (the suppression race of virtio 1.2, 2.7.10), so a device that
+    /// stopped there would wait for a notification that never comes. The fence orders
+    /// the avail_event store before the index load, as the driver's own barrier orders
+    /// its index store before its avail_event load.
+    public func publishAvailableEvent() throws(VirtqueueError) -> Bool {
+        if eventIndex {
+            try store16(usedRing + 4 + UInt64(size) * 8, lastAvailable, "avail_event")
+        }
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        return try load16(availableRing + 2, "available ring") != lastAvailable
     }
 
     // MARK: Buffers
