@@ -13,6 +13,10 @@ public enum BootSource: Sendable, Equatable {
     /// Real M-mode firmware (OpenSBI's fw_jump) that starts the kernel itself: a Linux
     /// `Image` or any raw S-mode payload (U-Boot's S-mode build), at 0x80200000.
     case firmwareWithLinux(firmware: String, kernel: String, initrd: String?, bootArguments: String)
+    /// The Linux that a disk's extlinux.conf names, read from the disk at each boot (so
+    /// a kernel the guest installs boots next time) and started by the built-in SBI;
+    /// `bootArguments` replaces the entry's command line when given.
+    case extlinux(disk: RISCVMachine.Configuration.Disk, bootArguments: String?)
 }
 
 /// One virtual machine: the board, what it boots, and how its run ended.
@@ -82,6 +86,17 @@ public final class VirtualMachine {
                 "kernel": "\(kernel)", "at": "0x\(String(layout.kernel, radix: 16))",
                 "dtb": "0x\(String(layout.deviceTree, radix: 16))",
                 "initrd": "\(layout.initrd.map { "0x\(String($0.lowerBound, radix: 16))" } ?? "none")",
+            ])
+        case let .extlinux(disk, bootArguments):
+            let entry = try ExtlinuxBoot(disk: disk, limit: configuration.memoryInBytes)
+            let name = "\(disk.path):\(entry.location.partition.map { "\($0):" } ?? "")"
+            let layout = try machine.loadLinux(kernel: BootFile(name: name + entry.kernelPath, bytes: entry.kernel),
+                                               initrd: entry.initrd.map { BootFile(name: name + "initrd", bytes: $0) },
+                                               bootArguments: bootArguments ?? entry.bootArguments)
+            logger.info("kernel loaded from the disk's extlinux.conf", metadata: [
+                "disk": "\(disk.path)", "partition": "\(entry.location.partition.map(String.init) ?? "none")",
+                "configuration": "\(entry.location.path)", "label": "\(entry.label)", "kernel": "\(entry.kernelPath)",
+                "at": "0x\(String(layout.kernel, radix: 16))",
             ])
         case let .firmwareWithLinux(firmware, kernel, initrd, bootArguments):
             try machine.loadFirmwareAndLinux(firmwarePath: firmware, kernelPath: kernel, initrdPath: initrd,

@@ -296,7 +296,12 @@ public final class RISCVMachine {
     /// other harts wait, stopped, for `sbi_hart_start` (SBI HSM).
     @discardableResult
     public func loadLinux(kernelPath: String, initrdPath: String?, bootArguments: String) throws -> LinuxLayout {
-        let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments)
+        try loadLinux(kernel: BootFile(path: kernelPath), initrd: initrdPath.map(BootFile.init(path:)), bootArguments: bootArguments)
+    }
+
+    /// The same, from bytes already read (a kernel and initrd read from the guest's disk).
+    public func loadLinux(kernel: BootFile, initrd: BootFile?, bootArguments: String) throws -> LinuxLayout {
+        let layout = try placeLinux(kernel: kernel, initrd: initrd, bootArguments: bootArguments)
         installBuiltInSBI()
         harts[0].bootSupervisor(entry: layout.kernel, arguments: (0, layout.deviceTree))
         return layout
@@ -321,8 +326,8 @@ public final class RISCVMachine {
     @discardableResult
     public func loadFirmwareAndLinux(firmwarePath: String, kernelPath: String, initrdPath: String?,
                                      bootArguments: String) throws -> LinuxLayout {
-        let layout = try placeLinux(kernelPath: kernelPath, initrdPath: initrdPath, bootArguments: bootArguments,
-                                    kernelOffset: RISCVMachine.firmwareJumpOffset, rawAllowed: true)
+        let layout = try placeLinux(kernel: BootFile(path: kernelPath), initrd: initrdPath.map(BootFile.init(path:)),
+                                    bootArguments: bootArguments, kernelOffset: RISCVMachine.firmwareJumpOffset, rawAllowed: true)
         let firmware = try BootImageLoader.load(path: firmwarePath, into: context.ram)
         guard firmware.end <= layout.kernel else {
             throw LoaderError.outsideRAM(path: firmwarePath, address: context.ram.basePhysicalAddress,
@@ -338,11 +343,11 @@ public final class RISCVMachine {
     }
 
     /// Writes the kernel, initrd and device tree into RAM.
-    private func placeLinux(kernelPath: String, initrdPath: String?, bootArguments: String,
+    private func placeLinux(kernel kernelFile: BootFile, initrd initrdFile: BootFile?, bootArguments: String,
                             kernelOffset: UInt64? = nil, rawAllowed: Bool = false) throws -> LinuxLayout {
         let ram = context.ram
-        let kernelBytes = try HostFile.readAll(kernelPath)
-        let kernel = try SupervisorPayload(bytes: kernelBytes, path: kernelPath, rawAllowed: rawAllowed)
+        let kernelPath = kernelFile.name
+        let kernel = try SupervisorPayload(bytes: kernelFile.bytes, path: kernelPath, rawAllowed: rawAllowed)
         let kernelAddress = ram.basePhysicalAddress + (kernelOffset ?? kernel.textOffset ?? RISCVMachine.firmwareJumpOffset)
         guard ram.contains(kernelAddress, length: kernel.imageSize) else {
             throw LoaderError.outsideRAM(path: kernelPath, address: kernelAddress, length: kernel.imageSize,
@@ -354,8 +359,9 @@ public final class RISCVMachine {
         let dtbAddress = deviceTreeAddress
         var initrdRange: Range<UInt64>?
         var initrdBytes: [UInt8] = []
-        if let initrdPath {
-            initrdBytes = try HostFile.readAll(initrdPath)
+        if let initrdFile {
+            let initrdPath = initrdFile.name
+            initrdBytes = initrdFile.bytes
             guard !initrdBytes.isEmpty else { throw LoaderError.empty(path: initrdPath) }
             let size = UInt64(initrdBytes.count)
             guard size < dtbAddress - kernelEnd else {

@@ -171,7 +171,8 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
     /// What the VM boots, with relative paths resolved against `directory`.
     public func bootSource(relativeTo directory: String) throws(CoreError) -> BootSource {
         func path(_ p: String?) -> String? { p.map { VMConfigurationFile.resolve($0, in: directory) } }
-        return try BootSource.resolve(kernel: path(kernel), initrd: path(initrd), append: append, bios: path(bios))
+        return try BootSource.resolve(kernel: path(kernel), initrd: path(initrd), append: append, bios: path(bios),
+                                      disks: machineConfiguration(relativeTo: directory).disks)
     }
 
     /// The same configuration naming exactly what `boot` loads (the default image's
@@ -185,6 +186,8 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
             (file.kernel, file.initrd, file.append) = (kernel, initrd, arguments)
         case let .firmwareWithLinux(firmware, kernel, initrd, arguments):
             (file.bios, file.kernel, file.initrd, file.append) = (firmware, kernel, initrd, arguments)
+        case let .extlinux(_, arguments):
+            file.append = arguments  // the disk says the rest, at every boot
         }
         return file
     }
