@@ -24,14 +24,7 @@ size=${DEBIAN_IMAGE_SIZE:-4G}
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 need=(fakeroot fdisk e2fsprogs qemu-utils debian-archive-keyring binutils)
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$repo/scripts/install-packages.sh" "${need[@]}"
 [ -x "$isola" ] || { echo "build.sh: $isola is missing: run make build first" >&2; exit 1; }
 # The first boot runs under Isola's own kernel (virtio-blk and ext4 built in), with no initramfs.
 isola_kernel="$("$repo/Guests/linux/build.sh")/Image"
@@ -116,6 +109,11 @@ log "first boot in Isola: dpkg configures the packages (several minutes)"
     exit 1
 }
 grep -q "firstboot: done" "$work/firstboot.log" || { tail -40 "$work/firstboot.log" >&2; echo "build.sh: the first boot did not finish" >&2; exit 1; }
+# The guest powers off with its root still mounted (init's own script is open on it, so
+# it cannot go read-only): e2fsck replays the journal here, once, rather than every
+# boot of the image doing it, and checks what the first boot left.
+status=0; e2fsck -fy "$part" >"$work/e2fsck.log" 2>&1 || status=$?
+[ "$status" -le 1 ] || { cat "$work/e2fsck.log" >&2; echo "build.sh: e2fsck found errors it could not fix ($status)" >&2; exit 1; }
 
 # --- the kernel and initramfs beside the disk, then qcow2 ---
 kernel=$(debugfs -R "ls -p /boot" "$part" 2>/dev/null | awk -F/ '$6 ~ /^vmlinu[xz]-/ { print $6 }' | sort -V | tail -1)

@@ -13,14 +13,7 @@ cross=riscv64-linux-gnu-
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 need=(linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio dpkg-dev gcc-riscv64-linux-gnu libc6-dev-riscv64-cross xz-utils)
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$here/../../scripts/install-packages.sh" "${need[@]}"
 
 kernel_tar=$(ls /usr/src/linux-source-6.1.tar.xz)
 kernel_version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
@@ -61,6 +54,7 @@ if [ -z "$bb" ]; then
         # its own apt configuration names for that release
         suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
         mirror=$("$here/../../scripts/debian-mirror.sh")
+        sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
         printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" "$suite" | $sudo tee "$list" >/dev/null
         $sudo apt-get update -qq
     fi
