@@ -9,8 +9,11 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Boot a RISC-V virtual machine.",
         discussion: """
-        With no --kernel and no --bios, boots the default Linux image built by \
-        'isola images build'. --kernel boots a Linux Image in S-mode with the built-in SBI \
+        With no --kernel, --bios or --initrd, boots the Linux that the first disk with an \
+        extlinux/extlinux.conf (or boot/extlinux/extlinux.conf, on an ext2/3/4 file system, \
+        on the bootable partition) names: its default label's kernel, initrds and append line \
+        (--append replaces it), read from the disk and started by the built-in SBI; with no \
+        such disk, the default Linux image built by 'isola images build'. --kernel boots a Linux Image in S-mode with the built-in SBI \
         firmware (para-virtualized); add --bios to run real M-mode firmware such as OpenSBI's \
         fw_jump.bin first (fully virtualized), and --kernel may then be any raw S-mode program \
         (U-Boot's qemu-riscv64_smode/u-boot.bin), placed at 0x80200000 where fw_jump jumps. \
