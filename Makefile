@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make images, make debian, make tsan, make fuzz, make bench, make validate.
+# and a few more: make build, make guests, make images, make debian, make sysroot, make tsan, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images debian run test tsan fuzz bench validate clean
+.PHONY: all setup build guests images debian sysroot run test tsan fuzz bench validate clean
 
 all: build
 
@@ -34,8 +34,12 @@ images: setup
 debian: build images
 	Guests/debian/build.sh >/dev/null
 
+# Debian trixie's riscv64 programs unpacked for the process VM's tests, cached in $ISOLA_CACHE.
+sysroot: setup
+	Guests/debian-sysroot/build.sh >/dev/null
+
 # Tests that boot guests use the release build (ARCHITECTURE.md).
-test: guests images debian
+test: guests images debian sysroot
 	swift build -c release --build-tests
 	swift test -c release --skip-build
 	scripts/tsan.sh

@@ -9,7 +9,7 @@
 #   vmlinuz, initrd.img   the same kernel and initramfs, for `isola run --kernel`
 #
 # How: apt on this host, pointed at trixie for riscv64 on the mirror this machine's own
-# apt configuration names, resolves and downloads the packages; they are unpacked under
+# apt configuration names (scripts/debian-apt.sh), resolves and downloads the packages; they are unpacked under
 # fakeroot into a file system image (no privileges, no binfmt_misc needed); then the
 # image boots once in Isola, under Isola's own kernel, where dpkg configures them (their
 # maintainer scripts are riscv64 code) and firstboot.sh sets the system up. Needs the
@@ -29,7 +29,7 @@ need=(fakeroot fdisk e2fsprogs qemu-utils debian-archive-keyring binutils)
 # The first boot runs under Isola's own kernel (virtio-blk and ext4 built in), with no initramfs.
 isola_kernel="$("$repo/Guests/linux/build.sh")/Image"
 
-key=$(cat "$here/build.sh" "$here/firstboot.sh" "$here/packages" | sha256sum | cut -c1-12)
+key=$(cat "$here/build.sh" "$here/firstboot.sh" "$here/packages" "$repo/scripts/debian-apt.sh" | sha256sum | cut -c1-12)
 out="$cache/images/debian-$key"
 if [ -f "$out/disk.qcow2" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
     log "up to date: $out"
@@ -44,22 +44,16 @@ mirror=$("$repo/scripts/debian-mirror.sh")
 
 # --- resolve and download with apt, in a private apt root for riscv64 ---
 apt_root="$work/apt"
-mkdir -p "$apt_root/etc/apt/sources.list.d" "$apt_root/etc/apt/apt.conf.d" "$apt_root/etc/apt/preferences.d" \
-    "$apt_root/var/lib/apt/lists/partial" "$apt_root/var/cache/apt/archives/partial" "$apt_root/var/lib/dpkg"
-touch "$apt_root/var/lib/dpkg/status"
-printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "$mirror" "$suite" "$suite" >"$apt_root/etc/apt/sources.list.d/debian.sources"
-apt_options=(-o "Dir=$apt_root" -o "Dir::State::status=$apt_root/var/lib/dpkg/status" -o APT::Architecture=riscv64
-             -o APT::Architectures=riscv64 -o APT::Install-Recommends=false -o Debug::NoLocking=true
-             -o Dir::Etc::TrustedParts=/etc/apt/trusted.gpg.d -o APT::Sandbox::User=root)
+apt_run() { "$repo/scripts/debian-apt.sh" "$apt_root" riscv64 "$suite" "$@"; }
 log "reading Debian $suite (riscv64) from $mirror"
-apt-get "${apt_options[@]}" -qq update
 # The required set, as debootstrap takes it: every package of Priority required.
-required=$(apt-get "${apt_options[@]}" indextargets --format '$(FILENAME)' 'Identifier: Packages' \
+required=$(apt_run indextargets --format '$(FILENAME)' 'Identifier: Packages' \
     | xargs /usr/lib/apt/apt-helper cat-file | awk '/^Package:/ { p = $2 } /^Priority: required/ { print p }' | sort -u)
 wanted=$(grep -v '^#' "$here/packages")
 log "downloading $(echo $required $wanted | wc -w) packages and their dependencies"
-apt-get "${apt_options[@]}" -qq -y --download-only install $required $wanted >/dev/null
+# Only this build's packages may be unpacked: no older version left from another build.
+rm -f "$apt_root"/var/cache/apt/archives/*.deb
+apt_run -qq -y --download-only install $required $wanted >/dev/null
 debs=("$apt_root"/var/cache/apt/archives/*.deb)
 log "downloaded ${#debs[@]} packages ($(du -sh "$apt_root/var/cache/apt/archives" | cut -f1))"
 

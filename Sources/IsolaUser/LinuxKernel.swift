@@ -31,6 +31,9 @@ public final class LinuxKernel: @unchecked Sendable {
     public private(set) var terminatingSignal: Int32?
     /// Prints each system call and its result to `trace` (`--strace`).
     public var trace: HostOutput?
+    /// Prints only the calls answered ENOSYS because Isola does not implement them
+    /// (`--strace=unimplemented`); without either, such a call fails silently.
+    public var unimplementedTrace: HostOutput?
     /// System calls the monitor refuses with EPERM (`--deny-syscall`), by number.
     public private(set) var denied: Set<Int> = []
     /// Rules that allow, deny or log system calls (`--policy`).
@@ -48,6 +51,8 @@ public final class LinuxKernel: @unchecked Sendable {
     /// (`ProcessVMLaunch`), so the new program keeps the same monitor: by default this
     /// VM's sysroot and engine.
     public var execveSettings: ProcessVMLaunch.Settings
+    /// Set once the program's death by a signal has been told (`lock` held).
+    private var deathReported = false
 
     /// Refuses a system call by its riscv64 Linux name; false for a name Isola does not know.
     public func deny(_ name: String) -> Bool {
@@ -139,11 +144,11 @@ public final class LinuxKernel: @unchecked Sendable {
     func perform(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int {
         if let special = performSpecial(number, a, on: thread) { return special }
         guard let entry = SystemCallTable.entries[number] else {
-            HostOutput.standardError.write("isola: unknown system call \(number)\n")
+            (trace ?? unimplementedTrace)?.write("isola: unknown system call \(number) (ENOSYS)\n")
             return -HostSystemCall.ENOSYS
         }
         guard let passThrough = entry.passThrough else {
-            trace?.write("isola: system call \(entry.name) is not implemented\n")
+            (trace ?? unimplementedTrace)?.write("isola: system call \(entry.name) is not implemented (ENOSYS)\n")
             return -HostSystemCall.ENOSYS
         }
         return forward(passThrough, a)
@@ -161,14 +166,21 @@ public final class LinuxKernel: @unchecked Sendable {
         case 25: return fileControl(a)
         case 160: return unixName(a)
         case 167: return processControl(a, on: thread)
-        case 214: return lock.withLock { programBreak(a[0]) }
+        case 214:
+            let (address, unmapped) = lock.withLock { programBreak(a[0]) }
+            // Frames a shrinking break gave back may serve the next mapping at once: no
+            // thread may keep reaching them through the heap's old addresses.
+            if unmapped { flushAllThreads() }
+            return address
         case 222: return mapMemory(a)
         case 215, 226, 216: return changeMapping(number, a)
         case 227, 233: return 0  // msync, madvise: memory is private and resident; advice only
         case 259:
             flushAllThreads()
             return 0
-        case 258, 283, 293, 435, 100: return -HostSystemCall.ENOSYS  // hwprobe, membarrier, rseq, clone3: libc falls back
+        case 258, 283, 293, 435, 100:  // hwprobe, membarrier, rseq, clone3: libc falls back
+            (trace ?? unimplementedTrace)?.write("isola: system call \(SystemCallTable.name(number)) is not implemented (ENOSYS)\n")
+            return -HostSystemCall.ENOSYS
         case 93, 94: return exit(number, status: Int32(truncatingIfNeeded: a[0] & 0xFF), on: thread)
         case 96:
             thread.clearChildTID = a[0]
@@ -204,8 +216,17 @@ public final class LinuxKernel: @unchecked Sendable {
         return 0
     }
 
-    /// Ends the program by `signal`, as its default action does.
+    /// Ends the program by `signal`, as its default action does, saying so in one line
+    /// (as qemu-user does; the shell's own report names only the signal) when this is
+    /// the process `isola exec` started: its children's deaths are their parent's to tell.
     func terminate(bySignal signal: Int32, on thread: UserThread) {
+        let first = lock.withLock {
+            defer { deathReported = true }
+            return !deathReported
+        }
+        if first && execveSettings.reportsDeathBySignal {
+            HostOutput.standardError.write("isola: the program was killed by signal \(signal) (\(HostProcess.signalName(signal)))\n")
+        }
         let alone = lock.withLock { threads.count == 1 }
         guard thread === primary && alone else { HostProcess.terminate(bySignal: signal) }
         terminatingSignal = signal

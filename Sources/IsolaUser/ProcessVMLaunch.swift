@@ -17,22 +17,32 @@ import IsolaRISCV
 ///     }
 /// }
 /// ```
+/// What `isola exec --strace` prints: nothing (the default: a call Isola does not
+/// implement fails with ENOSYS silently, as Linux's own answer would), every call, or
+/// only the calls that failed because Isola does not implement them.
+public enum SystemCallTrace: String, Codable, Equatable, Sendable, CaseIterable {
+    case off, all, unimplemented
+}
+
 public struct ProcessVMLaunch: Codable, Equatable, Sendable {
     /// How every program of this process VM runs; an `execve` passes them on.
     public struct Settings: Codable, Equatable, Sendable {
         public var sysroot: String
         public var engine: ExecutionEngine
         public var perfMap: Bool
-        /// Print each system call (`--strace`).
-        public var trace: Bool
+        /// Which system calls to print (`--strace[=all|unimplemented]`).
+        public var trace: SystemCallTrace
         /// System calls refused with ENOSYS, by riscv64 name.
         public var deniedSystemCalls: [String]
         /// A policy file (an absolute path: the new program may run in another directory).
         public var policyPath: String?
         /// For the command line: print what the translator did at exit.
         public var statistics: Bool
+        /// Say in one line that the program was killed by a signal: true for the process
+        /// `isola exec` started (and what it execs), false in the children it forks.
+        public var reportsDeathBySignal = true
 
-        public init(sysroot: String, engine: ExecutionEngine = .hostDefault, perfMap: Bool = false, trace: Bool = false,
+        public init(sysroot: String, engine: ExecutionEngine = .hostDefault, perfMap: Bool = false, trace: SystemCallTrace = .off,
                     deniedSystemCalls: [String] = [], policyPath: String? = nil, statistics: Bool = false) {
             (self.sysroot, self.engine, self.perfMap, self.trace) = (sysroot, engine, perfMap, trace)
             (self.deniedSystemCalls, self.policyPath, self.statistics) = (deniedSystemCalls, policyPath, statistics)
@@ -72,7 +82,11 @@ public struct ProcessVMLaunch: Codable, Equatable, Sendable {
     public func makeVM(environment: [[UInt8]] = HostEnvironment.all.map { Array($0.utf8) }) throws -> ProcessVM {
         let vm = try ProcessVM(path: program, arguments: arguments, environment: environment, sysroot: Sysroot(settings.sysroot),
                                engine: settings.engine, perfMap: settings.perfMap)
-        if settings.trace { vm.kernel.trace = .standardError }
+        switch settings.trace {
+        case .off: break
+        case .all: vm.kernel.trace = .standardError
+        case .unimplemented: vm.kernel.unimplementedTrace = .standardError
+        }
         for name in settings.deniedSystemCalls where !vm.kernel.deny(name) {
             throw ProcessError.unsupported(path: program, reason: "asked to deny an unknown system call '\(name)'")
         }

@@ -20,8 +20,8 @@ struct Exec: ParsableCommand {
             """
     )
 
-    @Flag(name: .long, help: "Print every system call, its first arguments and its result to stderr.")
-    var strace = false
+    @Option(name: .long, help: ArgumentHelp("Print system calls to stderr: all of them with their first arguments and results (--strace alone), or only those Isola does not implement, which otherwise fail with ENOSYS silently.", valueName: "all|unimplemented"))
+    var strace: SystemCallTrace = .off
 
     @Option(name: .long, help: ArgumentHelp("Refuse a system call with EPERM, by its Linux name (repeatable).", valueName: "name"))
     var denySyscall: [String] = []
@@ -88,5 +88,36 @@ struct Exec: ParsableCommand {
     private static func fail(_ message: String) -> Never {
         HostOutput.standardError.write("isola: \(message)\n")
         HostProcess.exit(2)
+    }
+}
+
+extension SystemCallTrace: ExpressibleByArgument {}
+
+extension Exec {
+    /// Options of `isola exec` that take the next argument as their value.
+    private static let optionsWithValues: Set<String> = ["--deny-syscall", "--policy", "--sysroot", "--engine", "--argv0"]
+
+    /// `--strace` alone means `--strace=all`: ArgumentParser has no option whose value
+    /// may be left out, so a bare `--strace` before the program is spelled out here.
+    /// Everything from the program on is the program's and stays as it is.
+    static func spellingOutTrace(_ arguments: [String]) -> [String] {
+        guard arguments.first == "exec" else { return arguments }
+        var result = ["exec"]
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" || !argument.hasPrefix("-") { break }
+            if argument == "--strace" {
+                result.append("--strace=all")
+            } else {
+                result.append(argument)
+                if optionsWithValues.contains(argument), index + 1 < arguments.count {
+                    index += 1
+                    result.append(arguments[index])
+                }
+            }
+            index += 1
+        }
+        return result + arguments[index...]
     }
 }

@@ -18,7 +18,7 @@ struct Isola: ParsableCommand {
         // A riscv64 program's execve re-executes this binary to run the new program.
         if let launch = ProcessVMLaunch(reexecArguments: CommandLine.arguments) { Exec.run(launch) }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Exec.spellingOutTrace(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let exit as ExitCode {
             HostProcess.exit(exit.rawValue)

@@ -19,9 +19,11 @@ final class SignalActionTable: @unchecked Sendable {
     static let unblockable: UInt64 = 1 << 8 | 1 << 18
     /// Signals whose default action is to be ignored (or to stop, which the program cannot see).
     static let ignoredByDefault: Set<Int32> = [17, 18, 19, 20, 21, 22, 23, 28]
-    /// Signals Isola never catches on the host: its own faults raise them, and glibc's
-    /// internal ones (32, 33) cannot be caught. The monitor delivers them itself.
-    static let keptOffHost: Set<Int32> = [4, 5, 7, 11, 32, 33]
+    /// Signals Isola never catches on the host: its own faults raise them (and Swift's
+    /// crash handler, which reports Isola's bugs, takes SIGABRT and SIGFPE too), and
+    /// glibc's internal ones (32, 33) cannot be caught. The monitor delivers them itself,
+    /// so a program's abort() ends it as Linux would, not as a crash of Isola.
+    static let keptOffHost: Set<Int32> = [4, 5, 6, 7, 8, 11, 32, 33]
 
     private var actions = [Action](repeating: Action(), count: 65)
     private let lock = HostMutex()

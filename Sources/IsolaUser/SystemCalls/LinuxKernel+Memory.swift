@@ -8,19 +8,22 @@ extension LinuxKernel {
 
     static func pageAligned(_ n: UInt64) -> UInt64 { (n &+ page &- 1) & ~(page - 1) }
 
-    /// brk: grows (or shrinks) the heap after the program's data; answers the current break.
-    /// Called with `lock` held.
-    func programBreak(_ requested: UInt64) -> Int {
+    /// brk: grows (or shrinks) the heap after the program's data; answers the current
+    /// break, and whether pages were unmapped (the caller then flushes every thread's
+    /// translations). Called with `lock` held.
+    func programBreak(_ requested: UInt64) -> (address: Int, unmapped: Bool) {
+        var unmapped = false
         if requested >= breakStart && requested < breakStart + (1 << 32) {
             let oldEnd = LinuxKernel.pageAligned(programBreak), newEnd = LinuxKernel.pageAligned(requested)
             if newEnd > oldEnd {
                 if memory.map(oldEnd, length: newEnd - oldEnd, protection: [.read, .write]) { programBreak = requested }
             } else {
                 memory.unmap(newEnd, length: oldEnd - newEnd)
+                unmapped = newEnd < oldEnd
                 programBreak = requested
             }
         }
-        return Int(programBreak)
+        return (Int(programBreak), unmapped)
     }
 
     /// mmap: anonymous memory anywhere or at a fixed address; file mappings are read in

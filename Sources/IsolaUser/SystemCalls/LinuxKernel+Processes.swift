@@ -29,6 +29,7 @@ extension LinuxKernel {
         }
         // The child: only this thread came across.
         thread.hart.detachTranslationAfterFork()
+        execveSettings.reportsDeathBySignal = false
         thread.tid = HostSystemCall.invoke(SystemCallTable.host(178))
         threads = [thread.tid: thread]
         if flags & CloneFlag.childSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(thread.tid)), at: childTID) }

@@ -183,6 +183,11 @@ enum SystemCallTable {
         special(227, "msync")
         special(233, "madvise")
         special(283, "membarrier")
+        forward(223, "fadvise64", 221, [v, v, v, v])
+        // Not implemented (ENOSYS): named, so that --strace and policies can name them.
+        special(444, "landlock_create_ruleset")
+        special(445, "landlock_add_rule")
+        special(446, "landlock_restrict_self")
         // RISC-V.
         special(258, "riscv_hwprobe")
         special(259, "riscv_flush_icache")

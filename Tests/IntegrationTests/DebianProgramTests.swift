@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// Debian trixie's own riscv64 programs (Guests/debian-sysroot) under `isola exec`,
+/// each beside `qemu-riscv64 -L` on the same sysroot: the same output, nothing extra
+/// on stderr, and the program's death by a signal reported as Linux would.
+@Suite struct DebianProgramTests {
+    struct Run: Equatable {
+        var status: Int32
+        var signaled: Bool
+        var stdout: String
+        var stderr: String
+    }
+
+    static func sysroot() throws -> String {
+        let root = (ProcessInfo.processInfo.environment["ISOLA_CACHE"] ?? NSHomeDirectory() + "/.cache/isola") + "/sysroots"
+        let found = (try? FileManager.default.contentsOfDirectory(atPath: root))?.filter { $0.hasPrefix("trixie-riscv64-") && !$0.hasSuffix(".tmp") } ?? []
+        let candidates = found.map { root + "/" + $0 }.filter { FileManager.default.isExecutableFile(atPath: $0 + "/usr/bin/python3.13") }
+        return try #require(candidates.max { (Self.modified($0) ?? .distantPast) < (Self.modified($1) ?? .distantPast) },
+                            "the test command builds it (Guests/debian-sysroot/build.sh)")
+    }
+
+    static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+
+    static func run(_ executable: String, _ arguments: [String], input: String = "") throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        // stderr to a file, so neither pipe can fill while the other is read.
+        let errorPath = NSTemporaryDirectory() + "isola-stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        let out = Pipe(), inPipe = Pipe()
+        (process.standardOutput, process.standardInput) = (out, inPipe)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        try process.run()
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inPipe.fileHandleForWriting.close()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errors = try Data(contentsOf: URL(fileURLWithPath: errorPath))
+        return Run(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                   stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self))
+    }
+
+    /// The program (a path inside the sysroot) under Isola and under QEMU.
+    static func both(_ program: String, _ arguments: [String], input: String = "", options: [String] = []) throws -> (isola: Run, qemu: Run) {
+        let root = try sysroot()
+        let isola = try run(CommandLineTests.executable, ["exec"] + options + ["--sysroot", root, root + program] + arguments, input: input)
+        let qemu = try run("/usr/bin/qemu-riscv64", ["-L", root, root + program] + arguments, input: input)
+        return (isola, qemu)
+    }
+
+    @Test func python3RunsAndItsHeapHolds() throws {
+        let (isola, qemu) = try Self.both("/usr/bin/python3.13", ["-c", "print(1+1)"])
+        #expect(isola == Run(status: 0, signaled: false, stdout: "2\n", stderr: ""), "\(isola)")
+        #expect(isola == qemu)
+        // The standard library from libpython3.13-stdlib, and enough allocation to move the break many times.
+        let script = "import json, re, hashlib, zlib; d = {'k': [str(i) * (i % 50) for i in range(20000)]}; "
+            + "s = json.dumps(d); print(len(s), hashlib.sha256(s.encode()).hexdigest()[:16], len(zlib.compress(s.encode())), re.sub('o+', '0', 'foo boo'))"
+        let (big, bigQemu) = try Self.both("/usr/bin/python3.13", ["-c", script])
+        #expect(big.status == 0 && big.stderr.isEmpty, "\(big)")
+        #expect(big.stdout == bigQemu.stdout)
+    }
+
+    @Test func xzSqliteAndLuaMatchQemuUserQuietly() throws {
+        let text = (0..<5000).map { "line \($0) \($0 * 7919 % 1009)\n" }.joined()
+        let (xz, xzQemu) = try Self.both("/usr/bin/xz", ["-6", "-c"], input: text)
+        #expect(xz.status == 0 && xz.stderr.isEmpty, "xz: \(xz.stderr)")
+        #expect(xz.stdout == xzQemu.stdout)
+        let sql = "create table t(a, b); insert into t values (1, 'one'), (2, 'two'); select b, a * 21 from t order by a;"
+        let (sqlite, sqliteQemu) = try Self.both("/usr/bin/sqlite3", [":memory:", sql])
+        #expect(sqlite == Run(status: 0, signaled: false, stdout: "one|21\ntwo|42\n", stderr: ""), "\(sqlite)")
+        #expect(sqlite == sqliteQemu)
+        let (lua, luaQemu) = try Self.both("/usr/bin/lua5.4", ["-e", "local t = {} for i = 1, 100000 do t[i] = i * i end print(#t, t[300])"])
+        #expect(lua == Run(status: 0, signaled: false, stdout: "100000\t90000\n", stderr: ""), "\(lua)")
+        #expect(lua == luaQemu)
+    }
+
+    /// What Isola does not implement fails with ENOSYS silently, as for QEMU; asked, it says which.
+    @Test func unimplementedCallsAreNamedOnlyWhenAsked() throws {
+        let (listed, _) = try Self.both("/usr/bin/xz", ["-c"], input: "x", options: ["--strace=unimplemented"])
+        #expect(listed.status == 0)
+        #expect(listed.stderr.contains("isola: system call landlock_create_ruleset is not implemented (ENOSYS)"), "\(listed.stderr)")
+        #expect(!listed.stderr.contains("openat("), "only the unimplemented calls: \(listed.stderr)")
+        let (traced, _) = try Self.both("/usr/bin/xz", ["-c"], input: "x", options: ["--strace"])
+        #expect(traced.stderr.contains("openat(") && traced.stderr.contains("landlock_create_ruleset is not implemented"), "\(traced.stderr)")
+    }
+
+    /// abort() ends the program by SIGABRT: Isola dies by the same signal after one line,
+    /// never with its own crash report.
+    @Test func aProgramThatAbortsEndsBySIGABRT() throws {
+        let (isola, qemu) = try Self.both("/usr/bin/python3.13", ["-c", "import os; print('before', flush=True); os.abort()"])
+        #expect(isola.signaled && isola.status == 6, "\(isola)")
+        #expect(isola.signaled == qemu.signaled && isola.status == qemu.status)
+        #expect(isola.stdout == "before\n")
+        #expect(isola.stderr == "isola: the program was killed by signal 6 (SIGABRT)\n", "\(isola.stderr)")
+    }
+}
