@@ -28,6 +28,7 @@ struct DiskRegion {
     func read(at offset: UInt64, count: Int) throws(BootLoaderError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         // withUnsafeMutableBytes rethrows untyped; the error is carried out by hand.
+        // SAFETY: `buffer` is `bytes`' own storage, `count` bytes, used only inside the closure.
         let failure: BootLoaderError? = bytes.withUnsafeMutableBytes { buffer in
             do throws(BootLoaderError) { try read(into: buffer, at: offset) } catch { return error }
             return nil

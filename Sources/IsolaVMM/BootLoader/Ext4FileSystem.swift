@@ -96,6 +96,7 @@ final class Ext4FileSystem {
         let runs = try blockRuns(of: inode, blocks: blocks)
         var bytes = [UInt8](repeating: 0, count: Int(inode.size))
         // withUnsafeMutableBytes rethrows untyped; the error is carried out by hand.
+        // SAFETY: `buffer` is `bytes`' own storage, the file's size, used only inside the closure.
         let failure: BootLoaderError? = bytes.withUnsafeMutableBytes { buffer in
             do throws(BootLoaderError) {
                 try read(runs, of: inode, into: buffer)
