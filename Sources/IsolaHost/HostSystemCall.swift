@@ -31,6 +31,7 @@ public enum HostSystemCall {
     public static let EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENOEXEC = 8, EBADF = 9, ECHILD = 10
     public static let EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21
     public static let EINVAL = 22, ENOTTY = 25, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38
+    public static let EMSGSIZE = 90, ENOBUFS = 105
 
     /// Linux errno names, for policies that name the error to answer.
     public static let errnoNames: [String: Int] = [

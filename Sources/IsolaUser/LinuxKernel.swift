@@ -191,6 +191,11 @@ public final class LinuxKernel: @unchecked Sendable {
         case 221: return execute(a, on: thread)
         case 132, 133, 134, 135, 136, 139: return signalCall(number, a, on: thread)
         case 129, 130, 131: return sendSignal(number, a, on: thread)
+        case 21: return epollControl(a)
+        case 22, 441: return epollWait(number, a)
+        case 211: return sendMessage(a)
+        case 212: return receiveMessage(a)
+        case 243, 269: return multipleMessages(number, a)
         default: return nil
         }
     }

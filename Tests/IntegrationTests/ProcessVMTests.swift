@@ -40,6 +40,17 @@ import Testing
         #expect(r.status == 0)
     }
 
+    /// AF_UNIX and AF_INET sockets, an epoll loop over eventfd, timerfd and a pipe,
+    /// inotify, memfd, copy_file_range, splice and tee (Guests/user-tests/sockets.c).
+    @Test(arguments: ["sockets", "sockets-dynamic"])
+    func socketsAndEventLoops(_ name: String) throws {
+        let directory = NSTemporaryDirectory() + "isola-sockets-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let r = try Self.exec([Self.program(name), directory])
+        #expect(r.output == "ok\n" && r.status == 0, "\(name): \(r.output)")
+    }
+
     @Test func aWildPointerIsTheProgramsSIGSEGV() throws {
         let r = try Self.exec([Self.program("segv")])
         #expect(r.output == "before\nisola: the program was killed by signal 11 (SIGSEGV)\n", "\(r.output)")

@@ -8,8 +8,10 @@ extension LinuxKernel {
         var host = [Int](repeating: 0, count: 6)
         var buffers: [UnsafeMutableRawPointer] = []
         defer { buffers.forEach { $0.deallocate() } }
-        /// Copies after the call: (argument, host buffer, bytes, or nil for "result × scale").
-        var copyOut: [(address: UInt64, buffer: UnsafeMutableRawPointer, count: Int, scale: Int?)] = []
+        /// Copies after the call: (argument, host buffer, bytes, "result × scale" when
+        /// scale is set, or the count the host left at the length pointer of argument
+        /// `lengthFrom`).
+        var copyOut: [(address: UInt64, buffer: UnsafeMutableRawPointer, count: Int, scale: Int?, lengthFrom: Int?)] = []
 
         func hostBuffer(_ count: Int) -> UnsafeMutableRawPointer {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
@@ -51,26 +53,39 @@ extension LinuxKernel {
                 // SAFETY: `memory.read` answered exactly `count` bytes, the buffer's size.
                 buffer.copyMemory(from: bytes, byteCount: count)
                 host[i] = Int(bitPattern: buffer)
-                if case .inputOutput = kind { copyOut.append((value, buffer, count, nil)) }
+                if case .inputOutput = kind { copyOut.append((value, buffer, count, nil, nil)) }
             case let .output(n):
                 guard value != 0 else { continue }
                 let count = length(n)
                 guard memory.withHostPieces(value, count: count, write: true, { _, _ in true }) else { return LinuxKernel.efault }
                 let buffer = hostBuffer(count)
                 host[i] = Int(bitPattern: buffer)
-                copyOut.append((value, buffer, count, nil))
+                copyOut.append((value, buffer, count, nil, nil))
+            case let .sizedBy(lengthPointer):
+                guard value != 0, a[lengthPointer] != 0 else { continue }
+                guard let field = memory.read(a[lengthPointer], count: 4) else { return LinuxKernel.efault }
+                let capacity = Int(min(UInt32(field[0]) | UInt32(field[1]) << 8 | UInt32(field[2]) << 16 | UInt32(field[3]) << 24, 1 << 16))
+                guard memory.withHostPieces(value, count: capacity, write: true, { _, _ in true }) else { return LinuxKernel.efault }
+                let buffer = hostBuffer(capacity)
+                host[i] = Int(bitPattern: buffer)
+                copyOut.append((value, buffer, capacity, nil, lengthPointer))
             case let .counted(lengthArgument, scale):
                 guard value != 0 else { continue }
                 let count = Int(min(a[lengthArgument], 1 << 24)) * scale
                 let buffer = hostBuffer(count)
                 host[i] = Int(bitPattern: buffer)
-                copyOut.append((value, buffer, count, scale))
+                copyOut.append((value, buffer, count, scale, nil))
             }
         }
         let result = HostSystemCall.invoke(call.hostNumber, host[0], host[1], host[2], host[3], host[4], host[5])
         guard result >= 0 else { return result }
         for out in copyOut {
-            let count = out.scale.map { min(result * $0, out.count) } ?? out.count
+            var count = out.scale.map { min(result * $0, out.count) } ?? out.count
+            if let lengthFrom = out.lengthFrom, host[lengthFrom] != 0 {
+                // SAFETY: argument `lengthFrom` is an inputOutput buffer of 4 bytes (the table says so), allocated above.
+                let written = UnsafeRawPointer(bitPattern: host[lengthFrom])?.loadUnaligned(as: UInt32.self) ?? 0
+                count = min(count, Int(written))
+            }
             let bytes = [UInt8](UnsafeRawBufferPointer(start: out.buffer, count: count))
             guard memory.write(bytes, at: out.address) else { return LinuxKernel.efault }
         }

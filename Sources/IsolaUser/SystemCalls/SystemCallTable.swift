@@ -33,6 +33,10 @@ enum ArgumentKind {
     case counted(lengthArgument: Int, scale: Int)
     /// A buffer the host reads and updates in place.
     case inputOutput(Length)
+    /// A buffer the host fills, whose size is the 32-bit value that argument
+    /// `lengthPointer` points to (a socklen_t*: accept's address, getsockopt's value);
+    /// as many bytes as the host then says it wrote, at most that size, are copied back.
+    case sizedBy(lengthPointer: Int)
     /// Not forwarded (passed as 0): a signal mask the monitor keeps itself.
     case omitted
 }
@@ -184,6 +188,45 @@ enum SystemCallTable {
         special(233, "madvise")
         special(283, "membarrier")
         forward(223, "fadvise64", 221, [v, v, v, v])
+        // Sockets: riscv64 and x86-64 Linux lay out sockaddr, socklen_t and the common
+        // option values (int, linger, timeval) alike, so only buffers are copied.
+        let socketLength = ArgumentKind.inputOutput(.bytes(4))
+        forward(198, "socket", 41, [v, v, v])
+        forward(199, "socketpair", 53, [v, v, v, .output(.bytes(8))])
+        forward(200, "bind", 49, [v, .input(.argument(2, scale: 1)), v])
+        forward(201, "listen", 50, [v, v])
+        forward(202, "accept", 43, [v, .sizedBy(lengthPointer: 2), socketLength])
+        forward(203, "connect", 42, [v, .input(.argument(2, scale: 1)), v])
+        forward(204, "getsockname", 51, [v, .sizedBy(lengthPointer: 2), socketLength])
+        forward(205, "getpeername", 52, [v, .sizedBy(lengthPointer: 2), socketLength])
+        forward(206, "sendto", 44, [v, .input(.argument(2, scale: 1)), v, v, .input(.argument(5, scale: 1)), v])
+        forward(207, "recvfrom", 45, [v, .counted(lengthArgument: 2, scale: 1), v, v, .sizedBy(lengthPointer: 5), socketLength])
+        forward(208, "setsockopt", 54, [v, v, v, .input(.argument(4, scale: 1)), v])
+        forward(209, "getsockopt", 55, [v, v, v, .sizedBy(lengthPointer: 4), socketLength])
+        forward(210, "shutdown", 48, [v, v])
+        forward(242, "accept4", 288, [v, .sizedBy(lengthPointer: 2), socketLength, v])
+        special(211, "sendmsg", 46)
+        special(212, "recvmsg", 47)
+        special(243, "recvmmsg", 299)
+        special(269, "sendmmsg", 307)
+        // Event loops and descriptors (epoll's event has its own layout: a handler).
+        forward(19, "eventfd2", 290, [v, v])
+        forward(20, "epoll_create1", 291, [v])
+        special(21, "epoll_ctl", 233)
+        special(22, "epoll_pwait", 281)
+        special(441, "epoll_pwait2", 441)
+        forward(26, "inotify_init1", 294, [v])
+        forward(27, "inotify_add_watch", 254, [v, path, v])
+        forward(28, "inotify_rm_watch", 255, [v, v])
+        forward(85, "timerfd_create", 283, [v, v])
+        forward(86, "timerfd_settime", 286, [v, v, .input(.bytes(32)), .output(.bytes(32))])
+        forward(87, "timerfd_gettime", 287, [v, .output(.bytes(32))])
+        forward(279, "memfd_create", 319, [.string, v])
+        forward(285, "copy_file_range", 326, [v, .inputOutput(.bytes(8)), v, .inputOutput(.bytes(8)), v, v])
+        forward(76, "splice", 275, [v, .inputOutput(.bytes(8)), v, .inputOutput(.bytes(8)), v, v])
+        forward(77, "tee", 276, [v, v, v, v])
+        forward(434, "pidfd_open", 434, [v, v])
+        forward(424, "pidfd_send_signal", 424, [v, v, .input(.bytes(128)), v])
         // Not implemented (ENOSYS): named, so that --strace and policies can name them.
         special(444, "landlock_create_ruleset")
         special(445, "landlock_add_rule")
