@@ -193,6 +193,8 @@ public final class LinuxKernel: @unchecked Sendable {
         case 129, 130, 131: return sendSignal(number, a, on: thread)
         case 21: return epollControl(a)
         case 22, 441: return epollWait(number, a)
+        case 208, 209:  // the table passes them through, if the option's value is plain data
+            return SocketOptions.passes(level: a[1], name: a[2]) ? nil : -SocketOptions.ENOPROTOOPT
         case 211: return sendMessage(a)
         case 212: return receiveMessage(a)
         case 243, 269: return multipleMessages(number, a)

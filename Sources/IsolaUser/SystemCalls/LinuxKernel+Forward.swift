@@ -4,6 +4,10 @@ import IsolaHost
 /// buffers copied in from the program before and out to it after, each checked
 /// against the program's mappings.
 extension LinuxKernel {
+    /// The most a length argument may make Isola copy for one call (16 MiB); the host
+    /// is told the same bound, so it never reads or writes past the copy.
+    static let maximumBuffer: UInt64 = 1 << 24
+
     func forward(_ call: PassThrough, _ a: [UInt64]) -> Int {
         var host = [Int](repeating: 0, count: 6)
         var buffers: [UnsafeMutableRawPointer] = []
@@ -20,13 +24,24 @@ extension LinuxKernel {
             buffers.append(buffer)
             return buffer
         }
+        /// Lengths the host must see as they were bounded here (argument, value): the
+        /// buffers are sized by the bounded length, so the host may not be told more.
+        var bounded: [(argument: Int, value: Int)] = []
         func length(_ length: Length) -> Int {
             switch length {
             case let .bytes(n): return n
-            case let .argument(i, scale): return Int(min(a[i], 1 << 24)) * scale
-            case let .descriptorSet(i): return (Int(min(a[i], 1 << 16)) + 63) / 64 * 8
+            case let .argument(i, scale):
+                let count = Int(min(a[i], LinuxKernel.maximumBuffer))
+                bounded.append((i, count))
+                return count * scale
+            case let .descriptorSet(i):
+                let count = Int(min(a[i], 1 << 16))
+                bounded.append((i, count))
+                return (count + 63) / 64 * 8
             }
         }
+        /// socklen_t values the host must see as the buffers were sized (pointer argument, capacity).
+        var socketLengths: [(argument: Int, capacity: Int)] = []
         func stringArgument(_ address: UInt64, lookUp: Bool) -> Int? {
             guard var bytes = memory.bytes(ofString: address) else { return nil }
             if lookUp { bytes = sysroot.hostPath(bytes) }
@@ -63,19 +78,30 @@ extension LinuxKernel {
                 copyOut.append((value, buffer, count, nil, nil))
             case let .sizedBy(lengthPointer):
                 guard value != 0, a[lengthPointer] != 0 else { continue }
+                // Read once: another thread may change it; the host is told this value (below).
                 guard let field = memory.read(a[lengthPointer], count: 4) else { return LinuxKernel.efault }
                 let capacity = Int(min(UInt32(field[0]) | UInt32(field[1]) << 8 | UInt32(field[2]) << 16 | UInt32(field[3]) << 24, 1 << 16))
                 guard memory.withHostPieces(value, count: capacity, write: true, { _, _ in true }) else { return LinuxKernel.efault }
                 let buffer = hostBuffer(capacity)
                 host[i] = Int(bitPattern: buffer)
                 copyOut.append((value, buffer, capacity, nil, lengthPointer))
+                socketLengths.append((lengthPointer, capacity))
             case let .counted(lengthArgument, scale):
                 guard value != 0 else { continue }
-                let count = Int(min(a[lengthArgument], 1 << 24)) * scale
+                let bound = Int(min(a[lengthArgument], LinuxKernel.maximumBuffer))
+                bounded.append((lengthArgument, bound))
+                let count = bound * scale
                 let buffer = hostBuffer(count)
                 host[i] = Int(bitPattern: buffer)
                 copyOut.append((value, buffer, count, scale, nil))
             }
+        }
+        for (argument, value) in bounded where call.arguments.indices.contains(argument) {
+            if case .value = call.arguments[argument] { host[argument] = value }
+        }
+        for (argument, capacity) in socketLengths {
+            // SAFETY: argument `argument` is the 4-byte inputOutput buffer the table pairs with sizedBy, allocated above.
+            UnsafeMutableRawPointer(bitPattern: host[argument])?.storeBytes(of: UInt32(capacity), as: UInt32.self)
         }
         let result = HostSystemCall.invoke(call.hostNumber, host[0], host[1], host[2], host[3], host[4], host[5])
         guard result >= 0 else { return result }

@@ -25,11 +25,12 @@ extension LinuxKernel {
 
     private func readMessage(at address: UInt64) -> Result<GuestMessage, SystemCallFailure> {
         guard let header = memory.read(address, count: LinuxKernel.messageHeaderSize) else { return .failure(.init(LinuxKernel.efault)) }
-        let name = LinuxKernel.word(header, 0), nameLength = Int(UInt32(truncatingIfNeeded: LinuxKernel.word(header, 1)))
+        let name = LinuxKernel.word(header, 0), givenNameLength = Int(UInt32(truncatingIfNeeded: LinuxKernel.word(header, 1)))
         let vectorArray = LinuxKernel.word(header, 2), vectorCount = LinuxKernel.word(header, 3)
         let control = LinuxKernel.word(header, 4), controlLength = LinuxKernel.word(header, 5)
         guard vectorCount <= UInt64(LinuxKernel.maximumIOVectors) else { return .failure(.init(-HostSystemCall.EMSGSIZE)) }
-        guard controlLength <= UInt64(LinuxKernel.maximumControlBytes), nameLength <= 128 else { return .failure(.init(-HostSystemCall.ENOBUFS)) }
+        guard controlLength <= UInt64(LinuxKernel.maximumControlBytes) else { return .failure(.init(-HostSystemCall.ENOBUFS)) }
+        let nameLength = min(givenNameLength, 128)  // sizeof(struct sockaddr_storage): Linux takes no more
         var vectors: [(UInt64, Int)] = []
         if vectorCount > 0 {
             guard let array = memory.read(vectorArray, count: Int(vectorCount) * 16) else { return .failure(.init(LinuxKernel.efault)) }

@@ -9,6 +9,13 @@ final class Ext4FileSystem {
     static let maximumSymbolicLinks = 40
     /// A directory larger than this is refused rather than read into memory.
     static let maximumDirectorySize: UInt64 = 16 << 20
+    /// Linux's PATH_MAX: a longer symlink target is refused.
+    static let maximumLinkTarget: UInt64 = 4096
+    /// Bounds on one lookup, so that a directory that names itself and symlinks that
+    /// multiply components cannot make a boot take hours: path components walked, and
+    /// directory bytes read (each directory is read once per lookup).
+    static let maximumComponents = 4096
+    static let maximumDirectoryBytesPerLookup: UInt64 = 64 << 20
 
     let region: DiskRegion
     let superblock: Ext4Superblock
@@ -155,13 +162,25 @@ final class Ext4FileSystem {
     func lookup(_ path: String) throws(BootLoaderError) -> Ext4Inode {
         var pending = Array(path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
         var trail = [try inode(Ext4FileSystem.rootInode)]
-        var followed = 0
+        var followed = 0, walked = 0
+        var listings: [UInt64: [(name: [UInt8], inode: UInt64)]] = [:]
+        var directoryBytes: UInt64 = 0
+        func fail(_ reason: String) -> BootLoaderError { .corrupt(disk: region.name, structure: "path \(path)", reason: reason) }
         while let component = pending.popLast() {
+            walked += 1
+            guard walked <= Ext4FileSystem.maximumComponents else { throw fail("more than \(Ext4FileSystem.maximumComponents) components to walk") }
             guard let directory = trail.last else { break }
             guard directory.kind == .directory else { throw .notFound(disk: region.name, path: path) }
             if component == "." { continue }
             if component == ".." { if trail.count > 1 { trail.removeLast() }; continue }
-            guard let entry = try entries(of: directory, path: path).first(where: { $0.name.elementsEqual(component.utf8) }) else {
+            if listings[directory.number] == nil {
+                directoryBytes += directory.size
+                guard directoryBytes <= Ext4FileSystem.maximumDirectoryBytesPerLookup else {
+                    throw fail("more than \(Ext4FileSystem.maximumDirectoryBytesPerLookup) bytes of directories to read")
+                }
+                listings[directory.number] = try entries(of: directory, path: path)
+            }
+            guard let entry = listings[directory.number]?.first(where: { $0.name.elementsEqual(component.utf8) }) else {
                 throw .notFound(disk: region.name, path: path)
             }
             let next = try inode(entry.inode)
@@ -170,7 +189,7 @@ final class Ext4FileSystem {
             guard followed <= Ext4FileSystem.maximumSymbolicLinks else {
                 throw .corrupt(disk: region.name, structure: "symbolic links", reason: "more than \(Ext4FileSystem.maximumSymbolicLinks) followed looking up \(path)")
             }
-            let target = String(decoding: try contents(of: next, path: path, limit: UInt64(blockSize)), as: UTF8.self)
+            let target = String(decoding: try contents(of: next, path: path, limit: Ext4FileSystem.maximumLinkTarget), as: UTF8.self)
             if target.hasPrefix("/") { trail = [trail[0]] }
             pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
         }

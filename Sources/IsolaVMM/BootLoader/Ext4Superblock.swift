@@ -87,7 +87,8 @@ struct Ext4Superblock {
               !sixtyFour || groupDescriptorSize >= 64 else {
             throw record.corrupt("group descriptor size \(groupDescriptorSize)")
         }
-        groupCount = (blockCount - firstDataBlock + blocksPerGroup - 1) / blocksPerGroup
+        // Written so that no sum can overflow: blockCount > firstDataBlock was checked above.
+        groupCount = (blockCount - firstDataBlock - 1) / blocksPerGroup + 1
     }
 
     /// Whether block group `group` starts with a superblock copy (and so its

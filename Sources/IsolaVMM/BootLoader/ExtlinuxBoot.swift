@@ -30,6 +30,8 @@ public struct ExtlinuxBoot {
     public let bootArguments: String
 
     static let searchedPaths = ["/extlinux/extlinux.conf", "/boot/extlinux/extlinux.conf"]
+    /// Bootable partitions looked at, at most.
+    static let maximumCandidates = 8
     /// A boot menu is a few lines; this keeps a hostile one from filling memory.
     static let maximumConfigurationSize: UInt64 = 1 << 20
 
@@ -68,7 +70,8 @@ public struct ExtlinuxBoot {
         var candidates: [(number: Int?, region: DiskRegion)] = []
         if let partitions = try PartitionTable.partitions(of: disk) {
             let bootable = partitions.filter(\.bootable)
-            for partition in bootable.isEmpty ? Array(partitions.prefix(1)) : bootable {
+            // A GPT may mark hundreds of partitions bootable; a boot disk has one or two.
+            for partition in bootable.isEmpty ? Array(partitions.prefix(1)) : Array(bootable.prefix(ExtlinuxBoot.maximumCandidates)) {
                 candidates.append((partition.number, try disk.subregion(at: partition.start, length: partition.length)))
             }
         } else {

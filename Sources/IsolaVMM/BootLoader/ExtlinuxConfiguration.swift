@@ -18,7 +18,8 @@ struct ExtlinuxConfiguration: Equatable {
 
     /// Parses the file; `disk` and `path` name it in errors.
     init(text: String, disk: String, path: String) throws(BootLoaderError) {
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line ending: "\r\n" is one Character, so splitting on "\n" alone would not split it.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingWhitespace()
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             let (keyword, argument) = line.splitKeyword()

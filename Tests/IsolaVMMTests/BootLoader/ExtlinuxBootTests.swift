@@ -153,6 +153,30 @@ import Testing
         #expect(ExtlinuxBoot.locate(disk: .init(path: builder.directory + "/absent")) == nil)
     }
 
+    /// Windows line endings, and a directory that names itself walked through symlinks
+    /// that send the lookup round it: refused after a bounded walk, not hours of it.
+    @Test func crlfFilesAndSelfReferencesAreBounded() throws {
+        let builder = try BootDiskBuilder()
+        defer { builder.remove() }
+        try builder.file("/boot/extlinux/extlinux.conf", "default b\r\nlabel a\r\n  linux /k\r\nlabel b\r\n  linux /k\r\n  append x=1\r\n")
+        try builder.file("/k", Self.initrdA)
+        let crlf = try builder.fileSystem("crlf.ext4", megabytes: 8)
+        let entry = try boot(crlf)
+        #expect(entry.label == "b" && entry.bootArguments == "x=1")
+
+        try FileManager.default.removeItem(atPath: builder.root + "/boot")
+        try FileManager.default.createDirectory(atPath: builder.root + "/d", withIntermediateDirectories: true)
+        // /extlinux -> d/x/x/.../x/extlinux, and d/x is d itself (a hard link debugfs makes),
+        // so each pass walks 500 components and comes back to /d/extlinux -> /extlinux.
+        try builder.symlink("/extlinux", to: "d/" + String(repeating: "x/", count: 500) + "extlinux")
+        try builder.symlink("/d/extlinux", to: "/extlinux")
+        let loop = try builder.fileSystem("loop.ext4", megabytes: 8)
+        try builder.run("debugfs -w -R 'ln d d/x' \(loop) 2>/dev/null")
+        #expect(throws: BootLoaderError.corrupt(disk: loop, structure: "path /extlinux/extlinux.conf", reason: "more than 4096 components to walk")) {
+            try boot(loop)
+        }
+    }
+
     /// The disk is the guest's: whatever it holds, reading it ends in a result or an
     /// error, never a crash or a hang. Bytes of the metadata are changed at random: with
     /// 1 KiB blocks, no journal and no reserved descriptors, blocks 1-63 hold the
