@@ -98,7 +98,8 @@ extension Exec {
     private static let optionsWithValues: Set<String> = ["--deny-syscall", "--policy", "--sysroot", "--engine", "--argv0"]
 
     /// `--strace` alone means `--strace=all`: ArgumentParser has no option whose value
-    /// may be left out, so a bare `--strace` before the program is spelled out here.
+    /// may be left out, so a bare `--strace` before the program is spelled out here
+    /// (followed by a mode's name, it takes that name as its value).
     /// Everything from the program on is the program's and stays as it is.
     static func spellingOutTrace(_ arguments: [String]) -> [String] {
         guard arguments.first == "exec" else { return arguments }
@@ -108,7 +109,13 @@ extension Exec {
             let argument = arguments[index]
             if argument == "--" || !argument.hasPrefix("-") { break }
             if argument == "--strace" {
-                result.append("--strace=all")
+                // `--strace all` and `--strace unimplemented` keep their value; alone it means all.
+                if index + 1 < arguments.count, SystemCallTrace(rawValue: arguments[index + 1]) != nil {
+                    result.append("--strace=" + arguments[index + 1])
+                    index += 1
+                } else {
+                    result.append("--strace=all")
+                }
             } else {
                 result.append(argument)
                 if optionsWithValues.contains(argument), index + 1 < arguments.count {

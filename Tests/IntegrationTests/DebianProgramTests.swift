@@ -105,6 +105,8 @@ import Testing
         #expect(listed.status == 0)
         #expect(listed.stderr.contains("isola: system call landlock_create_ruleset is not implemented (ENOSYS)"), "\(listed.stderr)")
         #expect(!listed.stderr.contains("openat("), "only the unimplemented calls: \(listed.stderr)")
+        let (spaced, _) = try Self.both("/usr/bin/xz", ["-c"], input: "x", options: ["--strace", "unimplemented"])
+        #expect(spaced.status == 0 && spaced.stderr == listed.stderr, "--strace unimplemented: \(spaced.stderr)")
         let (traced, _) = try Self.both("/usr/bin/xz", ["-c"], input: "x", options: ["--strace"])
         #expect(traced.stderr.contains("openat(") && traced.stderr.contains("landlock_create_ruleset is not implemented"), "\(traced.stderr)")
     }
