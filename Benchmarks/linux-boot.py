@@ -61,6 +61,17 @@ def time_to_marker(cmd, marker=MARKER):
         sys.exit(f"linux-boot: {cmd[0]} never printed the marker:\n{buf[-2000:].decode(errors='replace')}")
     return seen
 
+def boot_to_init_table(title, boot):
+    """Times each command of `boot` (name: command) to the marker, median of RUNS, and
+    prints them with their ratio to QEMU's."""
+    results = {name: statistics.median(time_to_marker(cmd) for _ in range(RUNS)) for name, cmd in boot.items()}
+    qemu = results["qemu-system-riscv64 -M virt"]
+    print(f"\n{title}\n")
+    print("| VM                              | boot to init (ms) | / QEMU |")
+    print("|---------------------------------|------------------:|-------:|")
+    for name, t in results.items():
+        print(f"| {name:<31} | {t * 1000:17.0f} | {t / qemu:6.2f} |")
+
 def idle_cpu(cmd):
     """Percent of one host core the VM uses while its guest sits at a shell prompt."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -85,13 +96,7 @@ def idle_cpu(cmd):
 def main():
     kernel, initrd = image()
     boot = commands(kernel, initrd, "console=ttyS0 quiet ISOLA_CMD=true")
-    results = {name: statistics.median(time_to_marker(cmd) for _ in range(RUNS)) for name, cmd in boot.items()}
-    qemu = results["qemu-system-riscv64 -M virt"]
-    print(f"\nLinux 6.1 boot to /init, 1 hart, 256 MiB, median of {RUNS} ({os.uname().machine}, {time.strftime('%Y-%m-%d')})\n")
-    print("| VM                              | boot to init (ms) | / QEMU |")
-    print("|---------------------------------|------------------:|-------:|")
-    for name, t in results.items():
-        print(f"| {name:<31} | {t * 1000:17.0f} | {t / qemu:6.2f} |")
+    boot_to_init_table(f"Linux 6.1 boot to /init, 1 hart, 256 MiB, median of {RUNS} ({os.uname().machine}, {time.strftime('%Y-%m-%d')})", boot)
     idle = commands(kernel, initrd, "console=ttyS0 quiet")
     print(f"\nIdle guest at a shell prompt, host CPU over {IDLE_SECONDS:.0f} s\n")
     print("| VM                              | % of one core |")
@@ -139,14 +144,8 @@ def debian_tables():
     kernel = os.path.join(image, "vmlinuz")
     _, initramfs = default_image("linux-boot")
     small = commands(kernel, initramfs, "console=ttyS0 quiet ISOLA_CMD=true")
-    rows = {name: statistics.median(time_to_marker(small[name]) for _ in range(RUNS))
-            for name in ("Isola translator, built-in SBI", "qemu-system-riscv64 -M virt")}
-    qemu = rows["qemu-system-riscv64 -M virt"]
-    print(f"\nDebian's Linux 6.12 kernel with the default initramfs, boot to /init, 1 hart, 256 MiB, median of {RUNS}\n")
-    print("| VM                              | boot to init (ms) | / QEMU |")
-    print("|---------------------------------|------------------:|-------:|")
-    for name, t in rows.items():
-        print(f"| {name:<31} | {t * 1000:17.0f} | {t / qemu:6.2f} |")
+    boot_to_init_table(f"Debian's Linux 6.12 kernel with the default initramfs, boot to /init, 1 hart, 256 MiB, median of {RUNS}",
+                       {name: small[name] for name in ("Isola translator, built-in SBI", "qemu-system-riscv64 -M virt")})
     print(f"\nDebian trixie (systemd) to the login prompt, 2 harts, 1 GiB, median of {DEBIAN_RUNS}\n")
     print("| Isola                                            | s    | QEMU                              | s    | Isola / QEMU |")
     print("|--------------------------------------------------|-----:|-----------------------------------|-----:|-------------:|")
