@@ -40,8 +40,6 @@ extension LinuxKernel {
                 return (count + 63) / 64 * 8
             }
         }
-        /// socklen_t values the host must see as the buffers were sized (pointer argument, capacity).
-        var socketLengths: [(argument: Int, capacity: Int)] = []
         func stringArgument(_ address: UInt64, lookUp: Bool) -> Int? {
             guard var bytes = memory.bytes(ofString: address) else { return nil }
             if lookUp { bytes = sysroot.hostPath(bytes) }
@@ -85,7 +83,6 @@ extension LinuxKernel {
                 let buffer = hostBuffer(capacity)
                 host[i] = Int(bitPattern: buffer)
                 copyOut.append((value, buffer, capacity, nil, lengthPointer))
-                socketLengths.append((lengthPointer, capacity))
             case let .counted(lengthArgument, scale):
                 guard value != 0 else { continue }
                 let bound = Int(min(a[lengthArgument], LinuxKernel.maximumBuffer))
@@ -99,9 +96,11 @@ extension LinuxKernel {
         for (argument, value) in bounded where call.arguments.indices.contains(argument) {
             if case .value = call.arguments[argument] { host[argument] = value }
         }
-        for (argument, capacity) in socketLengths {
-            // SAFETY: argument `argument` is the 4-byte inputOutput buffer the table pairs with sizedBy, allocated above.
-            UnsafeMutableRawPointer(bitPattern: host[argument])?.storeBytes(of: UInt32(capacity), as: UInt32.self)
+        // The host sees each socklen_t as the buffer it bounds was sized.
+        for out in copyOut {
+            guard let lengthFrom = out.lengthFrom else { continue }
+            // SAFETY: argument `lengthFrom` is the 4-byte inputOutput buffer the table pairs with sizedBy, allocated above.
+            UnsafeMutableRawPointer(bitPattern: host[lengthFrom])?.storeBytes(of: UInt32(out.count), as: UInt32.self)
         }
         let result = HostSystemCall.invoke(call.hostNumber, host[0], host[1], host[2], host[3], host[4], host[5])
         guard result >= 0 else { return result }
