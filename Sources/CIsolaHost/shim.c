@@ -148,6 +148,40 @@ uint64_t isola_signal_exchange_mask(uint64_t mask) {
     return bits;
 }
 
+/* The process VM's shared file mappings live in its frame reservation; a page past
+   the file's end raises SIGBUS when touched, which must not end Isola. Inside the
+   guarded range the page becomes a zero page and the program gets its SIGBUS at
+   the next instruction boundary, as Linux gives it one; any other SIGBUS goes to
+   the handler there was before, by repeating the fault under it. */
+static uintptr_t guarded_start, guarded_end;
+static struct sigaction previous_bus_action;
+
+static void on_bus(int signal, siginfo_t *info, void *context) {
+    (void)context;
+    uintptr_t address = (uintptr_t)info->si_addr;
+    if (info->si_code > 0 && address >= __atomic_load_n(&guarded_start, __ATOMIC_ACQUIRE) && address < __atomic_load_n(&guarded_end, __ATOMIC_ACQUIRE)) {
+        void *page = (void *)(address & ~(uintptr_t)4095);
+        mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        on_signal(signal);
+        return;
+    }
+    sigaction(SIGBUS, &previous_bus_action, NULL);
+    if (info->si_code <= 0) raise(signal);  /* sent, not a fault: it will not repeat */
+}
+
+int isola_guard_shared_pages(void *start, size_t length) {
+    __atomic_store_n(&guarded_start, (uintptr_t)start, __ATOMIC_RELEASE);
+    __atomic_store_n(&guarded_end, (uintptr_t)start + length, __ATOMIC_RELEASE);
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_bus;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGBUS, &action, &previous) != 0) return -errno;
+    if (previous.sa_sigaction != on_bus) previous_bus_action = previous;
+    return 0;
+}
+
 void isola_signal_block_all(void) {
     sigset_t all;
     sigfillset(&all);

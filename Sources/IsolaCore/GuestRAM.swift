@@ -71,6 +71,34 @@ public final class GuestRAM: @unchecked Sendable {
         return true
     }
 
+    /// Shares `[address, address + length)` with a file, or (descriptor nil) with the
+    /// processes a host fork makes: the process VM's MAP_SHARED. 0 or the host's errno.
+    public func mapShared(at address: UInt64, length: UInt64, descriptor: Int32?, fileOffset: UInt64, writable: Bool) -> Int32 {
+        guard address % 4096 == 0, length % 4096 == 0, length > 0, contains(address, length: length) else { return 22 }
+        return mapping.mapShared(descriptor: descriptor, fileOffset: fileOffset, at: Int(address - basePhysicalAddress), length: Int(length), writable: writable)
+    }
+
+    /// Attaches System V segment `identifier` of `length` bytes at `address`. 0 or the host's errno.
+    public func attachSegment(_ identifier: Int32, at address: UInt64, length: UInt64, readOnly: Bool) -> Int32 {
+        guard address % 4096 == 0, length > 0, contains(address, length: length) else { return 22 }
+        return mapping.attachSegment(identifier, at: Int(address - basePhysicalAddress), readOnly: readOnly)
+    }
+
+    /// Moves shared frames to `to` with a new length (mremap of a shared mapping). 0 or the host's errno.
+    public func moveShared(from: UInt64, length: UInt64, to: UInt64, newLength: UInt64) -> Int32 {
+        guard from % 4096 == 0, to % 4096 == 0, contains(from, length: length), contains(to, length: newLength) else { return 22 }
+        return mapping.moveShared(from: Int(from - basePhysicalAddress), length: Int(length), to: Int(to - basePhysicalAddress), newLength: Int(newLength))
+    }
+
+    /// msync over shared frames. 0 or the host's errno.
+    public func synchronize(at address: UInt64, length: UInt64, flags: Int32) -> Int32 {
+        guard address % 4096 == 0, contains(address, length: length) else { return 22 }
+        return mapping.synchronize(offset: Int(address - basePhysicalAddress), length: Int(length), flags: flags)
+    }
+
+    /// Past a shared file's end, a touched page is the program's SIGBUS, not Isola's crash.
+    public func guardSharedPages() { mapping.guardSharedPages() }
+
     /// Reads bytes from guest RAM, or nil when the range is not inside it.
     public func read(at address: UInt64, length: Int) -> [UInt8]? {
         guard contains(address, length: UInt64(length)) else { return nil }

@@ -27,6 +27,9 @@ public enum HostEnvironment {
 
 /// Runs host programs for the few tools that drive scripts (`isola images build`).
 public enum HostProcess {
+    /// The host CPUs online now.
+    public static var onlineProcessors: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
     /// Ends Isola with `status` the ordinary way: buffered output is flushed and exit
     /// handlers run (the command line's end).
     public static func exit(_ status: Int32) -> Never {

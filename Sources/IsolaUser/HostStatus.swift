@@ -32,6 +32,10 @@ struct HostStatus {
 
     var mode: UInt16 { field(28, UInt16.self) }
     var isDirectory: Bool { mode & 0o170000 == 0o040000 }
+    var inode: UInt64 { field(32, UInt64.self) }
+    var size: UInt64 { field(40, UInt64.self) }
+    /// The file system's device as /proc/self/maps prints it (major, minor).
+    var device: (major: UInt32, minor: UInt32) { (field(136, UInt32.self), field(140, UInt32.self)) }
 
     /// riscv64's `struct stat` (asm-generic/stat.h, 128 bytes).
     var riscvStat: [UInt8] {

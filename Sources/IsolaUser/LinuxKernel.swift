@@ -25,6 +25,16 @@ public final class LinuxKernel: @unchecked Sendable {
     let signalActions = SignalActionTable()
     /// The thread `ProcessVM.run` runs on; it alone may end the VM by returning.
     var primary: UserThread?
+    /// What /proc/self/maps calls the mapped ranges (`lock` held).
+    var mappingNames = MappingNames()
+    /// The program's auxiliary vector, for /proc/self/auxv and PR_GET_AUXV.
+    var auxiliaryVector: [UInt8] = []
+    /// Whether a shared file page past its file's end is already guarded (SIGBUS, not a crash).
+    var guardsSharedPages = false
+    /// Set in a vfork child until it execs or exits: where its written pages go.
+    var vforkParent: VforkChannel?
+    /// System V segments attached (shmat): their addresses and lengths, for shmdt (`lock` held).
+    var attachedSegments: [UInt64: UInt64] = [:]
 
     /// Set when the program ends: an exit status, or the signal that killed it.
     public private(set) var exitStatus: Int32?
@@ -174,18 +184,20 @@ public final class LinuxKernel: @unchecked Sendable {
             return address
         case 222: return mapMemory(a)
         case 215, 226, 216: return changeMapping(number, a)
-        case 227, 233: return 0  // msync, madvise: memory is private and resident; advice only
+        case 227: return synchronize(a)
+        case 233: return advise(a)
         case 259:
             flushAllThreads()
             return 0
-        case 258, 283, 293, 435, 100:  // hwprobe, membarrier, rseq, clone3: libc falls back
+        case 258, 283, 293, 435:  // hwprobe, membarrier, rseq, clone3: libc falls back
             (trace ?? unimplementedTrace)?.write("isola: system call \(SystemCallTable.name(number)) is not implemented (ENOSYS)\n")
             return -HostSystemCall.ENOSYS
         case 93, 94: return exit(number, status: Int32(truncatingIfNeeded: a[0] & 0xFF), on: thread)
         case 96:
             thread.clearChildTID = a[0]
             return thread.tid
-        case 99: return 0  // robust futex lists: accepted; the host cannot walk the program's pointers
+        case 99: return setRobustList(a, on: thread)
+        case 100: return robustList(a, on: thread)
         case 98: return futex(a)
         case 220: return clone(a, on: thread)
         case 221: return execute(a, on: thread)
@@ -195,6 +207,13 @@ public final class LinuxKernel: @unchecked Sendable {
         case 22, 441: return epollWait(number, a)
         case 208, 209:  // the table passes them through, if the option's value is plain data
             return SocketOptions.passes(level: a[1], name: a[2]) ? nil : -SocketOptions.ENOPROTOOPT
+        case 189: return sendQueueMessage(a)
+        case 188: return receiveQueueMessage(a)
+        case 187: return queueControl(a)
+        case 191: return semaphoreControl(a)
+        case 195: return segmentControl(a)
+        case 196: return attachSegment(a)
+        case 197: return detachSegment(a)
         case 211: return sendMessage(a)
         case 212: return receiveMessage(a)
         case 243, 269: return multipleMessages(number, a)
@@ -204,6 +223,7 @@ public final class LinuxKernel: @unchecked Sendable {
 
     /// Ends the program with `status` (exit_group), or just this thread (exit).
     func exit(_ number: Int, status: Int32, on thread: UserThread) -> Int {
+        releaseRobustFutexes(of: thread)
         let remaining = lock.withLock {
             threads[thread.tid] = nil
             return threads.count
@@ -212,6 +232,7 @@ public final class LinuxKernel: @unchecked Sendable {
             thread.finish()
             return 0
         }
+        releaseVforkParent()
         guard thread === primary else { HostProcess.exitImmediately(status) }
         if remaining > 0 {
             // exit_group with other threads running: they end with the host process.

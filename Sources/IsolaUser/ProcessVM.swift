@@ -34,6 +34,7 @@ public final class ProcessVM {
         let shownPath = String(decoding: programPath, as: UTF8.self)
         let image = try ELFImage(bytes: bytes, path: shownPath)
         var interpreter: ELFImage?
+        var interpreterFile: ProgramLoader.FileIdentity?
         if let name = image.interpreter {
             let interpreterPath = sysroot.hostPath(Array(name.utf8))
             let shown = String(decoding: interpreterPath, as: UTF8.self)
@@ -41,16 +42,20 @@ public final class ProcessVM {
                 throw ProcessError.unsupported(path: shownPath, reason: "its interpreter \(name) was not found (looked in \(sysroot.root.map { String(decoding: $0, as: UTF8.self) } ?? "no sysroot") and /)")
             }
             interpreter = try ELFImage(bytes: interpreterBytes, path: shown)
+            interpreterFile = ProgramLoader.FileIdentity(path: Array(name.utf8), hostPath: interpreterPath)
         }
         memory = try UserMemory()
         var random = [UInt8](repeating: 0, count: 16)
         // SAFETY: `fill` writes the buffer's 16 bytes inside the closure.
         random.withUnsafeMutableBytes { HostRandom.fill($0) }
         let loaded = try ProgramLoader.load(image, path: shownPath, interpreter: interpreter, arguments: arguments,
-                                            environment: environment, into: memory, random: random)
+                                            environment: environment, into: memory, random: random,
+                                            files: (ProgramLoader.FileIdentity(path: programPath, hostPath: hostPath), interpreterFile))
         kernel = LinuxKernel(memory: memory, programBreak: loaded.programBreak, sysroot: sysroot,
                              executablePath: ProcessVM.absolute(hostPath), engine: engine)
         kernel.perfMap = perfMap
+        for name in loaded.names { kernel.mappingNames.set(name) }
+        kernel.auxiliaryVector = loaded.auxiliaryVector
         mainThread = try UserThread(kernel: kernel, memory: memory, tid: 0)
         mainThread.hart.enterUserMode(entry: loaded.entry, rootPage: memory.rootPage)
         mainThread.hart.x[2] = loaded.stackPointer

@@ -23,4 +23,11 @@ public struct Sysroot: Sendable {
         let (r, status) = HostStatus.statx(directory: LinuxKernel.atFDCWD, path: candidate, flags: 0)
         return r == 0 && !status.isDirectory ? candidate : path
     }
+
+    /// The path the program would use for a host path: inside the sysroot, without it.
+    func guestPath(_ hostPath: [UInt8]) -> [UInt8] {
+        guard let root, hostPath.count > root.count, hostPath.starts(with: root),
+              hostPath[root.count] == UInt8(ascii: "/") else { return hostPath }
+        return Array(hostPath[root.count...])
+    }
 }

@@ -24,6 +24,20 @@ public final class UserMemory: @unchecked Sendable {
         public static let execute = Protection(rawValue: 1 << 3)
     }
     static let valid: UInt64 = 1, user: UInt64 = 1 << 4, accessed: UInt64 = 1 << 6, dirty: UInt64 = 1 << 7
+    /// Software bits of a leaf (the spec leaves bits 8-9 to the supervisor): the frame is
+    /// shared (a file, another process, a System V segment), and the host maps it read-only,
+    /// so no write permission may ever be given to it.
+    static let sharedFrame: UInt64 = 1 << 8, readOnlyFrame: UInt64 = 1 << 9
+
+    /// What a shared mapping's frames are shared with.
+    public enum SharedBacking {
+        /// Anonymous memory that the processes a fork makes keep sharing.
+        case anonymous
+        /// The file open at `descriptor`, from `offset`; `writable` when the host may map it so.
+        case file(descriptor: Int32, offset: UInt64, writable: Bool)
+        /// A System V shared memory segment.
+        case segment(identifier: Int32, readOnly: Bool)
+    }
 
     public let ram: GuestRAM
     /// The root page table's physical page number (for satp).
@@ -45,6 +59,13 @@ public final class UserMemory: @unchecked Sendable {
         guard nextFrame + UserMemory.pageSize <= ram.endPhysicalAddress else { return nil }
         defer { nextFrame += UserMemory.pageSize }
         return nextFrame  // fresh frames of the reservation read as zero
+    }
+
+    /// `length` bytes of contiguous fresh frames (a shared mapping is one host mapping), or nil.
+    private func allocateRun(_ length: UInt64) -> UInt64? {
+        guard length <= ram.endPhysicalAddress - nextFrame else { return nil }
+        defer { nextFrame += length }
+        return nextFrame
     }
 
     private func releaseFrame(_ frame: UInt64) {
@@ -94,7 +115,8 @@ public final class UserMemory: @unchecked Sendable {
                 guard let frame = allocateFrame() else { return false }
                 pte.pointee = (frame >> 12) << 10
             }
-            pte.pointee = (pte.pointee & ~0x3FF) | protection.rawValue | UserMemory.valid | UserMemory.user
+            let rights = pte.pointee & UserMemory.readOnlyFrame != 0 ? protection.subtracting(.write) : protection
+            pte.pointee = (pte.pointee & ~0xFF) | rights.rawValue | UserMemory.valid | UserMemory.user
                 | UserMemory.accessed | UserMemory.dirty
             va += UserMemory.pageSize
         }
@@ -115,6 +137,218 @@ public final class UserMemory: @unchecked Sendable {
             }
             va += UserMemory.pageSize
         }
+    }
+
+    /// Maps `[start, start + length)` (page-aligned) to frames shared as `backing` says,
+    /// replacing what was there. Answers 0 or the host's errno (nothing changes then).
+    public func mapShared(_ start: UInt64, length: UInt64, protection: Protection, backing: SharedBacking) -> Int32 {
+        lock.withLock {
+            guard start % UserMemory.pageSize == 0, length > 0, length % UserMemory.pageSize == 0, start < UserMemory.userLimit,
+                  length <= UserMemory.userLimit - start else { return 22 }
+            guard let run = allocateRun(length) else { return 12 }
+            let error: Int32
+            var readOnly = false
+            switch backing {
+            case .anonymous:
+                error = ram.mapShared(at: run, length: length, descriptor: nil, fileOffset: 0, writable: true)
+            case let .file(descriptor, offset, writable):
+                readOnly = !writable
+                error = ram.mapShared(at: run, length: length, descriptor: descriptor, fileOffset: offset, writable: writable)
+            case let .segment(identifier, segmentReadOnly):
+                readOnly = segmentReadOnly
+                error = ram.attachSegment(identifier, at: run, length: length, readOnly: segmentReadOnly)
+            }
+            guard error == 0 else {
+                nextFrame -= length
+                return error
+            }
+            unmapLocked(start, length: length)
+            var rights = protection
+            if readOnly { rights.remove(.write) }
+            var offset: UInt64 = 0
+            while offset < length {
+                // SAFETY: `pte` is an entry inside a checked table (see `leaf`).
+                guard let pte = leaf(start + offset, create: true) else {
+                    unmapLocked(start, length: offset)
+                    return 12
+                }
+                pte.pointee = ((run + offset) >> 12) << 10 | rights.rawValue | UserMemory.valid | UserMemory.user
+                    | UserMemory.accessed | UserMemory.dirty | UserMemory.sharedFrame | (readOnly ? UserMemory.readOnlyFrame : 0)
+                offset += UserMemory.pageSize
+            }
+            return 0
+        }
+    }
+
+    /// MADV_DONTNEED on private pages: their frames go back to the host and read as
+    /// zeros after; shared pages keep their contents, which belong to their file or segment.
+    public func discardPrivate(_ start: UInt64, length: UInt64) {
+        lock.withLock {
+            var frames: [UInt64] = []
+            forEachLeafLocked(from: start, to: start &+ length) { _, pte in
+                if pte & UserMemory.sharedFrame == 0 { frames.append((pte >> 10) << 12) }
+            }
+            var i = 0
+            while i < frames.count {
+                var j = i + 1
+                while j < frames.count && frames[j] == frames[j - 1] + UserMemory.pageSize { j += 1 }
+                ram.discard(at: frames[i], length: UInt64(j - i) * UserMemory.pageSize)
+                i = j
+            }
+        }
+    }
+
+    /// Whether some page of the range is a shared frame the host maps read-only (so
+    /// mprotect may not make it writable: EACCES, as Linux answers for a file opened read-only).
+    public func holdsReadOnlyFrames(_ start: UInt64, length: UInt64) -> Bool {
+        var found = false
+        forEachLeaf(from: start, to: start &+ length) { _, pte in
+            if pte & UserMemory.readOnlyFrame != 0 { found = true }
+        }
+        return found
+    }
+
+    /// The first frame of a shared mapping whose pages are all shared and contiguous
+    /// (as `mapShared` made them), or nil.
+    public func sharedRun(_ start: UInt64, length: UInt64) -> UInt64? {
+        lock.withLock { sharedRunLocked(start, length: length) }
+    }
+
+    private func sharedRunLocked(_ start: UInt64, length: UInt64) -> UInt64? {
+        var first: UInt64?
+        var offset: UInt64 = 0
+        while offset < length {
+            // SAFETY: `leaf` answers entries inside checked tables; only their bits are read.
+            guard let pte = leaf(start + offset, create: false)?.pointee, pte & UserMemory.valid != 0,
+                  pte & UserMemory.sharedFrame != 0 else { return nil }
+            let frame = (pte >> 10) << 12
+            if first == nil { first = frame }
+            guard frame == first! + offset else { return nil }
+            offset += UserMemory.pageSize
+        }
+        return first
+    }
+
+    /// mremap of a shared mapping: its frames move to a new run of `newLength` bytes,
+    /// which the host extends from the same file or anonymous memory, mapped at `to`
+    /// (the old pages there go). 0 or the host's errno; nothing changes on a failure.
+    public func moveShared(from: UInt64, length: UInt64, to: UInt64, newLength: UInt64) -> Int32 {
+        lock.withLock {
+            guard to % UserMemory.pageSize == 0, to < UserMemory.userLimit, newLength <= UserMemory.userLimit - to,
+                  let old = sharedRunLocked(from, length: length) else { return 14 }
+            // SAFETY: the first page's entry lies in a checked table; only its bits are read.
+            let bits = (leaf(from, create: false)?.pointee ?? 0) & (0x3FF | UserMemory.readOnlyFrame)
+            guard let run = allocateRun(newLength) else { return 12 }
+            let error = ram.moveShared(from: old, length: length, to: run, newLength: newLength)
+            guard error == 0 else {
+                nextFrame -= newLength
+                return error
+            }
+            // The old frames are private and zero again: they are ordinary free frames now.
+            var offset: UInt64 = 0
+            while offset < length {
+                // SAFETY: as above; the entries are cleared without giving their frames back twice.
+                if let pte = leaf(from + offset, create: false) { pte.pointee = 0 }
+                freeFrames.append(old + offset)
+                offset += UserMemory.pageSize
+            }
+            unmapLocked(to, length: newLength)
+            offset = 0
+            while offset < newLength {
+                // SAFETY: `pte` is an entry inside a checked table (see `leaf`).
+                guard let pte = leaf(to + offset, create: true) else { return 12 }
+                pte.pointee = ((run + offset) >> 12) << 10 | bits
+                offset += UserMemory.pageSize
+            }
+            return 0
+        }
+    }
+
+    /// msync: the shared pages of the range written back to their files. 0 or the host's errno.
+    public func synchronize(_ start: UInt64, length: UInt64, flags: Int32) -> Int32 {
+        var error: Int32 = 0
+        forEachLeaf(from: start, to: start &+ length) { _, pte in
+            guard error == 0, pte & UserMemory.sharedFrame != 0 else { return }
+            error = ram.synchronize(at: (pte >> 10) << 12, length: UserMemory.pageSize, flags: flags)
+        }
+        return error
+    }
+
+    /// Calls `body` with each mapped page of `[from, to)` and its leaf entry, in address
+    /// order, skipping empty tables (so a walk of the whole space visits only what is mapped).
+    public func forEachLeaf(from: UInt64 = 0, to: UInt64 = UserMemory.userLimit, _ body: (UInt64, UInt64) -> Void) {
+        lock.withLock { forEachLeafLocked(from: from, to: to, body) }
+    }
+
+    private func forEachLeafLocked(from: UInt64, to: UInt64, _ body: (UInt64, UInt64) -> Void) {
+        do {
+            let end = min(to, UserMemory.userLimit)
+            var va = from & ~(UserMemory.pageSize - 1)
+            while va < end {
+                var table = rootPage << 12
+                var skipped = false
+                for level in stride(from: 2, to: 0, by: -1) {
+                    let span: UInt64 = 1 << (12 + 9 * UInt64(level))
+                    // SAFETY: `table` is the root or a table checked against RAM below.
+                    let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511).pointee
+                    let next = (e >> 10) << 12
+                    if e & UserMemory.valid == 0 || !ram.contains(next, length: UserMemory.pageSize) {
+                        va = (va & ~(span - 1)) + span
+                        skipped = true
+                        break
+                    }
+                    table = next
+                }
+                if skipped { continue }
+                // SAFETY: as above: the last-level table was checked against RAM.
+                let pte = entry(table, (va >> 12) & 511).pointee
+                if pte & UserMemory.valid != 0 { body(va, pte) }
+                va += UserMemory.pageSize
+            }
+        }
+    }
+
+    /// Clears the dirty bit of every private page (the hart sets it again on a write,
+    /// `hostAddress` on a kernel write): a vfork child's writes can then be found.
+    func clearDirtyBits() {
+        lock.withLock {
+            var va: UInt64 = 0
+            while va < UserMemory.userLimit {
+                // SAFETY: `leaf` answers entries inside checked tables.
+                guard let table = leafTable(va) else {
+                    va = (va & ~((1 << 21) - 1)) + (1 << 21)
+                    continue
+                }
+                for index in 0..<512 {
+                    let e = entry(table, UInt64(index))
+                    // SAFETY: an entry of a checked last-level table.
+                    if e.pointee & (UserMemory.valid | UserMemory.sharedFrame) == UserMemory.valid { e.pointee &= ~UserMemory.dirty }
+                }
+                va += 1 << 21
+            }
+        }
+    }
+
+    /// The last-level table that maps `va`'s 2 MiB, if there is one.
+    private func leafTable(_ va: UInt64) -> UInt64? {
+        var table = rootPage << 12
+        for level in stride(from: 2, to: 0, by: -1) {
+            // SAFETY: `table` is the root or a table checked against RAM below.
+            let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511).pointee
+            let next = (e >> 10) << 12
+            guard e & UserMemory.valid != 0, ram.contains(next, length: UserMemory.pageSize) else { return nil }
+            table = next
+        }
+        return table
+    }
+
+    /// The private pages written since `clearDirtyBits`, in address order.
+    func dirtyPages() -> [UInt64] {
+        var pages: [UInt64] = []
+        forEachLeaf { va, pte in
+            if pte & (UserMemory.dirty | UserMemory.sharedFrame) == UserMemory.dirty { pages.append(va) }
+        }
+        return pages
     }
 
     /// Changes the protection of mapped pages; false if any page in the range is unmapped.
@@ -153,7 +387,8 @@ public final class UserMemory: @unchecked Sendable {
         while va < start + length {
             // SAFETY: `pte` is an entry inside a checked table (see `leaf`).
             guard va < UserMemory.userLimit, let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 else { return false }
-            pte.pointee = (pte.pointee & ~0xE) | protection.rawValue
+            let rights = pte.pointee & UserMemory.readOnlyFrame != 0 ? protection.subtracting(.write) : protection
+            pte.pointee = (pte.pointee & ~0xE) | rights.rawValue
             va += UserMemory.pageSize
         }
         return true
@@ -178,9 +413,12 @@ public final class UserMemory: @unchecked Sendable {
     func hostAddress(_ va: UInt64, write: Bool) -> UnsafeMutableRawPointer? {
         // SAFETY: `leaf` answers an entry inside a checked table; the frame it names is checked
         // against RAM here (an entry may be forged, see `leaf`), and va % pageSize stays in it.
-        guard va < UserMemory.userLimit, let pte = leaf(va, create: false)?.pointee, pte & UserMemory.valid != 0,
-              pte & (write ? Protection.write.rawValue : Protection.read.rawValue) != 0,
+        guard va < UserMemory.userLimit, let entry = leaf(va, create: false) else { return nil }
+        let pte = entry.pointee
+        guard pte & UserMemory.valid != 0, pte & (write ? Protection.write.rawValue : Protection.read.rawValue) != 0,
               ram.contains((pte >> 10) << 12, length: UserMemory.pageSize) else { return nil }
+        // A kernel write dirties the page as the hart's would (only a vfork child clears the bit).
+        if write && pte & UserMemory.dirty == 0 { entry.pointee = pte | UserMemory.dirty }
         return ram.hostPointer(((pte >> 10) << 12) + va % UserMemory.pageSize)
     }
 
@@ -218,6 +456,22 @@ public final class UserMemory: @unchecked Sendable {
             done += n
             return true
         }
+    }
+
+    /// Reads a mapped range whatever its protection (a vfork child's written pages).
+    func readIgnoringProtection(_ va: UInt64, count: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        var done = 0
+        while done < count {
+            let address = va &+ UInt64(done)
+            // SAFETY: as in `hostAddress`: the entry lies in a checked table, its frame is checked here.
+            guard let pte = leaf(address, create: false)?.pointee, pte & UserMemory.valid != 0,
+                  ram.contains((pte >> 10) << 12, length: UserMemory.pageSize) else { return nil }
+            let n = min(count - done, Int(UserMemory.pageSize - address % UserMemory.pageSize))
+            out += UnsafeRawBufferPointer(start: ram.hostPointer(((pte >> 10) << 12) + address % UserMemory.pageSize), count: n)
+            done += n
+        }
+        return out
     }
 
     /// Writes to the program's memory as the loader does, ignoring the page protection (read-only text).

@@ -15,6 +15,8 @@ final class UserThread: EnvironmentCallHandler, ExceptionHandler, @unchecked Sen
     var tid: Int
     /// CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken when the thread ends.
     var clearChildTID: UInt64 = 0
+    /// set_robust_list: the head of the thread's list of robust futexes it holds (0: none).
+    var robustList: UInt64 = 0
     /// Signals this thread blocks.
     var signalMask: UInt64 = 0
     /// Signals that arrived and wait for the mask to let them through.

@@ -51,6 +51,19 @@ import Testing
         #expect(r.output == "ok\n" && r.status == 0, "\(name): \(r.output)")
     }
 
+    /// MAP_SHARED with a file and across fork, its mremap and msync, SIGBUS past a file's
+    /// end, System V shared memory, semaphores and queues (shared.c); vfork, posix_spawn's
+    /// exec failure, robust mutexes and prctl (spawn.c); uname, /proc/cpuinfo,
+    /// /proc/self/auxv and /proc/self/maps (machine.c). Static ones under both engines.
+    @Test(arguments: ["shared", "spawn", "machine"].flatMap { [[$0], [$0 + "-dynamic"], ["--engine", "interpreter", $0]] })
+    func sharedMemoryProcessesAndTheMachine(_ arguments: [String]) throws {
+        let directory = NSTemporaryDirectory() + "isola-shared-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let r = try Self.exec(arguments.dropLast() + [Self.program(arguments.last!), directory])
+        #expect(r.output == "ok\n" && r.status == 0, "\(arguments): \(r.output)")
+    }
+
     @Test func aWildPointerIsTheProgramsSIGSEGV() throws {
         let r = try Self.exec([Self.program("segv")])
         #expect(r.output == "before\nisola: the program was killed by signal 11 (SIGSEGV)\n", "\(r.output)")

@@ -67,6 +67,9 @@ int isola_signal_set_ignored(int signal);
 int isola_signal_is_ignored(int signal);
 /* Sets the calling thread's host signal mask (bit n-1 for signal n); answers the old one. */
 uint64_t isola_signal_exchange_mask(uint64_t mask);
+/* Makes a SIGBUS inside [start, start + length) (a shared file page past the file's
+   end) a zero page and a SIGBUS for the program, instead of Isola's crash. */
+int isola_guard_shared_pages(void *start, size_t length);
 /* Blocks every signal on the calling thread, so the host sends the program's to its other threads. */
 void isola_signal_block_all(void);
 /* Waits until a caught signal arrives on this thread (none lost between check and wait). */

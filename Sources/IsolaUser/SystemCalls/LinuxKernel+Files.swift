@@ -43,6 +43,10 @@ extension LinuxKernel {
 
     func open(_ a: [UInt64]) -> Int {
         guard var path = memory.bytes(ofString: a[1]) else { return LinuxKernel.efault }
+        if path.first == UInt8(ascii: "/"), let contents = machineFile(SystemCallPolicy.normalize(path)) {
+            guard a[2] & 3 == 0 else { return -HostSystemCall.EACCES }  // read-only, as Linux's are
+            return openMemoryFile(contents, flags: a[2])
+        }
         path = path == LinuxKernel.selfExecutable ? executablePath : sysroot.hostPath(path)
         // SAFETY: the path is NUL-terminated and lives through the call, made inside the closure.
         return (path + [0]).withUnsafeBytes {

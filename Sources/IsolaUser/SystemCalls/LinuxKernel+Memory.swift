@@ -26,35 +26,67 @@ extension LinuxKernel {
         return (Int(programBreak), unmapped)
     }
 
-    /// mmap: anonymous memory anywhere or at a fixed address; file mappings are read in
-    /// (private copies: a shared mapping's writes do not reach the file).
+    /// mmap: anonymous memory anywhere or at a fixed address. A private file mapping
+    /// is read in (a copy: the file's later changes do not show); a shared one
+    /// (MAP_SHARED, anonymous or a file) is the host's shared mapping on the frames, so
+    /// writes reach the file and the processes a fork made.
     func mapMemory(_ a: [UInt64]) -> Int {
         let length = LinuxKernel.pageAligned(a[1])
         guard a[1] > 0, length < 1 << 36 else { return -HostSystemCall.EINVAL }
         let flags = a[3], fixed = flags & 0x10 != 0, noReplace = flags & 0x100000 != 0, anonymous = flags & 0x20 != 0
+        let sharing = flags & 3  // MAP_SHARED 1, MAP_PRIVATE 2, MAP_SHARED_VALIDATE 3
+        guard sharing != 0 else { return -HostSystemCall.EINVAL }
+        let protection = UserMemory.Protection(rawValue: (a[2] & 7) << 1)
+        var backing: UserMemory.SharedBacking?
+        if sharing != 2 {
+            if anonymous {
+                backing = .anonymous
+            } else {
+                guard a[5] % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
+                let descriptor = Int(Int32(truncatingIfNeeded: a[4]))
+                let status = HostSystemCall.invoke(SystemCallTable.host(25), descriptor, 3)  // F_GETFL
+                guard status >= 0 else { return status }
+                let access = status & 3  // O_RDONLY 0, O_WRONLY 1, O_RDWR 2
+                guard access != 1, access == 2 || !protection.contains(.write) else { return -HostSystemCall.EACCES }
+                backing = .file(descriptor: Int32(descriptor), offset: a[5], writable: access == 2)
+            }
+        }
         let address: UInt64? = lock.withLock {
             if fixed || noReplace {
                 guard a[0] % LinuxKernel.page == 0, a[0] < UserMemory.userLimit, length <= UserMemory.userLimit - a[0] else { return nil }
                 if noReplace && stride(from: a[0], to: a[0] + length, by: Int(LinuxKernel.page)).contains(where: memory.isMapped) {
                     return UInt64.max
                 }
-                memory.unmap(a[0], length: length)
+                if backing == nil { memory.unmap(a[0], length: length) }
                 return a[0]
             }
             return freeRange(length)
         }
         guard let address else { return fixed ? -HostSystemCall.EINVAL : -HostSystemCall.ENOMEM }
         guard address != .max else { return -HostSystemCall.EEXIST }
-        guard memory.map(address, length: length, protection: [.read, .write]) else { return -HostSystemCall.ENOMEM }
-        if !anonymous {
-            // The file's bytes are read in; past its end the pages stay zero.
-            let read = transfer(67, [a[4], address, a[1], a[5], 0, 0])
-            guard read >= 0 else {
-                memory.unmap(address, length: length)
-                return read
+        if let backing {
+            if case .file = backing, !guardsSharedPages {
+                memory.ram.guardSharedPages()
+                guardsSharedPages = true
             }
+            let error = memory.mapShared(address, length: length, protection: protection, backing: backing)
+            guard error == 0 else { return -Int(error) }
+        } else {
+            guard memory.map(address, length: length, protection: [.read, .write]) else { return -HostSystemCall.ENOMEM }
+            if !anonymous {
+                // The file's bytes are read in; past its end the pages stay zero.
+                let read = transfer(67, [a[4], address, a[1], a[5], 0, 0])
+                guard read >= 0 else {
+                    memory.unmap(address, length: length)
+                    return read
+                }
+            }
+            _ = memory.protect(address, length: length, protection: protection)
         }
-        _ = memory.protect(address, length: length, protection: UserMemory.Protection(rawValue: (a[2] & 7) << 1))
+        lock.withLock {
+            mappingNames.remove(address, address + length)
+            if !anonymous { nameFileMapping(address, length: length, descriptor: Int(Int32(truncatingIfNeeded: a[4])), offset: a[5]) }
+        }
         if fixed { flushAllThreads() }
         return Int(address)
     }
@@ -67,14 +99,35 @@ extension LinuxKernel {
         switch number {
         case 215:
             memory.unmap(a[0], length: length)
+            lock.withLock { mappingNames.remove(a[0], a[0] &+ length) }
         case 226:
             let protection = UserMemory.Protection(rawValue: (a[2] & 7) << 1)
+            if protection.contains(.write) && memory.holdsReadOnlyFrames(a[0], length: length) { return -HostSystemCall.EACCES }
             result = memory.protect(a[0], length: length, protection: protection) ? 0 : -HostSystemCall.ENOMEM
         default:
             result = remap(a, oldLength: length)
         }
         flushAllThreads()
         return result
+    }
+
+    /// msync: shared pages are written back to their files; private ones have none.
+    func synchronize(_ a: [UInt64]) -> Int {
+        guard a[0] % LinuxKernel.page == 0, a[2] & ~7 == 0, a[2] & 5 != 5 else { return -HostSystemCall.EINVAL }  // MS_ASYNC|MS_SYNC
+        let length = LinuxKernel.pageAligned(a[1])
+        guard stride(from: a[0], to: a[0] &+ length, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) else { return -HostSystemCall.ENOMEM }
+        return -Int(memory.synchronize(a[0], length: length, flags: Int32(a[2])))
+    }
+
+    /// madvise: MADV_DONTNEED and MADV_FREE give private pages back (they read as
+    /// zeros after, as anonymous memory does on Linux); other advice changes nothing.
+    func advise(_ a: [UInt64]) -> Int {
+        guard a[0] % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
+        let length = LinuxKernel.pageAligned(a[1])
+        if a[2] == 4 || a[2] == 8 {
+            memory.discardPrivate(a[0], length: length)
+        }
+        return 0
     }
 
     /// mremap: shrinks in place, grows in place when the pages after are free, or
@@ -87,6 +140,7 @@ extension LinuxKernel {
             return -HostSystemCall.EFAULT
         }
         guard let protection = memory.protection(of: a[0]) else { return -HostSystemCall.EFAULT }
+        if memory.sharedRun(a[0], length: oldLength) != nil { return remapShared(a, oldLength: oldLength, newLength: newLength) }
         if !fixed {
             if newLength <= oldLength {
                 memory.unmap(a[0] + newLength, length: oldLength - newLength)
@@ -105,9 +159,39 @@ extension LinuxKernel {
         let moved = min(oldLength, newLength)
         guard memory.move(from: a[0], length: moved, to: target) else { return -HostSystemCall.ENOMEM }
         memory.unmap(a[0], length: oldLength)
+        lock.withLock { mappingNames.move(from: a[0], length: oldLength, to: target, newLength: newLength) }
         if newLength > moved && !memory.map(target + moved, length: newLength - moved, protection: protection) {
             return -HostSystemCall.ENOMEM
         }
+        return Int(target)
+    }
+
+    /// mremap of a shared mapping: it shrinks in place; it grows in place when the pages
+    /// after it are free, else moves (MREMAP_MAYMOVE, MREMAP_FIXED), its frames the
+    /// host's same shared pages, extended by the host from the file or anonymous memory.
+    private func remapShared(_ a: [UInt64], oldLength: UInt64, newLength: UInt64) -> Int {
+        let flags = a[3], mayMove = flags & 1 != 0, fixed = flags & 2 != 0
+        if !fixed && newLength <= oldLength {
+            memory.unmap(a[0] + newLength, length: oldLength - newLength)
+            lock.withLock { mappingNames.remove(a[0] + newLength, a[0] + oldLength) }
+            return Int(a[0])
+        }
+        var target = a[0]
+        if fixed {
+            target = a[4]
+        } else {
+            let tail = a[0] + oldLength
+            let free = tail + (newLength - oldLength) <= UserMemory.userLimit
+                && !stride(from: tail, to: a[0] + newLength, by: Int(LinuxKernel.page)).contains(where: memory.isMapped)
+            if !free {
+                guard mayMove, let placed = lock.withLock({ freeRange(newLength) }) else { return -HostSystemCall.ENOMEM }
+                target = placed
+            }
+        }
+        guard target % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
+        let error = memory.moveShared(from: a[0], length: oldLength, to: target, newLength: newLength)
+        guard error == 0 else { return -Int(error) }
+        lock.withLock { mappingNames.move(from: a[0], length: oldLength, to: target, newLength: newLength) }
         return Int(target)
     }
 

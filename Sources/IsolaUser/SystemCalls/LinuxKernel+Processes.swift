@@ -9,10 +9,13 @@ extension LinuxKernel {
     enum CloneFlag {
         static let vm: UInt64 = 0x100, thread: UInt64 = 0x10000, setTLS: UInt64 = 0x80000
         static let parentSetTID: UInt64 = 0x100000, childClearTID: UInt64 = 0x200000, childSetTID: UInt64 = 0x1000000
+        static let vfork: UInt64 = 0x4000
     }
 
     /// clone(flags, stack, parent_tid, tls, child_tid): a thread when it shares the
-    /// address space as a thread; otherwise a process (fork, and vfork done as fork).
+    /// address space as a thread; otherwise a process: fork, or vfork (CLONE_VFORK),
+    /// whose parent waits for the child's exec or exit and then sees what it wrote
+    /// (`VforkChannel`).
     func clone(_ a: [UInt64], on thread: UserThread) -> Int {
         let flags = a[0], stack = a[1], parentTID = a[2], tls = a[3], childTID = a[4]
         if flags & CloneFlag.thread != 0 {
@@ -21,14 +24,26 @@ extension LinuxKernel {
         }
         // The kernel lock, then the tables' (the order brk and mmap take them), so neither is held mid-change.
         guard thread.hart.prepareTranslationForFork() else { return -HostSystemCall.EAGAIN }
+        let channel = flags & CloneFlag.vfork != 0 ? VforkChannel() : nil
         let pid = lock.withLock { memory.withLock { HostSystemCall.fork() } }
         guard pid == 0 else {
             thread.hart.endTranslationFork()
             if pid > 0 && flags & CloneFlag.parentSetTID != 0 { _ = memory.write(LinuxKernel.littleEndian(UInt32(pid)), at: parentTID) }
+            if pid > 0, let channel {
+                channel.receiveWrittenPages(into: memory, child: pid)
+                flushAllThreads(except: thread)
+                thread.hart.flushTranslations()
+            }
             return pid
         }
         // The child: only this thread came across.
         thread.hart.detachTranslationAfterFork()
+        // A vfork child's pages go back to its parent; a child of that child has no parent waiting on it.
+        vforkParent = channel
+        if channel != nil {
+            memory.clearDirtyBits()
+            thread.hart.flushTranslations()
+        }
         execveSettings.reportsDeathBySignal = false
         thread.tid = HostSystemCall.invoke(SystemCallTable.host(178))
         threads = [thread.tid: thread]
@@ -82,6 +97,7 @@ extension LinuxKernel {
         }
         guard access == 0 else { return access }
         guard let kind = ProgramFile.kind(ofHostPath: hostPath) else { return -HostSystemCall.ENOEXEC }
+        releaseVforkParent()
         if kind == .hostNative {
             trace?.write("execve(\"\(String(decoding: path, as: UTF8.self))\") runs a host program\n")
             let unblocked = HostSignal.exchangeMask(thread.signalMask)
@@ -100,6 +116,13 @@ extension LinuxKernel {
         let r = HostSystemCall.execve(path: "/proc/self/exe", arguments: hostArguments, environment: environment)
         _ = HostSignal.exchangeMask(unblocked)
         return r
+    }
+
+    /// A vfork child at its exec or exit: its parent gets the pages it wrote and goes on.
+    func releaseVforkParent() {
+        guard let channel = vforkParent else { return }
+        vforkParent = nil
+        channel.sendWrittenPages(of: memory)
     }
 
     /// A NULL-terminated array of string pointers (argv, envp); nil on a bad pointer.
@@ -153,7 +176,15 @@ extension LinuxKernel {
 }
 
 extension LinuxKernel {
-    /// prctl: thread names are kept by the monitor; a few plain-integer options pass to the host.
+    /// prctl options that are plain integers to the host and concern the whole host
+    /// process as they concern the program: PDEATHSIG, DUMPABLE, KEEPCAPS, CAPBSET_READ,
+    /// SECUREBITS, TIMERSLACK, MCE_KILL, CHILD_SUBREAPER, NO_NEW_PRIVS, THP_DISABLE, SET_PTRACER.
+    static let integerControls: Set<UInt64> = [1, 3, 4, 7, 8, 23, 27, 28, 29, 30, 33, 34, 36, 38, 39, 41, 42, 0x5961_6D61]
+
+    /// prctl as programs use it: thread names kept by the monitor, integer options passed
+    /// to the host, the auxiliary vector and the clear-tid address answered from the
+    /// program's own, anonymous mappings named for /proc/self/maps. A seccomp filter is
+    /// refused (EINVAL): it would judge the host's calls, not the program's.
     func processControl(_ a: [UInt64], on thread: UserThread) -> Int {
         switch a[0] {
         case 15:  // PR_SET_NAME
@@ -163,8 +194,38 @@ extension LinuxKernel {
         case 16:  // PR_GET_NAME
             let name = thread.name + [UInt8](repeating: 0, count: 16 - thread.name.count)
             return memory.write(name, at: a[1]) ? 0 : LinuxKernel.efault
-        case 1, 2, 3, 4, 36, 37:  // PDEATHSIG, DUMPABLE, CHILD_SUBREAPER: integers only
-            return forward(PassThrough(hostNumber: SystemCallTable.host(167), arguments: [.value, a[0] == 2 || a[0] == 37 ? .output(.bytes(4)) : .value]), a)
+        case 2, 37:  // PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER: an int written back
+            return forward(PassThrough(hostNumber: SystemCallTable.host(167), arguments: [.value, .output(.bytes(4))]), a)
+        case let option where LinuxKernel.integerControls.contains(option):
+            return forward(PassThrough(hostNumber: SystemCallTable.host(167), arguments: [.value, .value, .value, .value, .value]), a)
+        case 40:  // PR_GET_TID_ADDRESS
+            return memory.write(LinuxKernel.words([thread.clearChildTID]), at: a[1]) ? 0 : LinuxKernel.efault
+        case 0x4155_5856:  // PR_GET_AUXV: as much as fits, and the whole vector's size
+            let vector = auxiliaryVector
+            let count = Int(min(a[2], UInt64(vector.count)))
+            guard a[3] == 0 && a[4] == 0 else { return -HostSystemCall.EINVAL }
+            guard count == 0 || memory.write(Array(vector[0..<count]), at: a[1]) else { return LinuxKernel.efault }
+            return vector.count
+        case 0x5356_4D41:  // PR_SET_VMA, PR_SET_VMA_ANON_NAME: "[anon:NAME]" in /proc/self/maps
+            guard a[1] == 0, a[2] % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
+            let length = LinuxKernel.pageAligned(a[3])
+            guard stride(from: a[2], to: a[2] &+ length, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) else { return -HostSystemCall.ENOMEM }
+            let name: [UInt8]?
+            if a[4] == 0 {
+                name = nil
+            } else {
+                guard let given = memory.bytes(ofString: a[4], limit: 80) else { return LinuxKernel.efault }
+                guard given.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && !"[]\\$`".utf8.contains($0) }) else { return -HostSystemCall.EINVAL }
+                name = given
+            }
+            lock.withLock {
+                if let name {
+                    mappingNames.set(MappingName(start: a[2], end: a[2] + length, name: Array("[anon:".utf8) + name + [UInt8(ascii: "]")]))
+                } else {
+                    mappingNames.remove(a[2], a[2] + length)
+                }
+            }
+            return 0
         default:
             return -HostSystemCall.EINVAL
         }
