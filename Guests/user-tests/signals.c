@@ -3,7 +3,9 @@
  * SIGINT by raise and kill, a blocked signal left pending, SIGALRM ending pause.
  * With "wait": waits for a SIGINT sent from outside. */
 #include <setjmp.h>
+#include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -83,6 +85,17 @@ int main(int argc, char **argv) {
 
     signal(SIGINT, SIG_IGN);
     CHECK(raise(SIGINT) == 0 && caught[SIGINT] == 1);
+    /* A blocked signal whose action is the default waits for sigtimedwait. */
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    CHECK(sigprocmask(SIG_BLOCK, &usr1, NULL) == 0);
+    CHECK(kill(getpid(), SIGUSR1) == 0);
+    siginfo_t info;
+    struct timespec brief = {0, 200 * 1000 * 1000};
+    CHECK(sigtimedwait(&usr1, &info, &brief) == SIGUSR1 && info.si_signo == SIGUSR1);
+    CHECK(sigtimedwait(&usr1, &info, &brief) == -1 && errno == EAGAIN);
+    CHECK(sigprocmask(SIG_UNBLOCK, &usr1, NULL) == 0);
     printf("ok\n");
     return 0;
 }

@@ -148,6 +148,19 @@ uint64_t isola_signal_exchange_mask(uint64_t mask) {
     return bits;
 }
 
+int isola_signal_suspend_for(int64_t nanoseconds) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int woken = 1;
+    if (__atomic_load_n(&pending_signals, __ATOMIC_SEQ_CST) == 0) {
+        struct timespec timeout = { nanoseconds / 1000000000, nanoseconds % 1000000000 };
+        woken = ppoll(NULL, 0, nanoseconds < 0 ? NULL : &timeout, &old) != 0;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return woken;
+}
+
 /* The process VM's shared file mappings live in its frame reservation; a page past
    the file's end raises SIGBUS when touched, which must not end Isola. Inside the
    guarded range the page becomes a zero page and the program gets its SIGBUS at

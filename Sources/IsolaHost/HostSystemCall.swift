@@ -66,4 +66,6 @@ public enum HostSignal {
 
     /// Sleeps until a caught signal arrives on this thread.
     public static func suspend() { isola_signal_suspend() }
+    /// Waits for a caught signal for at most `nanoseconds`; false when the time ran out first.
+    public static func suspend(nanoseconds: Int64) -> Bool { isola_signal_suspend_for(nanoseconds) != 0 }
 }

@@ -201,7 +201,7 @@ public final class LinuxKernel: @unchecked Sendable {
         case 98: return futex(a)
         case 220: return clone(a, on: thread)
         case 221: return execute(a, on: thread)
-        case 132, 133, 134, 135, 136, 139: return signalCall(number, a, on: thread)
+        case 132, 133, 134, 135, 136, 137, 139: return signalCall(number, a, on: thread)
         case 129, 130, 131: return sendSignal(number, a, on: thread)
         case 21: return epollControl(a)
         case 22, 441: return epollWait(number, a)

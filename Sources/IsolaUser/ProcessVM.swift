@@ -69,6 +69,7 @@ public final class ProcessVM {
         // The program inherits the signal mask (as across execve); the monitor keeps it
         // itself and lets the host deliver everything, so blocking calls can be interrupted.
         mainThread.signalMask = HostSignal.exchangeMask(0) & ~SignalActionTable.unblockable
+        kernel.signalActions.noteBlocked(mainThread.signalMask)
         mainThread.tid = HostSystemCall.invoke(SystemCallTable.host(178))
         kernel.lock.withLock { kernel.threads[mainThread.tid] = mainThread }
         mainThread.hart.run()

@@ -74,6 +74,8 @@ int isola_guard_shared_pages(void *start, size_t length);
 void isola_signal_block_all(void);
 /* Waits until a caught signal arrives on this thread (none lost between check and wait). */
 void isola_signal_suspend(void);
+/* The same, for at most `nanoseconds` (forever when negative): 1 if a signal came, 0 if the time ran out. */
+int isola_signal_suspend_for(int64_t nanoseconds);
 
 /* The hart's floating point on the host's SSE unit, for the common case. Each
    function computes one RISC-V F/D operation with rounding mode `rm` (RISC-V's

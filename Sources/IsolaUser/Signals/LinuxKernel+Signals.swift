@@ -131,6 +131,7 @@ extension LinuxKernel {
                 default: return einval
                 }
                 thread.signalMask &= ~SignalActionTable.unblockable
+                signalActions.noteBlocked(thread.signalMask)
             }
             if a[2] != 0 && !memory.write(LinuxKernel.words([old]), at: a[2]) { return LinuxKernel.efault }
             return 0
@@ -148,6 +149,7 @@ extension LinuxKernel {
                 HostSignal.suspend()
             }
             return -HostSystemCall.EINTR
+        case 137: return timedWait(a, on: thread)
         case 132:
             if a[1] != 0 {
                 let current = thread.alternateStack
@@ -179,6 +181,45 @@ extension LinuxKernel {
             hart.clearReservation()
             thread.signalMask = context.mask & ~SignalActionTable.unblockable
             return LinuxKernel.registersSet
+        }
+    }
+
+    /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of `set`
+    /// (the program blocks them, so they wait in the thread's pending set) without
+    /// running its handler, waiting for one until the timeout (EAGAIN); a signal
+    /// outside the set that the thread may take ends the wait with EINTR, to be delivered.
+    func timedWait(_ a: [UInt64], on thread: UserThread) -> Int {
+        guard a[3] == 8 else { return -HostSystemCall.EINVAL }
+        guard let bytes = memory.read(a[0], count: 8) else { return LinuxKernel.efault }
+        let set = LinuxKernel.word(bytes, 0) & ~SignalActionTable.unblockable
+        var deadline: UInt64?
+        if a[2] != 0 {
+            guard let time = memory.read(a[2], count: 16) else { return LinuxKernel.efault }
+            let seconds = Int64(bitPattern: LinuxKernel.word(time, 0)), nanoseconds = Int64(bitPattern: LinuxKernel.word(time, 1))
+            guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else { return -HostSystemCall.EINVAL }
+            deadline = HostClock.monotonicNanoseconds() &+ UInt64(min(seconds, 1 << 32)) * 1_000_000_000 &+ UInt64(nanoseconds)
+        }
+        while true {
+            thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+            let ready = thread.pendingSignals & set
+            if ready != 0 {
+                let signal = ready.trailingZeroBitCount + 1
+                thread.pendingSignals &= ~(1 << UInt64(signal - 1))
+                if a[1] != 0 {
+                    var info = [UInt8](repeating: 0, count: 128)
+                    info[0] = UInt8(signal)  // si_signo; si_errno 0, si_code SI_USER
+                    guard memory.write(info, at: a[1]) else { return LinuxKernel.efault }
+                }
+                return signal
+            }
+            if thread.pendingSignals & ~thread.signalMask != 0 { return -HostSystemCall.EINTR }
+            if let deadline {
+                let now = HostClock.monotonicNanoseconds()
+                guard now < deadline else { return -HostSystemCall.EAGAIN }
+                _ = HostSignal.suspend(nanoseconds: Int64(deadline - now))
+            } else {
+                HostSignal.suspend()
+            }
         }
     }
 

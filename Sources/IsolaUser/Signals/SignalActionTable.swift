@@ -26,6 +26,10 @@ final class SignalActionTable: @unchecked Sendable {
     static let keptOffHost: Set<Int32> = [4, 5, 6, 7, 8, 11, 32, 33]
 
     private var actions = [Action](repeating: Action(), count: 65)
+    /// Signals some thread of the program has blocked: the host catches them even when
+    /// their action is the default, so one that arrives while blocked waits in the
+    /// pending set (for sigwait, or for the mask to open) instead of ending Isola at once.
+    private var everBlocked: UInt64 = 0
     private let lock = HostMutex()
 
     /// Starts from what the host process inherited: ignored signals stay ignored across execve.
@@ -44,12 +48,27 @@ final class SignalActionTable: @unchecked Sendable {
             actions[Int(signal)] = action
             if !SignalActionTable.keptOffHost.contains(signal) {
                 switch action.handler {
-                case SignalActionTable.defaultHandler: HostSignal.setDefault(signal)
+                case SignalActionTable.defaultHandler:
+                    if everBlocked & (1 << UInt64(signal - 1)) != 0 { HostSignal.catchSignal(signal) } else { HostSignal.setDefault(signal) }
                 case SignalActionTable.ignoreHandler: HostSignal.setIgnored(signal)
                 default: HostSignal.catchSignal(signal)
                 }
             }
             return old
+        }
+    }
+
+    /// A thread's mask now holds `mask`: signals newly blocked whose action is the
+    /// default are caught on the host from now on (the monitor then acts as the default).
+    func noteBlocked(_ mask: UInt64) {
+        lock.withLock {
+            let new = mask & ~everBlocked
+            guard new != 0 else { return }
+            everBlocked |= new
+            for signal in Int32(1)...64 where new & (1 << UInt64(signal - 1)) != 0 && !SignalActionTable.keptOffHost.contains(signal)
+                && actions[Int(signal)].handler == SignalActionTable.defaultHandler && signal != 9 && signal != 19 {
+                HostSignal.catchSignal(signal)
+            }
         }
     }
 }

@@ -65,9 +65,12 @@ extension LinuxKernel {
         guard let address else { return fixed ? -HostSystemCall.EINVAL : -HostSystemCall.ENOMEM }
         guard address != .max else { return -HostSystemCall.EEXIST }
         if let backing {
-            if case .file = backing, !guardsSharedPages {
-                memory.ram.guardSharedPages()
-                guardsSharedPages = true
+            if case .file = backing {
+                lock.withLock {
+                    guard !guardsSharedPages else { return }
+                    memory.ram.guardSharedPages()
+                    guardsSharedPages = true
+                }
             }
             let error = memory.mapShared(address, length: length, protection: protection, backing: backing)
             guard error == 0 else { return -Int(error) }

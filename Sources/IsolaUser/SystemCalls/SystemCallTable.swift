@@ -168,6 +168,7 @@ enum SystemCallTable {
         special(134, "rt_sigaction")
         special(135, "rt_sigprocmask")
         special(136, "rt_sigpending")
+        special(137, "rt_sigtimedwait", 128)
         special(139, "rt_sigreturn")
         // Time.
         forward(101, "nanosleep", 35, [.input(.bytes(16)), .output(.bytes(16))])
@@ -177,6 +178,11 @@ enum SystemCallTable {
         forward(114, "clock_getres", 229, [v, .output(.bytes(16))])
         forward(115, "clock_nanosleep", 230, [v, v, .input(.bytes(16)), .output(.bytes(16))])
         forward(169, "gettimeofday", 96, [.output(.bytes(16)), .output(.bytes(8))])
+        // Setting the clock is the host's to allow (CAP_SYS_TIME): `struct timex` is alike on both.
+        forward(112, "clock_settime", 227, [v, .input(.bytes(16))])
+        forward(170, "settimeofday", 164, [.input(.bytes(16)), .input(.bytes(8))])
+        forward(171, "adjtimex", 159, [.inputOutput(.bytes(208))])
+        forward(266, "clock_adjtime", 305, [v, .inputOutput(.bytes(208))])
         forward(278, "getrandom", 318, [.counted(lengthArgument: 1, scale: 1), v, v])
         // Memory.
         special(214, "brk")
