@@ -9,6 +9,16 @@ translator, Isola's interpreter and qemu-riscv64 in the same run; the time is
 wall-clock from process start to exit, best of RUNS. The outputs must be
 identical, or the benchmark stops: it measures the same work or nothing.
 ENGINES=jit skips the interpreter.
+
+Then real programs from Debian trixie's riscv64 packages, with the sysroot that
+Guests/debian-sysroot/build.sh unpacks (`--sysroot` for Isola, `-L` for QEMU):
+`xz -6` of a fixed 4 MiB text, an `sqlite3` script (100,000 rows inserted in a
+transaction, then grouped and joined), `python3.13 -c pass` (start-up: the
+interpreter and its site modules, compiled from source each time, as Debian's
+files carry no bytecode until their package is configured) and a
+pyperformance-style loop (the richards-like object workload of
+Benchmarks/user-programs/pyloop.py). DEBIAN_ENGINES (default jit) picks Isola's
+engines for these rows; DEBIAN=0 skips them.
 """
 import glob, os, subprocess, sys, tempfile, time
 
@@ -43,6 +53,54 @@ def timed(command):
         output = r.stdout
     return best, output
 
+DEBIAN_ENGINES = os.environ.get("DEBIAN_ENGINES", "jit").split(",")
+
+SQL = """
+create table t(id integer primary key, k integer, v text);
+begin;
+with recursive n(i) as (select 1 union all select i + 1 from n where i < 100000)
+insert into t(k, v) select i % 97, 'row ' || i from n;
+commit;
+create index tk on t(k);
+select k, count(*), sum(length(v)) from t group by k order by k limit 5;
+select count(*) from t a join t b on a.id = b.id + 1 where a.k = 3;
+"""
+
+def debian_rows(work, text):
+    sysroot = subprocess.run([os.path.join(ROOT, "Guests/debian-sysroot/build.sh")], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    small = os.path.join(work, "text-4m.txt")
+    with open(text, "rb") as f, open(small, "wb") as out:
+        out.write(f.read(4 << 20))
+    script = os.path.join(work, "script.sql")
+    with open(script, "w") as f:
+        f.write(SQL)
+    python = sysroot + "/usr/bin/python3.13"
+    loop = os.path.join(ROOT, "Benchmarks/user-programs/pyloop.py")
+    jobs = [("Debian xz -6, 4 MiB", [sysroot + "/usr/bin/xz", "-6", "-c", small]),
+            ("Debian sqlite3 script", [sysroot + "/usr/bin/sqlite3", ":memory:", ".read " + script]),
+            ("Debian python3 -c pass", [python, "-c", "pass"]),
+            ("Debian python3 object loop", [python, loop])]
+    rows = []
+    for name, program in jobs:
+        qemu, qemu_out = timed(["qemu-riscv64", "-L", sysroot] + program)
+        times = {}
+        for engine in DEBIAN_ENGINES:
+            times[engine], out = timed([ISOLA, "exec", "--engine", engine, "--sysroot", sysroot] + program)
+            if out != qemu_out:
+                sys.exit(f"process-vm: {name}: outputs differ between Isola ({engine}) and QEMU")
+        rows.append((name, times, qemu))
+        print(f"  {name}: " + ", ".join(f"{e} {t:.2f} s" for e, t in times.items()) + f", qemu {qemu:.2f} s", file=sys.stderr)
+    return rows
+
+def table(rows, engines):
+    print("| program | " + " | ".join(f"Isola {e} s" for e in engines) + " | qemu-riscv64 s | "
+          + " | ".join(f"{e} / QEMU" for e in engines) + " |")
+    print("|---|" + "--:|" * (2 * len(engines) + 1))
+    for name, times, qemu in rows:
+        print(f"| {name} | " + " | ".join(f"{times[e]:.2f}" for e in engines) + f" | {qemu:.2f} | "
+              + " | ".join(f"{times[e] / qemu:.2f}x" for e in engines) + " |")
+
 def main():
     kernel, _ = default_image("process-vm")
     busybox = os.path.join(os.path.dirname(kernel), "busybox")
@@ -60,12 +118,11 @@ def main():
                     sys.exit(f"process-vm: {name}: outputs differ between Isola ({engine}) and QEMU")
             rows.append((name, times, qemu))
             print(f"  {name}: " + ", ".join(f"{e} {t:.2f} s" for e, t in times.items()) + f", qemu {qemu:.2f} s", file=sys.stderr)
-    print("| program | " + " | ".join(f"Isola {e} s" for e in ENGINES) + " | qemu-riscv64 s | "
-          + " | ".join(f"{e} / QEMU" for e in ENGINES) + " |")
-    print("|---|" + "--:|" * (2 * len(ENGINES) + 1))
-    for name, times, qemu in rows:
-        print(f"| {name} | " + " | ".join(f"{times[e]:.2f}" for e in ENGINES) + f" | {qemu:.2f} | "
-              + " | ".join(f"{times[e] / qemu:.2f}x" for e in ENGINES) + " |")
+        debian = debian_rows(work, text) if os.environ.get("DEBIAN", "1") != "0" else []
+    table(rows, ENGINES)
+    if debian:
+        print()
+        table(debian, DEBIAN_ENGINES)
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,27 @@ public enum HostEnvironment {
         }
         return list
     }
+    /// Every variable as NAME=VALUE bytes, as the process got them: a value that is not
+    /// UTF-8 reaches the program unchanged.
+    public static var allBytes: [[UInt8]] {
+        var list: [[UInt8]] = []
+        var p = environ
+        // SAFETY: `environ` is the C runtime's NULL-terminated array of NUL-terminated strings; the loop stops at the NULL.
+        while let entry = p.pointee {
+            list.append(Array(UnsafeRawBufferPointer(start: entry, count: strlen(entry))))
+            p += 1
+        }
+        return list
+    }
+
+    /// The process's arguments as bytes (CommandLine.arguments repairs what is not UTF-8).
+    public static var argumentBytes: [[UInt8]] {
+        // SAFETY: argv holds argc NUL-terminated strings for the life of the process.
+        (0..<Int(CommandLine.argc)).map { i in
+            CommandLine.unsafeArgv[i].map { Array(UnsafeRawBufferPointer(start: $0, count: strlen($0))) } ?? []
+        }
+    }
+
     public static var processID: Int32 { getpid() }
 }
 

@@ -168,7 +168,7 @@ public final class LinuxKernel: @unchecked Sendable {
     /// paths, memory, processes, threads and signals.
     func performSpecial(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int? {
         switch number {
-        case 63, 64, 65, 66, 67, 68: return transfer(number, a)
+        case 63, 64, 65, 66, 67, 68, 69, 70, 286, 287: return transfer(number, a)
         case 56: return open(a)
         case 78: return readLink(a)
         case 79, 80: return status(number, a)
@@ -185,6 +185,12 @@ public final class LinuxKernel: @unchecked Sendable {
         case 222: return mapMemory(a)
         case 215, 226, 216: return changeMapping(number, a)
         case 227: return synchronize(a)
+        case 228, 229, 284:  // mlock, munlock, mlock2: the range must be mapped
+            let length = LinuxKernel.pageAligned(a[1] &+ a[0] % LinuxKernel.page)
+            let start = a[0] & ~(LinuxKernel.page - 1)
+            return stride(from: start, to: start &+ length, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) ? 0 : -HostSystemCall.ENOMEM
+        case 230, 231: return 0  // mlockall, munlockall
+        case 232: return residency(a)
         case 233: return advise(a)
         case 259:
             flushAllThreads()

@@ -12,7 +12,7 @@ import IsolaRISCV
 /// ```swift
 /// @main struct Tool {
 ///     static func main() {
-///         if let launch = ProcessVMLaunch(reexecArguments: CommandLine.arguments) { launch.runAndExit() }
+///         if let launch = ProcessVMLaunch(reexecArguments: HostEnvironment.argumentBytes) { launch.runAndExit() }
 ///         ...
 ///     }
 /// }
@@ -72,14 +72,20 @@ public struct ProcessVMLaunch: Codable, Equatable, Sendable {
     /// The launch a re-executed process was given, or nil when `arguments` (a `main`'s
     /// `CommandLine.arguments`) are not a re-execution's.
     public init?(reexecArguments arguments: [String]) {
-        guard arguments.count >= 4, arguments[1] == Self.reexecMarker,
-              let settings = try? JSONDecoder().decode(Settings.self, from: Data(arguments[2].utf8)) else { return nil }
-        self.init(settings: settings, program: arguments[3], arguments: arguments.dropFirst(4).map { Array($0.utf8) })
+        self.init(reexecArguments: arguments.map { Array($0.utf8) })
+    }
+
+    /// The same from the arguments' bytes (`HostEnvironment.argumentBytes`), so the
+    /// program's argv reaches it unchanged when it is not UTF-8.
+    public init?(reexecArguments arguments: [[UInt8]]) {
+        guard arguments.count >= 4, arguments[1] == Array(Self.reexecMarker.utf8),
+              let settings = try? JSONDecoder().decode(Settings.self, from: Data(arguments[2])) else { return nil }
+        self.init(settings: settings, program: String(decoding: arguments[3], as: UTF8.self), arguments: Array(arguments.dropFirst(4)))
     }
 
     /// Loads the program and sets the VM up as the settings say (trace, denied calls,
     /// policy, and these settings for its own `execve`s); the caller runs it.
-    public func makeVM(environment: [[UInt8]] = HostEnvironment.all.map { Array($0.utf8) }) throws -> ProcessVM {
+    public func makeVM(environment: [[UInt8]] = HostEnvironment.allBytes) throws -> ProcessVM {
         let vm = try ProcessVM(path: program, arguments: arguments, environment: environment, sysroot: Sysroot(settings.sysroot),
                                engine: settings.engine, perfMap: settings.perfMap)
         switch settings.trace {

@@ -16,7 +16,7 @@ struct Isola: ParsableCommand {
     /// the status Isola documents for bad arguments.
     static func main() {
         // A riscv64 program's execve re-executes this binary to run the new program.
-        if let launch = ProcessVMLaunch(reexecArguments: CommandLine.arguments) { Exec.run(launch) }
+        if let launch = ProcessVMLaunch(reexecArguments: HostEnvironment.argumentBytes) { Exec.run(launch) }
         do {
             var command = try parseAsRoot(Exec.spellingOutTrace(Array(CommandLine.arguments.dropFirst())))
             try command.run()

@@ -8,21 +8,7 @@ extension LinuxKernel {
     /// read, write, pread64, pwrite64, readv, writev: one host call per page piece, no copy.
     func transfer(_ number: Int, _ a: [UInt64]) -> Int {
         let fd = Int(Int32(truncatingIfNeeded: a[0]))
-        if number == 65 || number == 66 {
-            guard a[2] <= 1024, let vector = memory.read(a[1], count: Int(a[2]) * 16) else {
-                return a[2] > 1024 ? -HostSystemCall.EINVAL : LinuxKernel.efault
-            }
-            var total = 0
-            for i in 0..<Int(a[2]) {
-                let base = LinuxKernel.word(vector, 2 * i), length = LinuxKernel.word(vector, 2 * i + 1)
-                guard length > 0 else { continue }
-                let r = transfer(number == 65 ? 63 : 64, [a[0], base, length, 0, 0, 0])
-                if r < 0 { return total > 0 ? total : r }
-                total += r
-                if r < Int(length) { break }
-            }
-            return total
-        }
+        if [65, 66, 69, 70, 286, 287].contains(number) { return vectored(number, a) }
         let into = number == 63 || number == 67
         let hostNumber = SystemCallTable.host(number)
         guard a[2] > 0 else {
@@ -39,6 +25,43 @@ extension LinuxKernel {
         }
         if total > 0 { return total }
         return failure ?? (mapped ? 0 : LinuxKernel.efault)
+    }
+
+    /// readv, writev, preadv, pwritev, preadv2, pwritev2: one host call over host iovecs
+    /// that point straight into the program's pages (a guest iovec that crosses pages
+    /// becomes several), so a write to a socket or pipe stays one write.
+    func vectored(_ number: Int, _ a: [UInt64]) -> Int {
+        guard a[2] <= 1024 else { return -HostSystemCall.EINVAL }
+        guard let vector = memory.read(a[1], count: Int(a[2]) * 16) else { return LinuxKernel.efault }
+        let into = number == 65 || number == 69 || number == 286
+        var pieces: [(base: Int, length: Int)] = []
+        for i in 0..<Int(a[2]) {
+            let base = LinuxKernel.word(vector, 2 * i), length = LinuxKernel.word(vector, 2 * i + 1)
+            guard length <= LinuxKernel.maximumBuffer else { return -HostSystemCall.EINVAL }
+            guard length > 0 else { continue }
+            let mapped = memory.withHostPieces(base, count: Int(length), write: into) { host, n in
+                pieces.append((Int(bitPattern: host), n))
+                return true
+            }
+            guard mapped else { return LinuxKernel.efault }
+        }
+        guard pieces.count <= 1024 else {
+            // More host pieces than one call takes: the first 1024, a short count, as Linux may give.
+            pieces.removeLast(pieces.count - 1024)
+            return vectored(number, a, pieces: pieces)
+        }
+        return vectored(number, a, pieces: pieces)
+    }
+
+    private func vectored(_ number: Int, _ a: [UInt64], pieces: [(base: Int, length: Int)]) -> Int {
+        var iovecs = pieces.flatMap { [$0.base, $0.length] }
+        if iovecs.isEmpty { iovecs = [0, 0] }
+        // SAFETY: each iovec points into a page of the program's that withHostPieces checked for
+        // the access; `iovecs` lives through the call, made inside the closure.
+        return iovecs.withUnsafeBytes {
+            HostSystemCall.invoke(SystemCallTable.host(number), Int(Int32(truncatingIfNeeded: a[0])), Int(bitPattern: $0.baseAddress),
+                                  pieces.count, Int(bitPattern: UInt(a[3])), 0, Int(a[5] & 0xFFFF_FFFF))
+        }
     }
 
     func open(_ a: [UInt64]) -> Int {

@@ -122,6 +122,19 @@ extension LinuxKernel {
         return -Int(memory.synchronize(a[0], length: length, flags: Int32(a[2])))
     }
 
+    /// mincore: a byte per page, 1 for every mapped page (the frames the program has are
+    /// the monitor's to keep resident); ENOMEM for a range with a hole.
+    func residency(_ a: [UInt64]) -> Int {
+        guard a[0] % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
+        let pages = Int(min(LinuxKernel.pageAligned(a[1]) / LinuxKernel.page, LinuxKernel.maximumBuffer))
+        var vector = [UInt8](repeating: 1, count: pages)
+        for i in 0..<pages where !memory.isMapped(a[0] &+ UInt64(i) * LinuxKernel.page) {
+            vector[i] = 0
+            return -HostSystemCall.ENOMEM
+        }
+        return memory.write(vector, at: a[2]) ? 0 : LinuxKernel.efault
+    }
+
     /// madvise: MADV_DONTNEED and MADV_FREE give private pages back (they read as
     /// zeros after, as anonymous memory does on Linux); other advice changes nothing.
     func advise(_ a: [UInt64]) -> Int {

@@ -21,5 +21,23 @@ enum TerminalControl {
         0x5429: .output(.bytes(4)),    // TIOCGSID
         0x5450: .value,                // FIONCLEX
         0x5451: .value,                // FIOCLEX
+        0x5452: .input(.bytes(4)),     // FIOASYNC
+        0x5423: .output(.bytes(4)),    // TIOCGETD
+        0x5424: .input(.bytes(4)),     // TIOCSETD
+        0x5425: .value,                // TCSBRKP
+        0x5411: .output(.bytes(4)),    // TIOCOUTQ
+        0x5415: .output(.bytes(4)),    // TIOCMGET
+        0x5416: .input(.bytes(4)),     // TIOCMBIS
+        0x5417: .input(.bytes(4)),     // TIOCMBIC
+        0x5418: .input(.bytes(4)),     // TIOCMSET
+        0x5420: .input(.bytes(4)),     // TIOCPKT
+        0x540C: .value,                // TIOCEXCL
+        0x540D: .value,                // TIOCNXCL
+        // Pseudoterminals (openpty, posix_openpt's grantpt/unlockpt/ptsname).
+        0x8004_5430: .output(.bytes(4)),  // TIOCGPTN
+        0x4004_5431: .input(.bytes(4)),   // TIOCSPTLCK
+        0x8004_5439: .output(.bytes(4)),  // TIOCGPTLCK
+        0x5441: .value,                   // TIOCGPTPEER: answers a descriptor
+        0x4004_5436: .input(.bytes(4)),   // TIOCSIG
     ]
 }
