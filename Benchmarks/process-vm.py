@@ -14,8 +14,7 @@ Then real programs from Debian trixie's riscv64 packages, with the sysroot that
 Guests/debian-sysroot/build.sh unpacks (`--sysroot` for Isola, `-L` for QEMU):
 `xz -6` of a fixed 4 MiB text, an `sqlite3` script (100,000 rows inserted in a
 transaction, then grouped and joined), `python3.13 -c pass` (start-up: the
-interpreter and its site modules, compiled from source each time, as Debian's
-files carry no bytecode until their package is configured) and a
+interpreter and its site modules, from the bytecode the sysroot build compiled) and a
 pyperformance-style loop (the richards-like object workload of
 Benchmarks/user-programs/pyloop.py). DEBIAN_ENGINES (default jit) picks Isola's
 engines for these rows; DEBIAN=0 skips them.

@@ -109,9 +109,11 @@ extension LinuxKernel {
     }
 
     /// ioctl: the terminal requests, whose numbers and structures riscv64 shares with
-    /// x86_64 (asm-generic termbits); anything else is not a terminal's business.
+    /// x86_64 (asm-generic termbits), and the socket ones of `SocketControl`; anything
+    /// else is ENOTTY, as for a device that does not know the request.
     func inputOutputControl(_ a: [UInt64]) -> Int {
-        guard let argument = TerminalControl.requests[a[1]] else { return -HostSystemCall.ENOTTY }
+        let request = a[1] & 0xFFFF_FFFF
+        guard let argument = TerminalControl.requests[request] ?? SocketControl.requests[request] else { return -HostSystemCall.ENOTTY }
         return forward(PassThrough(hostNumber: SystemCallTable.host(29), arguments: [.value, .value, argument]), a)
     }
 
