@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make images, make debian, make sysroot, make tsan, make fuzz, make bench, make validate.
+# and a few more: make build, make guests, make images, make debian, make sysroot, make cpython, make tsan, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images debian sysroot run test tsan fuzz bench validate clean
+.PHONY: all setup build guests images debian sysroot cpython run test tsan fuzz bench validate clean
 
 all: build
 
@@ -37,6 +37,12 @@ debian: build images
 # Debian trixie's riscv64 programs unpacked for the process VM's tests, cached in $ISOLA_CACHE.
 sysroot: setup
 	Guests/debian-sysroot/build.sh >/dev/null
+
+# CPython's regression tests under isola exec and qemu-riscv64, every module the
+# issue names (make test runs a subset): a table per module, and a failure for any
+# test that passes under QEMU but not under Isola.
+cpython: build sysroot
+	Tests/CPython/regrtest.py
 
 # Tests that boot guests use the release build (ARCHITECTURE.md).
 test: guests images debian sysroot

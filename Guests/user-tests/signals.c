@@ -1,9 +1,11 @@
+#define _GNU_SOURCE
 /* Signal handlers with riscv64 signal frames: SIGSEGV recovered with siglongjmp
  * (twice, so the mask is restored), si_addr and the saved pc, SIGILL, SIGFPE and
  * SIGINT by raise and kill, a blocked signal left pending, SIGALRM ending pause.
  * With "wait": waits for a SIGINT sent from outside. */
 #include <setjmp.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <time.h>
 #include <string.h>
@@ -95,6 +97,21 @@ int main(int argc, char **argv) {
     struct timespec brief = {0, 200 * 1000 * 1000};
     CHECK(sigtimedwait(&usr1, &info, &brief) == SIGUSR1 && info.si_signo == SIGUSR1);
     CHECK(sigtimedwait(&usr1, &info, &brief) == -1 && errno == EAGAIN);
+    CHECK(sigprocmask(SIG_UNBLOCK, &usr1, NULL) == 0);
+    /* ppoll's mask is the thread's for the wait: a pending signal it unblocks ends it at once. */
+    signal(SIGUSR1, on_signal);
+    int before_count = caught[SIGUSR1];
+    CHECK(sigprocmask(SIG_BLOCK, &usr1, NULL) == 0);
+    CHECK(kill(getpid(), SIGUSR1) == 0);
+    sigset_t open_mask;
+    sigemptyset(&open_mask);
+    struct timespec long_wait = {5, 0}, before, after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    CHECK(ppoll(NULL, 0, &long_wait, &open_mask) == -1 && errno == EINTR && caught[SIGUSR1] == before_count + 1);
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    CHECK(after.tv_sec - before.tv_sec < 3);
+    sigset_t now;
+    CHECK(sigprocmask(SIG_SETMASK, NULL, &now) == 0 && sigismember(&now, SIGUSR1));  /* the old mask is back */
     CHECK(sigprocmask(SIG_UNBLOCK, &usr1, NULL) == 0);
     printf("ok\n");
     return 0;

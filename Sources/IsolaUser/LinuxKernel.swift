@@ -149,9 +149,10 @@ public final class LinuxKernel: @unchecked Sendable {
 
     /// Calls that a handler always interrupts, SA_RESTART or not (Linux's ERESTARTNOHAND
     /// and restart blocks): waits for events and sleeps. Without a handler they restart.
-    static let neverRestartedUnderHandler: Set<Int> = [72, 73, 101, 115, 137, 22]
+    static let neverRestartedUnderHandler: Set<Int> = [72, 73, 101, 115, 137, 22, 441]
 
     func perform(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int {
+        if let interrupted = applyCallMask(number, a, on: thread) { return interrupted }
         if let special = performSpecial(number, a, on: thread) { return special }
         guard let entry = SystemCallTable.entries[number] else {
             (trace ?? unimplementedTrace)?.write("isola: unknown system call \(number) (ENOSYS)\n")

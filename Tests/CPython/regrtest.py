@@ -39,7 +39,7 @@ def sysroot():
 
 
 def command(engine, root, isola, module, xml):
-    python = [f"{root}/usr/bin/python3.13", "-m", "test", "--junit-xml", xml, "--timeout", "600", module]
+    python = [f"{root}/usr/bin/python3.13", "-m", "test", "--junit-xml", xml, "--timeout", "120", module]
     if engine == "isola":
         return [isola, "exec", "--sysroot", root] + python
     return ["qemu-riscv64", "-L", root] + python
@@ -102,7 +102,7 @@ def main():
     parser.add_argument("--isola", default=str(REPO / ".build/release/isola"))
     parser.add_argument("--sysroot", help="default: Guests/debian-sysroot/build.sh's")
     parser.add_argument("--jobs", type=int, default=2, help="engines and modules run at once (default 2)")
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds per module and engine")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per module and engine")
     parser.add_argument("--known", default=str(HERE / "known.txt"))
     parser.add_argument("--strict", action="store_true", help="also fail on a test failing under both that known.txt does not list")
     parser.add_argument("--keep", action="store_true", help="keep the logs and junit files (their directory is printed)")

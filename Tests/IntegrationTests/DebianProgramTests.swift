@@ -99,6 +99,21 @@ import Testing
         #expect(isola == qemu)
     }
 
+    /// iproute2's `ip` talks netlink (AF_NETLINK, RTM_GETLINK and RTM_GETADDR dumps), and
+    /// glibc finds interfaces by ioctl (SIOCGIFINDEX): both as under qemu-riscv64.
+    @Test func ipAndInterfaceLookupsMatchQemuUser() throws {
+        for arguments in [["-o", "link"], ["addr", "show", "lo"], ["-4", "route", "show", "table", "local"]] {
+            let (isola, qemu) = try Self.both("/usr/bin/ip", arguments)
+            #expect(isola.status == 0 && isola.stderr.isEmpty, "ip \(arguments): \(isola)")
+            #expect(isola.stdout == qemu.stdout, "ip \(arguments)")
+        }
+        let script = "import socket; print(socket.if_nametoindex('lo'), socket.if_indextoname(1)); "
+            + "print(socket.getaddrinfo('localhost', 80, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)[0][4])"
+        let (isola, qemu) = try Self.both("/usr/bin/python3.13", ["-c", script])
+        #expect(isola == Run(status: 0, signaled: false, stdout: "1 lo\n('127.0.0.1', 80)\n", stderr: ""), "\(isola)")
+        #expect(isola == qemu)
+    }
+
     /// What Isola does not implement fails with ENOSYS silently, as for QEMU; asked, it says which.
     @Test func unimplementedCallsAreNamedOnlyWhenAsked() throws {
         let (listed, _) = try Self.both("/usr/bin/xz", ["-c"], input: "x", options: ["--strace=unimplemented"])

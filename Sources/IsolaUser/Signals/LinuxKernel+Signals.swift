@@ -184,6 +184,32 @@ extension LinuxKernel {
         }
     }
 
+    /// pselect6, ppoll, epoll_pwait and epoll_pwait2 wait with the signal mask the call
+    /// gives, as rt_sigsuspend does: the mask is the thread's for the wait, and the old one
+    /// comes back once a handler is set up (or at once, `deliverSignals`). A signal the
+    /// call's mask lets through that is already pending ends the call with EINTR before it
+    /// waits, so blocking a signal and then waiting with it unblocked loses no wake-up.
+    /// nil: the call goes on, under the new mask if it gave one.
+    func applyCallMask(_ number: Int, _ a: [UInt64], on thread: UserThread) -> Int? {
+        var pointer: UInt64 = 0, size: UInt64 = 0
+        switch number {
+        case 73, 22, 441: (pointer, size) = number == 73 ? (a[3], a[4]) : (a[4], a[5])
+        case 72:
+            guard a[5] != 0 else { return nil }
+            guard let pair = memory.read(a[5], count: 16) else { return LinuxKernel.efault }
+            (pointer, size) = (LinuxKernel.word(pair, 0), LinuxKernel.word(pair, 1))
+        default: return nil
+        }
+        guard pointer != 0 else { return nil }
+        guard size == 8 else { return -HostSystemCall.EINVAL }
+        guard let bytes = memory.read(pointer, count: 8) else { return LinuxKernel.efault }
+        thread.suspendedMask = thread.suspendedMask ?? thread.signalMask
+        thread.signalMask = LinuxKernel.word(bytes, 0) & ~SignalActionTable.unblockable
+        signalActions.noteBlocked(thread.signalMask)
+        thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+        return thread.pendingSignals & ~thread.signalMask != 0 ? -HostSystemCall.EINTR : nil
+    }
+
     /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of `set`
     /// (the program blocks them, so they wait in the thread's pending set) without
     /// running its handler, waiting for one until the timeout (EAGAIN); a signal

@@ -112,13 +112,29 @@ extension LinuxKernel {
         let count = min(Int(UInt32(truncatingIfNeeded: a[2])), LinuxKernel.maximumIOVectors)
         var flags = a[3]
         var done = 0
+        // recvmmsg's timeout, checked after each datagram as Linux does; what is left goes back.
+        var deadline: UInt64?
+        if number == 243, a[4] != 0 {
+            guard let time = memory.read(a[4], count: 16) else { return LinuxKernel.efault }
+            let seconds = Int64(bitPattern: LinuxKernel.word(time, 0)), nanoseconds = Int64(bitPattern: LinuxKernel.word(time, 1))
+            guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else { return -HostSystemCall.EINVAL }
+            deadline = HostClock.monotonicNanoseconds() &+ UInt64(min(seconds, 1 << 32)) * 1_000_000_000 &+ UInt64(nanoseconds)
+        }
         while done < count {
             let entry = a[1] + UInt64(done) * 64
             let result = number == 269 ? sendMessage([a[0], entry, flags]) : receiveMessage([a[0], entry, flags])
-            if result < 0 { return done > 0 ? done : result }
+            if result < 0 {
+                if done == 0 { return result }
+                break
+            }
             guard memory.write(LinuxKernel.littleEndian(UInt32(truncatingIfNeeded: result)), at: entry + 56) else { return LinuxKernel.efault }
             done += 1
             if number == 243, flags & 0x10000 != 0 { flags |= 0x40 }  // MSG_WAITFORONE, then MSG_DONTWAIT
+            if let deadline, HostClock.monotonicNanoseconds() >= deadline { break }
+        }
+        if let deadline {
+            let left = deadline &- min(deadline, HostClock.monotonicNanoseconds())
+            guard memory.write(LinuxKernel.words([left / 1_000_000_000, left % 1_000_000_000]), at: a[4]) else { return LinuxKernel.efault }
         }
         return done
     }
