@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <errno.h>
 #include <poll.h>
+#include <sys/signalfd.h>
 #include <signal.h>
 #include <time.h>
 #include <string.h>
@@ -98,6 +99,22 @@ int main(int argc, char **argv) {
     CHECK(sigtimedwait(&usr1, &info, &brief) == SIGUSR1 && info.si_signo == SIGUSR1);
     CHECK(sigtimedwait(&usr1, &info, &brief) == -1 && errno == EAGAIN);
     CHECK(sigprocmask(SIG_UNBLOCK, &usr1, NULL) == 0);
+    /* signalfd: a blocked signal is read as a record, and the descriptor polls readable. */
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    CHECK(sigprocmask(SIG_BLOCK, &usr2, NULL) == 0);
+    int sfd = signalfd(-1, &usr2, SFD_NONBLOCK | SFD_CLOEXEC);
+    CHECK(sfd >= 0);
+    struct signalfd_siginfo record;
+    CHECK(read(sfd, &record, sizeof record) == -1 && errno == EAGAIN);
+    CHECK(kill(getpid(), SIGUSR2) == 0);
+    struct pollfd readable = {sfd, POLLIN, 0};
+    CHECK(poll(&readable, 1, 5000) == 1 && (readable.revents & POLLIN));
+    CHECK(read(sfd, &record, sizeof record) == sizeof record && record.ssi_signo == SIGUSR2);
+    CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGUSR2));
+    close(sfd);
+    CHECK(sigprocmask(SIG_UNBLOCK, &usr2, NULL) == 0);
     /* ppoll's mask is the thread's for the wait: a pending signal it unblocks ends it at once. */
     signal(SIGUSR1, on_signal);
     int before_count = caught[SIGUSR1];

@@ -31,6 +31,8 @@ public final class LinuxKernel: @unchecked Sendable {
     var auxiliaryVector: [UInt8] = []
     /// Whether a shared file page past its file's end is already guarded (SIGBUS, not a crash).
     var guardsSharedPages = false
+    /// signalfd descriptors (their pipe's read end) with their masks and the monitor's write end (`lock` held).
+    var signalDescriptors: [Int: (mask: UInt64, writer: Int)] = [:]
     /// Set in a vfork child until it execs or exits: where its written pages go.
     var vforkParent: VforkChannel?
     /// System V segments attached (shmat): their addresses and lengths, for shmdt (`lock` held).
@@ -210,6 +212,7 @@ public final class LinuxKernel: @unchecked Sendable {
         case 221: return execute(a, on: thread)
         case 132, 133, 134, 135, 136, 137, 139: return signalCall(number, a, on: thread)
         case 129, 130, 131: return sendSignal(number, a, on: thread)
+        case 74: return signalDescriptor(a)
         case 21: return epollControl(a)
         case 22, 441: return epollWait(number, a)
         case 208, 209:  // the table passes them through, if the option's value is plain data

@@ -10,6 +10,7 @@ extension LinuxKernel {
     func deliverSignals(to thread: UserThread, interruptedCall: UInt64?, restartsUnderHandler: Bool = true) {
         let hart = thread.hart
         thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+        routeToSignalDescriptors(thread)
         var restart = interruptedCall != nil
         func rewind() {
             hart.pc &-= 4

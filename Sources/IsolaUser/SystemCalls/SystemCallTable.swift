@@ -294,6 +294,7 @@ enum SystemCallTable {
         special(21, "epoll_ctl", 233)
         special(22, "epoll_pwait", 281)
         special(441, "epoll_pwait2", 441)
+        special(74, "signalfd4", 289)
         forward(26, "inotify_init1", 294, [v])
         forward(27, "inotify_add_watch", 254, [v, path, v])
         forward(28, "inotify_rm_watch", 255, [v, v])
