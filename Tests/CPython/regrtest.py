@@ -39,7 +39,9 @@ def sysroot():
 
 
 def command(engine, root, isola, module, xml):
-    python = [f"{root}/usr/bin/python3.13", "-m", "test", "--junit-xml", xml, "--timeout", "120", module]
+    # regrtest's --timeout bounds the whole module (it dumps the threads' stacks and
+    # exits), a little before the harness's own limit would kill it without a word.
+    python = [f"{root}/usr/bin/python3.13", "-m", "test", "--junit-xml", xml, "--timeout", "840", module]
     if engine == "isola":
         return [isola, "exec", "--sysroot", root] + python
     return ["qemu-riscv64", "-L", root] + python
