@@ -35,5 +35,9 @@ log "compiling Python's bytecode (under qemu-riscv64)"
 qemu-riscv64 -L "$out.tmp" "$out.tmp/usr/bin/python3.13" -m compileall -q -j1 "$out.tmp/usr/lib/python3.13" >/dev/null || true
 rm -rf "$out"
 mv "$out.tmp" "$out"
+# Sysroots of earlier inputs are of no further use.
+for old in "$cache"/sysroots/trixie-riscv64-*; do
+    [ "$old" = "$out" ] || rm -rf "$old"
+done
 log "built: $out ($(du -sh "$out" | cut -f1))"
 echo "$out"

@@ -12,16 +12,19 @@ import Testing
         var stderr: String
     }
 
+    /// The sysroot Guests/debian-sysroot/build.sh keeps for its current inputs (make test builds it first).
     static func sysroot() throws -> String {
-        let root = (ProcessInfo.processInfo.environment["ISOLA_CACHE"] ?? NSHomeDirectory() + "/.cache/isola") + "/sysroots"
-        let found = (try? FileManager.default.contentsOfDirectory(atPath: root))?.filter { $0.hasPrefix("trixie-riscv64-") && !$0.hasSuffix(".tmp") } ?? []
-        let candidates = found.map { root + "/" + $0 }.filter { FileManager.default.isExecutableFile(atPath: $0 + "/usr/bin/python3.13") }
-        return try #require(candidates.max { (Self.modified($0) ?? .distantPast) < (Self.modified($1) ?? .distantPast) },
-                            "the test command builds it (Guests/debian-sysroot/build.sh)")
-    }
-
-    static func modified(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        let build = Process()
+        build.executableURL = GuestRunner.repositoryRoot.appendingPathComponent("Guests/debian-sysroot/build.sh")
+        let out = Pipe()
+        build.standardOutput = out
+        build.standardError = FileHandle.nullDevice
+        try build.run()
+        let path = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        build.waitUntilExit()
+        try #require(build.terminationStatus == 0 && FileManager.default.isExecutableFile(atPath: path + "/usr/bin/python3.13"),
+                     "Guests/debian-sysroot/build.sh gives a sysroot")
+        return path
     }
 
     static func run(_ executable: String, _ arguments: [String], input: String = "") throws -> Run {
