@@ -157,6 +157,16 @@ static void bounds(void) {
     CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     struct sock_filter_like { unsigned short len; void *filter; } program = {1, (void *)0x1000};
     CHECK(setsockopt(pair[1], SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == -1 && errno == ENOPROTOOPT);
+    /* A socket address of the wrong size is EINVAL; one that is not mapped, EFAULT. */
+    int inet = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(inet >= 0);
+    struct sockaddr_in short_address = {.sin_family = AF_INET};
+    CHECK(bind(inet, (struct sockaddr *)&short_address, 3) == -1 && errno == EINVAL);
+    CHECK(connect(inet, (struct sockaddr *)&short_address, 1) == -1 && errno == EINVAL);
+    CHECK(bind(inet, (struct sockaddr *)0x10, sizeof short_address) == -1 && errno == EFAULT);
+    socklen_t huge = 1u << 31;
+    CHECK(getsockname(inet, (struct sockaddr *)&short_address, &huge) == 0 || errno == EFAULT || errno == EINVAL);
+    close(inet);
     close(pair[0]);
     close(pair[1]);
 }
