@@ -43,7 +43,7 @@ public final class UserMemory: @unchecked Sendable {
     /// The root page table's physical page number (for satp).
     public private(set) var rootPage: UInt64 = 0
     private var nextFrame: UInt64
-    private var freeFrames: [UInt64] = []
+    private var freeFrames = FramePool()
     private let lock = HostMutex()
 
     public init(frameBytes: UInt64 = 16 << 30) throws {
@@ -53,12 +53,16 @@ public final class UserMemory: @unchecked Sendable {
         rootPage = root >> 12
     }
 
-    /// A zeroed physical page, or nil when the pool is exhausted.
-    private func allocateFrame() -> UInt64? {
-        if let frame = freeFrames.popLast() { return frame }
-        guard nextFrame + UserMemory.pageSize <= ram.endPhysicalAddress else { return nil }
-        defer { nextFrame += UserMemory.pageSize }
-        return nextFrame  // fresh frames of the reservation read as zero
+    /// A zeroed physical page, or nil when the pool is exhausted. A page table
+    /// (`forTable`), which lives as long as the process, comes from the fresh frames
+    /// first, so it does not split the runs of freed frames that mappings reuse.
+    private func allocateFrame(forTable: Bool = false) -> UInt64? {
+        if !forTable, let frame = freeFrames.take() { return frame }
+        if nextFrame + UserMemory.pageSize <= ram.endPhysicalAddress {
+            defer { nextFrame += UserMemory.pageSize }
+            return nextFrame  // fresh frames of the reservation read as zero
+        }
+        return freeFrames.take()
     }
 
     /// `length` bytes of contiguous fresh frames (a shared mapping is one host mapping), or nil.
@@ -68,10 +72,15 @@ public final class UserMemory: @unchecked Sendable {
         return nextFrame
     }
 
-    private func releaseFrame(_ frame: UInt64) {
-        // back to the host, zero when reused; a frame outside RAM (a forged entry) never joins the pool
-        guard ram.discard(at: frame, length: UserMemory.pageSize) else { return }
-        freeFrames.append(frame)
+    /// Gives frames back to the host (they read as zero when reused) and to the pool,
+    /// one host call per run of contiguous frames. A frame outside RAM (a forged entry)
+    /// never joins the pool, and one named twice joins it once.
+    private func releaseFrames(_ frames: [UInt64]) {
+        var valid = frames.filter { $0 % UserMemory.pageSize == 0 && ram.contains($0, length: UserMemory.pageSize) }.sorted()
+        valid = valid.enumerated().filter { $0.offset == 0 || valid[$0.offset - 1] != $0.element }.map(\.element)
+        let runs = FramePool.runs(of: valid)
+        for run in runs { ram.discard(at: run.start, length: run.count * UserMemory.pageSize) }
+        freeFrames.give(runs)
     }
 
     private func entry(_ table: UInt64, _ index: UInt64) -> UnsafeMutablePointer<UInt64> {
@@ -87,7 +96,7 @@ public final class UserMemory: @unchecked Sendable {
             let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511)
             // SAFETY: `e` is an entry of `table`, inside RAM (see `entry`).
             if e.pointee & UserMemory.valid == 0 {
-                guard create, let frame = allocateFrame() else { return nil }
+                guard create, let frame = allocateFrame(forTable: true) else { return nil }
                 e.pointee = (frame >> 12) << 10 | UserMemory.valid
             }
             table = (e.pointee >> 10) << 12
@@ -108,11 +117,26 @@ public final class UserMemory: @unchecked Sendable {
         guard start % UserMemory.pageSize == 0, start < UserMemory.userLimit,
               length <= UserMemory.userLimit - start else { return false }
         var va = start
+        var reserved: (start: UInt64, count: UInt64) = (0, 0)
+        // Frames taken for pages that turned out mapped already (or not reached) go back.
+        defer { if reserved.count > 0 { freeFrames.give([reserved]) } }
         while va < start + length {
             // SAFETY: `pte` is an entry inside a checked table (see `leaf`).
             guard let pte = leaf(va, create: true) else { return false }
             if pte.pointee & UserMemory.valid == 0 {
-                guard let frame = allocateFrame() else { return false }
+                if reserved.count == 0 {
+                    // Contiguous frames for the rest of the range where the pool has them.
+                    reserved = freeFrames.take(upTo: (start + length - va) / UserMemory.pageSize) ?? (0, 0)
+                }
+                let frame: UInt64
+                if reserved.count > 0 {
+                    frame = reserved.start
+                    reserved = (reserved.start + UserMemory.pageSize, reserved.count - 1)
+                } else {
+                    guard let fresh = allocateFrame() else { return false }
+                    frame = fresh
+                }
+                // SAFETY: `pte` is the entry inside a checked table that `leaf` answered above.
                 pte.pointee = (frame >> 12) << 10
             }
             let rights = pte.pointee & UserMemory.readOnlyFrame != 0 ? protection.subtracting(.write) : protection
@@ -128,15 +152,17 @@ public final class UserMemory: @unchecked Sendable {
     }
 
     private func unmapLocked(_ start: UInt64, length: UInt64) {
+        var frames: [UInt64] = []
         var va = start
         while va < start + length && va < UserMemory.userLimit {
-            // SAFETY: `pte` is an entry inside a checked table (see `leaf`); `releaseFrame` refuses a frame outside RAM.
+            // SAFETY: `pte` is an entry inside a checked table (see `leaf`); `releaseFrames` refuses a frame outside RAM.
             if let pte = leaf(va, create: false), pte.pointee & UserMemory.valid != 0 {
-                releaseFrame((pte.pointee >> 10) << 12)
+                frames.append((pte.pointee >> 10) << 12)
                 pte.pointee = 0
             }
             va += UserMemory.pageSize
         }
+        releaseFrames(frames)
     }
 
     /// Maps `[start, start + length)` (page-aligned) to frames shared as `backing` says,
@@ -249,9 +275,9 @@ public final class UserMemory: @unchecked Sendable {
             while offset < length {
                 // SAFETY: as above; the entries are cleared without giving their frames back twice.
                 if let pte = leaf(from + offset, create: false) { pte.pointee = 0 }
-                freeFrames.append(old + offset)
                 offset += UserMemory.pageSize
             }
+            freeFrames.give([(old, length / UserMemory.pageSize)])
             unmapLocked(to, length: newLength)
             offset = 0
             while offset < newLength {
