@@ -62,7 +62,7 @@ insert into t(k, v) select i % 97, 'row ' || i from n;
 commit;
 create index tk on t(k);
 select k, count(*), sum(length(v)) from t group by k order by k limit 5;
-select count(*) from t a join t b on a.id = b.id + 1 where a.k = 3;
+select count(*) from t a join t b on b.id = a.id + 1 where a.k = 3;
 """
 
 def debian_rows(work, text):
