@@ -161,6 +161,8 @@ int isola_signal_suspend_for(int64_t nanoseconds) {
     return woken;
 }
 
+void isola_signal_suspend(void) { (void)isola_signal_suspend_for(-1); }
+
 /* The process VM's shared file mappings live in its frame reservation; a page past
    the file's end raises SIGBUS when touched, which must not end Isola. Inside the
    guarded range the page becomes a zero page and the program gets its SIGBUS at
@@ -201,13 +203,7 @@ void isola_signal_block_all(void) {
     pthread_sigmask(SIG_SETMASK, &all, NULL);
 }
 
-void isola_signal_suspend(void) {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    if (__atomic_load_n(&pending_signals, __ATOMIC_SEQ_CST) == 0) sigsuspend(&old);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
+
 
 /* Each lane folds one 8-byte word per round: multiply, rotate, multiply, so every
    input bit reaches every output bit; the lanes are independent, so the CPU keeps

@@ -11,17 +11,6 @@ public enum HostEnvironment {
     }
 
     public static var userID: UInt32 { getuid() }
-    /// Every variable as NAME=VALUE, for a program the process VM starts.
-    public static var all: [String] {
-        var list: [String] = []
-        var p = environ
-        // SAFETY: `environ` is the C runtime's NULL-terminated array; the loop stops at the NULL.
-        while let entry = p.pointee {
-            list.append(String(cString: entry))
-            p += 1
-        }
-        return list
-    }
     /// Every variable as NAME=VALUE bytes, as the process got them: a value that is not
     /// UTF-8 reaches the program unchanged.
     public static var allBytes: [[UInt8]] {

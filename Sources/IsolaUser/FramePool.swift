@@ -31,10 +31,12 @@ struct FramePool {
         return (start, taken)
     }
 
-    /// The runs of contiguous frames in `frames` (sorted, without repeats).
+    /// The runs of contiguous frames in `frames`, taken in their order: a frame that
+    /// continues the run before joins it, one already in it (a repeat) is dropped.
     static func runs(of frames: [UInt64]) -> [(start: UInt64, count: UInt64)] {
         var result: [(start: UInt64, count: UInt64)] = []
         for frame in frames {
+            if let last = result.last, frame >= last.start, frame < last.start + last.count * pageSize { continue }
             if let last = result.last, last.start + last.count * pageSize == frame {
                 result[result.count - 1].count += 1
             } else {

@@ -191,7 +191,7 @@ public final class LinuxKernel: @unchecked Sendable {
         case 228, 229, 284:  // mlock, munlock, mlock2: the range must be mapped
             let length = LinuxKernel.pageAligned(a[1] &+ a[0] % LinuxKernel.page)
             let start = a[0] & ~(LinuxKernel.page - 1)
-            return stride(from: start, to: start &+ length, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) ? 0 : -HostSystemCall.ENOMEM
+            return memory.isMapped(start, length: length) ? 0 : -HostSystemCall.ENOMEM
         case 230, 231: return 0  // mlockall, munlockall
         case 232: return residency(a)
         case 233: return advise(a)

@@ -76,9 +76,7 @@ public final class UserMemory: @unchecked Sendable {
     /// one host call per run of contiguous frames. A frame outside RAM (a forged entry)
     /// never joins the pool, and one named twice joins it once.
     private func releaseFrames(_ frames: [UInt64]) {
-        var valid = frames.filter { $0 % UserMemory.pageSize == 0 && ram.contains($0, length: UserMemory.pageSize) }.sorted()
-        valid = valid.enumerated().filter { $0.offset == 0 || valid[$0.offset - 1] != $0.element }.map(\.element)
-        let runs = FramePool.runs(of: valid)
+        let runs = FramePool.runs(of: frames.filter { $0 % UserMemory.pageSize == 0 && ram.contains($0, length: UserMemory.pageSize) }.sorted())
         for run in runs { ram.discard(at: run.start, length: run.count * UserMemory.pageSize) }
         freeFrames.give(runs)
     }
@@ -211,16 +209,11 @@ public final class UserMemory: @unchecked Sendable {
     public func discardPrivate(_ start: UInt64, length: UInt64) {
         lock.withLock {
             var frames: [UInt64] = []
-            forEachLeafLocked(from: start, to: start &+ length) { _, pte in
-                if pte & UserMemory.sharedFrame == 0 { frames.append((pte >> 10) << 12) }
+            forEachLeafLocked(from: start, to: start &+ length) { _, leaf in
+                // SAFETY: an entry of a checked last-level table (see `forEachLeafLocked`); only read.
+                if leaf.pointee & UserMemory.sharedFrame == 0 { frames.append((leaf.pointee >> 10) << 12) }
             }
-            var i = 0
-            while i < frames.count {
-                var j = i + 1
-                while j < frames.count && frames[j] == frames[j - 1] + UserMemory.pageSize { j += 1 }
-                ram.discard(at: frames[i], length: UInt64(j - i) * UserMemory.pageSize)
-                i = j
-            }
+            for run in FramePool.runs(of: frames) { ram.discard(at: run.start, length: run.count * UserMemory.pageSize) }
         }
     }
 
@@ -292,45 +285,48 @@ public final class UserMemory: @unchecked Sendable {
 
     /// msync: the shared pages of the range written back to their files. 0 or the host's errno.
     public func synchronize(_ start: UInt64, length: UInt64, flags: Int32) -> Int32 {
-        var error: Int32 = 0
+        var frames: [UInt64] = []
         forEachLeaf(from: start, to: start &+ length) { _, pte in
-            guard error == 0, pte & UserMemory.sharedFrame != 0 else { return }
-            error = ram.synchronize(at: (pte >> 10) << 12, length: UserMemory.pageSize, flags: flags)
+            if pte & UserMemory.sharedFrame != 0 { frames.append((pte >> 10) << 12) }
         }
-        return error
+        for run in FramePool.runs(of: frames) {
+            let error = ram.synchronize(at: run.start, length: run.count * UserMemory.pageSize, flags: flags)
+            if error != 0 { return error }
+        }
+        return 0
     }
 
     /// Calls `body` with each mapped page of `[from, to)` and its leaf entry, in address
     /// order, skipping empty tables (so a walk of the whole space visits only what is mapped).
     public func forEachLeaf(from: UInt64 = 0, to: UInt64 = UserMemory.userLimit, _ body: (UInt64, UInt64) -> Void) {
-        lock.withLock { forEachLeafLocked(from: from, to: to, body) }
+        // SAFETY: each entry lies in a checked last-level table (see `forEachLeafLocked`); only read.
+        lock.withLock { forEachLeafLocked(from: from, to: to) { body($0, $1.pointee) } }
     }
 
-    private func forEachLeafLocked(from: UInt64, to: UInt64, _ body: (UInt64, UInt64) -> Void) {
-        do {
-            let end = min(to, UserMemory.userLimit)
-            var va = from & ~(UserMemory.pageSize - 1)
-            while va < end {
-                var table = rootPage << 12
-                var skipped = false
-                for level in stride(from: 2, to: 0, by: -1) {
-                    let span: UInt64 = 1 << (12 + 9 * UInt64(level))
-                    // SAFETY: `table` is the root or a table checked against RAM below.
-                    let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511).pointee
-                    let next = (e >> 10) << 12
-                    if e & UserMemory.valid == 0 || !ram.contains(next, length: UserMemory.pageSize) {
-                        va = (va & ~(span - 1)) + span
-                        skipped = true
-                        break
-                    }
-                    table = next
+    /// The same with `lock` held, each leaf given as its entry (to read or change it).
+    private func forEachLeafLocked(from: UInt64, to: UInt64, _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void) {
+        let end = min(to, UserMemory.userLimit)
+        var va = from & ~(UserMemory.pageSize - 1)
+        while va < end {
+            var table = rootPage << 12
+            var skipped = false
+            for level in stride(from: 2, to: 0, by: -1) {
+                let span: UInt64 = 1 << (12 + 9 * UInt64(level))
+                // SAFETY: `table` is the root or a table checked against RAM below.
+                let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511).pointee
+                let next = (e >> 10) << 12
+                if e & UserMemory.valid == 0 || !ram.contains(next, length: UserMemory.pageSize) {
+                    va = (va & ~(span - 1)) + span
+                    skipped = true
+                    break
                 }
-                if skipped { continue }
-                // SAFETY: as above: the last-level table was checked against RAM.
-                let pte = entry(table, (va >> 12) & 511).pointee
-                if pte & UserMemory.valid != 0 { body(va, pte) }
-                va += UserMemory.pageSize
+                table = next
             }
+            if skipped { continue }
+            // SAFETY: as above: the last-level table was checked against RAM.
+            let leaf = entry(table, (va >> 12) & 511)
+            if leaf.pointee & UserMemory.valid != 0 { body(va, leaf) }
+            va += UserMemory.pageSize
         }
     }
 
@@ -338,34 +334,11 @@ public final class UserMemory: @unchecked Sendable {
     /// `hostAddress` on a kernel write): a vfork child's writes can then be found.
     func clearDirtyBits() {
         lock.withLock {
-            var va: UInt64 = 0
-            while va < UserMemory.userLimit {
-                // SAFETY: `leaf` answers entries inside checked tables.
-                guard let table = leafTable(va) else {
-                    va = (va & ~((1 << 21) - 1)) + (1 << 21)
-                    continue
-                }
-                for index in 0..<512 {
-                    let e = entry(table, UInt64(index))
-                    // SAFETY: an entry of a checked last-level table.
-                    if e.pointee & (UserMemory.valid | UserMemory.sharedFrame) == UserMemory.valid { e.pointee &= ~UserMemory.dirty }
-                }
-                va += 1 << 21
+            forEachLeafLocked(from: 0, to: UserMemory.userLimit) { _, leaf in
+                // SAFETY: an entry of a checked last-level table (see `forEachLeafLocked`).
+                if leaf.pointee & UserMemory.sharedFrame == 0 { leaf.pointee &= ~UserMemory.dirty }
             }
         }
-    }
-
-    /// The last-level table that maps `va`'s 2 MiB, if there is one.
-    private func leafTable(_ va: UInt64) -> UInt64? {
-        var table = rootPage << 12
-        for level in stride(from: 2, to: 0, by: -1) {
-            // SAFETY: `table` is the root or a table checked against RAM below.
-            let e = entry(table, (va >> (12 + 9 * UInt64(level))) & 511).pointee
-            let next = (e >> 10) << 12
-            guard e & UserMemory.valid != 0, ram.contains(next, length: UserMemory.pageSize) else { return nil }
-            table = next
-        }
-        return table
     }
 
     /// The private pages written since `clearDirtyBits`, in address order.
@@ -428,6 +401,16 @@ public final class UserMemory: @unchecked Sendable {
         // SAFETY: `leaf` answers an entry inside a checked table; only its bits are read.
         guard va < UserMemory.userLimit, let pte = leaf(va, create: false)?.pointee, pte & UserMemory.valid != 0 else { return nil }
         return Protection(rawValue: pte & 0xE)
+    }
+
+    /// Whether every page of `[start, start + length)` is mapped.
+    public func isMapped(_ start: UInt64, length: UInt64) -> Bool {
+        stride(from: start, to: start &+ length, by: Int(UserMemory.pageSize)).allSatisfy(isMapped)
+    }
+
+    /// Whether some page of `[start, start + length)` is mapped.
+    public func holdsMappings(_ start: UInt64, length: UInt64) -> Bool {
+        stride(from: start, to: start &+ length, by: Int(UserMemory.pageSize)).contains(where: isMapped)
     }
 
     public func isMapped(_ va: UInt64) -> Bool {

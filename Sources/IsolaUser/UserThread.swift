@@ -41,6 +41,12 @@ final class UserThread: EnvironmentCallHandler, ExceptionHandler, @unchecked Sen
         hart.exceptionHandler = self
     }
 
+    /// Moves the signals that arrived for this thread (the host's, and those other threads
+    /// injected) into its pending set.
+    func takeArrivedSignals() {
+        pendingSignals |= HostSignal.takePending() | injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+    }
+
     /// Makes signals that arrive on the calling host thread reach this hart.
     func attachToHostThread() {
         HostSignal.registerThread(requestWord: UnsafeMutableRawPointer(hart.exitRequestsAddress), bit: ExitRequest.monitorEvent)

@@ -9,7 +9,7 @@ extension LinuxKernel {
     /// handler runs that has no SA_RESTART, or the call is one no handler restarts.
     func deliverSignals(to thread: UserThread, interruptedCall: UInt64?, restartsUnderHandler: Bool = true) {
         let hart = thread.hart
-        thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+        thread.takeArrivedSignals()
         routeToSignalDescriptors(thread)
         var restart = interruptedCall != nil
         func rewind() {
@@ -145,7 +145,7 @@ extension LinuxKernel {
             thread.suspendedMask = thread.signalMask
             thread.signalMask = LinuxKernel.word(bytes, 0) & ~SignalActionTable.unblockable
             while true {
-                thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+                thread.takeArrivedSignals()
                 if thread.pendingSignals & ~thread.signalMask != 0 { break }
                 HostSignal.suspend()
             }
@@ -207,8 +207,17 @@ extension LinuxKernel {
         thread.suspendedMask = thread.suspendedMask ?? thread.signalMask
         thread.signalMask = LinuxKernel.word(bytes, 0) & ~SignalActionTable.unblockable
         signalActions.noteBlocked(thread.signalMask)
-        thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+        thread.takeArrivedSignals()
         return thread.pendingSignals & ~thread.signalMask != 0 ? -HostSystemCall.EINTR : nil
+    }
+
+    /// The monotonic time a relative `struct timespec` of the program's ends at (EFAULT,
+    /// or EINVAL for a negative or unnormalized one).
+    func deadline(afterTimespecAt address: UInt64) -> Result<UInt64, HostErrno> {
+        guard let time = memory.read(address, count: 16) else { return .failure(HostErrno(result: LinuxKernel.efault)) }
+        let seconds = Int64(bitPattern: LinuxKernel.word(time, 0)), nanoseconds = Int64(bitPattern: LinuxKernel.word(time, 1))
+        guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else { return .failure(HostErrno(result: -HostSystemCall.EINVAL)) }
+        return .success(HostClock.monotonicNanoseconds() &+ UInt64(min(seconds, 1 << 32)) * 1_000_000_000 &+ UInt64(nanoseconds))
     }
 
     /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of `set`
@@ -221,13 +230,13 @@ extension LinuxKernel {
         let set = LinuxKernel.word(bytes, 0) & ~SignalActionTable.unblockable
         var deadline: UInt64?
         if a[2] != 0 {
-            guard let time = memory.read(a[2], count: 16) else { return LinuxKernel.efault }
-            let seconds = Int64(bitPattern: LinuxKernel.word(time, 0)), nanoseconds = Int64(bitPattern: LinuxKernel.word(time, 1))
-            guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else { return -HostSystemCall.EINVAL }
-            deadline = HostClock.monotonicNanoseconds() &+ UInt64(min(seconds, 1 << 32)) * 1_000_000_000 &+ UInt64(nanoseconds)
+            switch self.deadline(afterTimespecAt: a[2]) {
+            case let .success(time): deadline = time
+            case let .failure(error): return error.result
+            }
         }
         while true {
-            thread.pendingSignals |= HostSignal.takePending() | thread.injectedSignals.exchange(0, ordering: .acquiringAndReleasing)
+            thread.takeArrivedSignals()
             let ready = thread.pendingSignals & set
             if ready != 0 {
                 let signal = ready.trailingZeroBitCount + 1

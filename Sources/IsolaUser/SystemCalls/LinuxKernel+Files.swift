@@ -45,15 +45,8 @@ extension LinuxKernel {
             }
             guard mapped else { return LinuxKernel.efault }
         }
-        guard pieces.count <= 1024 else {
-            // More host pieces than one call takes: the first 1024, a short count, as Linux may give.
-            pieces.removeLast(pieces.count - 1024)
-            return vectored(number, a, pieces: pieces)
-        }
-        return vectored(number, a, pieces: pieces)
-    }
-
-    private func vectored(_ number: Int, _ a: [UInt64], pieces: [(base: Int, length: Int)]) -> Int {
+        // More host pieces than one call takes: the first 1024, a short count, as Linux may give.
+        if pieces.count > 1024 { pieces.removeLast(pieces.count - 1024) }
         var iovecs = pieces.flatMap { [$0.base, $0.length] }
         if iovecs.isEmpty { iovecs = [0, 0] }
         // SAFETY: each iovec points into a page of the program's that withHostPieces checked for

@@ -54,7 +54,7 @@ extension LinuxKernel {
         let address: UInt64? = lock.withLock {
             if fixed || noReplace {
                 guard a[0] % LinuxKernel.page == 0, a[0] < UserMemory.userLimit, length <= UserMemory.userLimit - a[0] else { return nil }
-                if noReplace && stride(from: a[0], to: a[0] + length, by: Int(LinuxKernel.page)).contains(where: memory.isMapped) {
+                if noReplace && memory.holdsMappings(a[0], length: length) {
                     return UInt64.max
                 }
                 if backing == nil { memory.unmap(a[0], length: length) }
@@ -118,7 +118,7 @@ extension LinuxKernel {
     func synchronize(_ a: [UInt64]) -> Int {
         guard a[0] % LinuxKernel.page == 0, a[2] & ~7 == 0, a[2] & 5 != 5 else { return -HostSystemCall.EINVAL }  // MS_ASYNC|MS_SYNC
         let length = LinuxKernel.pageAligned(a[1])
-        guard stride(from: a[0], to: a[0] &+ length, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) else { return -HostSystemCall.ENOMEM }
+        guard memory.isMapped(a[0], length: length) else { return -HostSystemCall.ENOMEM }
         return -Int(memory.synchronize(a[0], length: length, flags: Int32(a[2])))
     }
 
@@ -152,7 +152,7 @@ extension LinuxKernel {
         let newLength = LinuxKernel.pageAligned(a[2]), flags = a[3]
         let mayMove = flags & 1 != 0, fixed = flags & 2 != 0
         guard newLength > 0, newLength < 1 << 36, !fixed || mayMove else { return -HostSystemCall.EINVAL }
-        guard stride(from: a[0], to: a[0] + oldLength, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) else {
+        guard memory.isMapped(a[0], length: oldLength) else {
             return -HostSystemCall.EFAULT
         }
         guard let protection = memory.protection(of: a[0]) else { return -HostSystemCall.EFAULT }
@@ -163,9 +163,7 @@ extension LinuxKernel {
                 return Int(a[0])
             }
             let tail = a[0] + oldLength
-            let free = tail + (newLength - oldLength) <= UserMemory.userLimit
-                && !stride(from: tail, to: a[0] + newLength, by: Int(LinuxKernel.page)).contains(where: memory.isMapped)
-            if free {
+            if hasRoomAfter(a[0], oldLength: oldLength, newLength: newLength) {
                 return memory.map(tail, length: newLength - oldLength, protection: protection) ? Int(a[0]) : -HostSystemCall.ENOMEM
             }
             guard mayMove else { return -HostSystemCall.ENOMEM }
@@ -182,6 +180,13 @@ extension LinuxKernel {
         return Int(target)
     }
 
+    /// Whether a mapping at `start` can grow from `oldLength` to `newLength` in place:
+    /// the pages after it are free and inside the user space.
+    private func hasRoomAfter(_ start: UInt64, oldLength: UInt64, newLength: UInt64) -> Bool {
+        let tail = start + oldLength
+        return tail + (newLength - oldLength) <= UserMemory.userLimit && !memory.holdsMappings(tail, length: newLength - oldLength)
+    }
+
     /// mremap of a shared mapping: it shrinks in place; it grows in place when the pages
     /// after it are free, else moves (MREMAP_MAYMOVE, MREMAP_FIXED), its frames the
     /// host's same shared pages, extended by the host from the file or anonymous memory.
@@ -196,10 +201,7 @@ extension LinuxKernel {
         if fixed {
             target = a[4]
         } else {
-            let tail = a[0] + oldLength
-            let free = tail + (newLength - oldLength) <= UserMemory.userLimit
-                && !stride(from: tail, to: a[0] + newLength, by: Int(LinuxKernel.page)).contains(where: memory.isMapped)
-            if !free {
+            if !hasRoomAfter(a[0], oldLength: oldLength, newLength: newLength) {
                 guard mayMove, let placed = lock.withLock({ freeRange(newLength) }) else { return -HostSystemCall.ENOMEM }
                 target = placed
             }

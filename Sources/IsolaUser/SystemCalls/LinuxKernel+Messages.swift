@@ -115,10 +115,10 @@ extension LinuxKernel {
         // recvmmsg's timeout, checked after each datagram as Linux does; what is left goes back.
         var deadline: UInt64?
         if number == 243, a[4] != 0 {
-            guard let time = memory.read(a[4], count: 16) else { return LinuxKernel.efault }
-            let seconds = Int64(bitPattern: LinuxKernel.word(time, 0)), nanoseconds = Int64(bitPattern: LinuxKernel.word(time, 1))
-            guard seconds >= 0, (0..<1_000_000_000).contains(nanoseconds) else { return -HostSystemCall.EINVAL }
-            deadline = HostClock.monotonicNanoseconds() &+ UInt64(min(seconds, 1 << 32)) * 1_000_000_000 &+ UInt64(nanoseconds)
+            switch self.deadline(afterTimespecAt: a[4]) {
+            case let .success(time): deadline = time
+            case let .failure(error): return error.result
+            }
         }
         while done < count {
             let entry = a[1] + UInt64(done) * 64

@@ -209,7 +209,7 @@ extension LinuxKernel {
         case 0x5356_4D41:  // PR_SET_VMA, PR_SET_VMA_ANON_NAME: "[anon:NAME]" in /proc/self/maps
             guard a[1] == 0, a[2] % LinuxKernel.page == 0 else { return -HostSystemCall.EINVAL }
             let length = LinuxKernel.pageAligned(a[3])
-            guard stride(from: a[2], to: a[2] &+ length, by: Int(LinuxKernel.page)).allSatisfy(memory.isMapped) else { return -HostSystemCall.ENOMEM }
+            guard memory.isMapped(a[2], length: length) else { return -HostSystemCall.ENOMEM }
             let name: [UInt8]?
             if a[4] == 0 {
                 name = nil

@@ -85,7 +85,7 @@ extension LinuxKernel {
             guard a[1] != 0 else { return freeRange(length) }
             let start = round ? a[1] & ~(LinuxKernel.page - 1) : a[1]
             guard start % LinuxKernel.page == 0, start < UserMemory.userLimit, length <= UserMemory.userLimit - start else { return nil }
-            if !replace && stride(from: start, to: start + length, by: Int(LinuxKernel.page)).contains(where: memory.isMapped) { return nil }
+            if !replace && memory.holdsMappings(start, length: length) { return nil }
             return start
         }
         guard let address else { return -HostSystemCall.EINVAL }
