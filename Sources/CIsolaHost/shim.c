@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -273,4 +274,34 @@ int isola_die_with_parent(void) {
     pid_t parent = getppid();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -errno;
     return getppid() == parent && parent != 1 ? 0 : -1;
+}
+
+/* The shared-directory server's calls that Swift's Glibc module leaves out. */
+int isola_renameat2(int old_directory, const char *old_name, int new_directory, const char *new_name, unsigned flags) {
+#if defined(__linux__)
+    return (int)syscall(SYS_renameat2, old_directory, old_name, new_directory, new_name, flags);
+#else
+    (void)flags;
+    return renameat(old_directory, old_name, new_directory, new_name);
+#endif
+}
+
+long isola_getdents64(int fd, void *buffer, size_t length) {
+#if defined(__linux__)
+    return syscall(SYS_getdents64, fd, buffer, length);
+#else
+    (void)fd; (void)buffer; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int isola_fallocate(int fd, int mode, int64_t offset, int64_t length) {
+#if defined(__linux__)
+    return fallocate(fd, mode, offset, length);
+#else
+    (void)fd; (void)mode; (void)offset; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
 }

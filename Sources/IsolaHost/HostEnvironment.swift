@@ -11,6 +11,7 @@ public enum HostEnvironment {
     }
 
     public static var userID: UInt32 { getuid() }
+    public static var effectiveUserID: UInt32 { geteuid() }
     /// Every variable as NAME=VALUE bytes, as the process got them: a value that is not
     /// UTF-8 reaches the program unchanged.
     public static var allBytes: [[UInt8]] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import IsolaCore
+import IsolaHost
 import IsolaRISCV
 import IsolaVMM
 
@@ -29,10 +30,13 @@ struct MachineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A network interface as virtio-net (repeatable): switch:NAME[,mac=..] joins the virtual switch NAME, shared by every VM that names it; tap:IFNAME attaches to a host TAP interface.", valueName: "switch:name|tap:ifname"))
     var net: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("A host directory the guest mounts by TAG as virtio-fs (repeatable): mount -t virtiofs TAG /mnt; readonly refuses every change.", valueName: "hostdir:tag[,readonly]"))
+    var share: [String] = []
+
     /// Whether no option was given (a bundle's configuration must not be mixed with options).
     var isEmpty: Bool {
         kernel == nil && initrd == nil && append == nil && bios == nil && memory == nil && cpus == nil
-            && disk.isEmpty && net.isEmpty
+            && disk.isEmpty && net.isEmpty && share.isEmpty
     }
 
     /// The options as a bundle's configuration; disk arguments keep their `--disk` syntax's meaning.
@@ -42,7 +46,15 @@ struct MachineOptions: ParsableArguments {
             let parsed = try RISCVMachine.Configuration.Disk(argument: argument)
             disks.append(.init(path: parsed.path, readonly: parsed.readOnly ? true : nil, format: parsed.format?.rawValue))
         }
-        return VMConfigurationFile(name: name, memory: memory ?? "256M", cpus: cpus ?? 1, kernel: kernel, initrd: initrd,
-                                   append: append, bios: bios, disks: disks, networks: net)
+        var file = VMConfigurationFile(name: name, memory: memory ?? "256M", cpus: cpus ?? 1, kernel: kernel, initrd: initrd,
+                                       append: append, bios: bios, disks: disks, networks: net)
+        if !share.isEmpty {
+            file.shares = []
+            for argument in share {
+                let parsed = try RISCVMachine.Configuration.SharedDirectory(argument: argument)
+                file.shares?.append(.init(path: parsed.path.hasPrefix("/") ? parsed.path : (HostDirectory.current ?? ".") + "/" + parsed.path, tag: parsed.tag, readonly: parsed.readOnly ? true : nil))
+            }
+        }
+        return file
     }
 }

@@ -92,6 +92,13 @@ struct VMCommand: ParsableCommand {
                     })
                 }
                 if !file.networks.isEmpty { body["networks"] = .array(file.networks.map { .string($0) }) }
+                if let shares = file.shares {
+                    body["shares"] = .array(shares.map { share in
+                        var d: [String: JSONBody] = ["path": .string(share.path), "tag": .string(share.tag)]
+                        if let readonly = share.readonly { d["readonly"] = .bool(readonly) }
+                        return .object(d)
+                    })
+                }
                 if let hostCpus { body["cpus"] = .array(try cpuList(hostCpus, option: "--host-cpus").map { .int($0) }) }
                 if let weight { body["weight"] = .int(weight) }
                 if let cap { body["cap"] = .int(cap) }

@@ -200,4 +200,10 @@ static inline uint64_t isola_process_cpu_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The shared-directory server: renameat2(2), getdents64(2) and fallocate(2), which
+   Swift's Glibc module does not export (results and errno as the C library sets them). */
+int isola_renameat2(int old_directory, const char *old_name, int new_directory, const char *new_name, unsigned flags);
+long isola_getdents64(int fd, void *buffer, size_t length);
+int isola_fallocate(int fd, int mode, int64_t offset, int64_t length);
+
 #endif

@@ -27,6 +27,9 @@ public final class Interposer: @unchecked Sendable {
     public static let vocabulary: [InterpositionEventKind: [String]] = [
         .sbi: ["base", "time", "ipi", "rfence", "hsm", "srst", "dbcn", "legacy"],
         .unmapped: ["access"], .disk: ["read", "write", "flush", "discard"], .net: ["tx", "rx"], .console: ["uart", "hvc"],
+        .share: ["initialize", "destroy", "lookup", "getattr", "setattr", "readlink", "symlink", "mknod", "mkdir", "unlink",
+                 "rmdir", "rename", "rename2", "link", "open", "read", "write", "statfs", "release", "fsync", "flush",
+                 "opendir", "readdir", "releasedir", "fsyncdir", "create", "lseek", "fallocate", "syncfs"],
     ]
 
     /// `devices` names the MMIO devices (the `mmio` details); `auditPath` is the JSON-lines audit log.

@@ -12,6 +12,8 @@ public enum InterpositionEventKind: String, Codable, Sendable, CaseIterable {
     case net
     /// Console output; detail: uart or hvc.
     case console
+    /// A shared-directory (virtio-fs) request; detail: the FUSE operation (lookup, read, write, mkdir, …).
+    case share
 }
 
 /// One event: its kind, detail, and what it carries.

@@ -28,6 +28,18 @@ enum APIRequests {
         } else if fields.has("disks") {  // null included
             throw .badRequest(field: "disks", reason: "expected an array of objects")
         }
+        if case let .array(shares)? = fields.value("shares") {
+            file.shares = []
+            for (i, share) in shares.enumerated() {
+                var d = try JSONFields(share, field: "shares[\(i)]")
+                guard let path = try d.string("path") else { throw .badRequest(field: "shares[\(i)].path", reason: "missing") }
+                guard let tag = try d.string("tag") else { throw .badRequest(field: "shares[\(i)].tag", reason: "missing") }
+                file.shares?.append(.init(path: path, tag: tag, readonly: try d.bool("readonly")))
+                try d.finish()
+            }
+        } else if fields.has("shares") {
+            throw .badRequest(field: "shares", reason: "expected an array of objects")
+        }
         if case let .array(networks)? = fields.value("networks") {
             for (i, network) in networks.enumerated() {
                 guard case let .string(text) = network else { throw .badRequest(field: "networks[\(i)]", reason: "expected a string") }

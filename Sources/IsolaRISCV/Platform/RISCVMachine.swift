@@ -30,6 +30,8 @@ public final class RISCVMachine {
         public var virtioConsole = true
         /// Network interfaces (eth0, eth1, ...), each a virtio-net device.
         public var networks: [Network] = []
+        /// Host directories the guest mounts by tag, each a virtio-fs device.
+        public var shares: [SharedDirectory] = []
         /// The VM's name, from which MAC addresses are derived.
         public var name = "isola"
         /// Where the interposer appends its audit log (JSON lines); nil: no audit log.
@@ -76,6 +78,47 @@ public final class RISCVMachine {
                         throw .invalidConfiguration(field: "net", reason: "unknown, repeated or malformed option '\(option)' in '\(argument)'")
                     }
                     mac = String(option.dropFirst(4))
+                }
+            }
+        }
+
+        /// A host directory shared with the guest (`mount -t virtiofs TAG DIR`).
+        public struct SharedDirectory: Sendable, Equatable {
+            public var path: String
+            public var tag: String
+            public var readOnly: Bool
+
+            public init(path: String, tag: String, readOnly: Bool = false) {
+                self.path = path
+                self.tag = tag
+                self.readOnly = readOnly
+            }
+
+            /// Parses `HOSTDIR:TAG[,readonly]` as `--share` takes it (the last `:` ends the directory).
+            public init(argument: String) throws(CoreError) {
+                let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard let colon = parts[0].lastIndex(of: ":") else {
+                    throw .invalidConfiguration(field: "share", reason: "'\(argument)': expected HOSTDIR:TAG[,readonly]")
+                }
+                path = String(parts[0][..<colon])
+                tag = String(parts[0][parts[0].index(after: colon)...])
+                readOnly = false
+                for option in parts.dropFirst() {
+                    guard option == "readonly" || option == "ro", !readOnly else {
+                        throw .invalidConfiguration(field: "share", reason: "unknown or repeated option '\(option)' in '\(argument)'")
+                    }
+                    readOnly = true
+                }
+                try validate()
+            }
+
+            /// A directory path that is not empty and has no NUL; a tag of 1 to 36 bytes (the device's config field).
+            public func validate() throws(CoreError) {
+                guard !path.isEmpty, !path.utf8.contains(0) else {
+                    throw .invalidConfiguration(field: "share", reason: "the host directory must be a non-empty path without NUL")
+                }
+                guard (1...36).contains(tag.utf8.count), !tag.utf8.contains(0), !tag.contains(","), !tag.contains(":") else {
+                    throw .invalidConfiguration(field: "share", reason: "tag '\(tag)' must be 1 to 36 bytes, without NUL, ',' or ':'")
                 }
             }
         }
@@ -134,7 +177,12 @@ public final class RISCVMachine {
             guard (1 << 20 ... 1 << 30).contains(codeCacheBytes) else {
                 throw .invalidConfiguration(field: "codeCache", reason: "must be between 1 MiB and 1 GiB")
             }
-            let devices = disks.count + networks.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
+            for share in shares { try share.validate() }
+            let tags = shares.map(\.tag)
+            if let repeated = tags.first(where: { tag in tags.filter { $0 == tag }.count > 1 }) {
+                throw .invalidConfiguration(field: "share", reason: "tag '\(repeated)' is given twice: the guest mounts shares by tag")
+            }
+            let devices = disks.count + networks.count + shares.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
             guard devices <= MemoryMap.virtioSlotCount else {
                 throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
             }
@@ -205,6 +253,13 @@ public final class RISCVMachine {
                 devices.append(VirtioNet(mac: mac, backend: try TapBackend(interface: interface)))
             }
         }
+        for share in configuration.shares {
+            #if os(Linux)
+            devices.append(VirtioFS(server: try SharedDirectoryServer(path: share.path, tag: share.tag, readOnly: share.readOnly), ram: ram))
+            #else
+            throw CoreError.invalidConfiguration(field: "share", reason: "shared directories need a Linux host")
+            #endif
+        }
         if configuration.entropy { devices.append(VirtioEntropy(ram: ram)) }
         if configuration.balloon { devices.append(VirtioBalloon(ram: ram)) }
         if configuration.virtioConsole { devices.append(VirtioConsole(output: console)) }
@@ -230,6 +285,9 @@ public final class RISCVMachine {
             (t.device as? VirtioConsole)?.interposer = interposer
             (t.device as? VirtioNet)?.interposer = interposer
             (t.device as? VirtioBlock)?.interposer = interposer
+            #if os(Linux)
+            (t.device as? VirtioFS)?.interposer = interposer
+            #endif
         }
         var harts: [Hart] = []
         for id in 0..<configuration.hartCount {

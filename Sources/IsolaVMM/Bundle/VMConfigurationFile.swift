@@ -22,6 +22,19 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         }
     }
 
+    /// A host directory the guest mounts by tag (virtio-fs).
+    public struct Share: Codable, Equatable, Sendable {
+        public var path: String
+        public var tag: String
+        public var readonly: Bool?
+
+        public init(path: String, tag: String, readonly: Bool? = nil) {
+            self.path = path
+            self.tag = tag
+            self.readonly = readonly
+        }
+    }
+
     public var version: Int
     /// The VM's name: its MAC addresses derive from it. A copied bundle takes its new directory's name.
     public var name: String
@@ -35,6 +48,8 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
     public var disks: [Disk]
     /// `switch:NAME[,mac=..]` or `tap:IFNAME`, as `--net` takes them.
     public var networks: [String]
+    /// Shared directories (absent: none); relative paths resolve against the bundle.
+    public var shares: [Share]?
     /// The VM's share of the host's CPUs under the hypervisor (absent: the default share).
     public var cpu: CPUShare?
     /// What the hypervisor does when the VM ends on its own: "never" restart it,
@@ -106,6 +121,13 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         for (i, disk) in disks.enumerated() where disk.path.isEmpty {
             throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
         }
+        for (i, share) in (shares ?? []).enumerated() {
+            do {
+                try RISCVMachine.Configuration.SharedDirectory(path: share.path, tag: share.tag).validate()
+            } catch let CoreError.invalidConfiguration(_, reason) {
+                throw .invalidConfiguration(field: "shares[\(i)]", reason: "\(reason) in \(source)")
+            }
+        }
         // A NUL would cut the path the host opens short: a different file.
         let paths = [("kernel", kernel), ("initrd", initrd), ("bios", bios)] + disks.enumerated().map { ("disks[\($0)].path", $1.path) }
         for case let (field, path?) in paths where path.isEmpty || path.utf8.contains(0) {
@@ -156,6 +178,9 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
             }
             configuration.disks.append(.init(path: VMConfigurationFile.resolve(disk.path, in: directory),
                                              readOnly: disk.readonly ?? false, format: format))
+        }
+        configuration.shares = (shares ?? []).map {
+            .init(path: VMConfigurationFile.resolve($0.path, in: directory), tag: $0.tag, readOnly: $0.readonly ?? false)
         }
         configuration.networks = []
         for (i, network) in networks.enumerated() {
