@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "isola", targets: ["isola"]),
+        .executable(name: "isola-runtime", targets: ["isola-runtime"]),
         .library(name: "IsolaRISCV", targets: ["IsolaRISCV"]),
         .library(name: "IsolaVMM", targets: ["IsolaVMM"]),
     ],
@@ -59,6 +60,16 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Containers as VMs: the OCI runtime's operations, the worker that is a container.
+        .target(name: "IsolaContainer", dependencies: [
+            "IsolaVMM", "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "isola-runtime", dependencies: [
+            "IsolaContainer", "IsolaCore", "IsolaHost",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "isola", dependencies: [
             "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaUser", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),
@@ -72,6 +83,7 @@ let package = Package(
         .testTarget(name: "IsolaHypervisorTests", dependencies: ["IsolaHypervisor", "IsolaVMM", "IsolaHost"]),
         .testTarget(name: "IsolaHostTests", dependencies: ["IsolaHost"]),
         .testTarget(name: "IsolaVMMTests", dependencies: ["IsolaVMM", "IsolaCore"]),
+        .testTarget(name: "IsolaContainerTests", dependencies: ["IsolaContainer", "IsolaHost"]),
         .testTarget(name: "IsolaUserTests", dependencies: ["IsolaUser", "IsolaHost"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",

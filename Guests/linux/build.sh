@@ -2,7 +2,8 @@
 # Builds Isola's default Linux guest from Debian's packages only:
 #   - the kernel from linux-source-6.1 with kernel.config merged onto tinyconfig,
 #   - BusyBox from Debian's busybox source package, static for riscv64,
-#   - an initramfs with BusyBox init, inittab and rcS (this folder).
+#   - an initramfs with BusyBox init, inittab and rcS (this folder),
+#   - container.cpio.gz: the container init (../container-init) alone, for isola-runtime.
 # Results go to $ISOLA_CACHE/images/default-<key>/ (default ~/.cache/isola),
 # keyed by the inputs, and are reused when present. Prints progress.
 set -euo pipefail
@@ -17,9 +18,9 @@ need=(linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio dpkg-dev gcc-ris
 
 kernel_tar=$(ls /usr/src/linux-source-6.1.tar.xz)
 kernel_version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/rcS" "$here/inittab" "$here/smp-stress.c" "$here/build.sh") | sha256sum | cut -c1-12)
+key=$( (echo "$kernel_version"; cat "$here/kernel.config" "$here/rcS" "$here/inittab" "$here/smp-stress.c" "$here/../container-init/init.c" "$here/build.sh") | sha256sum | cut -c1-12)
 out="$cache/images/default-$key"
-if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ]; then
+if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/container.cpio.gz" ]; then
     log "up to date: $out"
     echo "$out"
     exit 0
@@ -95,6 +96,17 @@ spec="$work/initramfs.list"
     echo "file /bin/smp-stress $work/smp-stress 0755 0 0"
 } > "$spec"
 "$work/kbuild/usr/gen_init_cpio" "$spec" | gzip -9 > "$out.tmp/initramfs.cpio.gz"
+
+# --- the container init's initramfs: /init and the directories it mounts on ---
+log "building the container init"
+${cross}gcc -O2 -static -Wall -o "$work/container-init" "$here/../container-init/init.c"
+{
+    echo "dir /dev 0755 0 0"
+    echo "nod /dev/console 0600 0 0 c 5 1"
+    for d in proc sys newroot; do echo "dir /$d 0755 0 0"; done
+    echo "file /init $work/container-init 0755 0 0"
+} > "$work/container.list"
+"$work/kbuild/usr/gen_init_cpio" "$work/container.list" | gzip -9 > "$out.tmp/container.cpio.gz"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 # Older default images are superseded: keep the cache to one.

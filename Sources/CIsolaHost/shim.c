@@ -4,6 +4,11 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <stdio.h>
 #include <poll.h>
 #include <string.h>
@@ -304,4 +309,95 @@ int isola_fallocate(int fd, int mode, int64_t offset, int64_t length) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+/* The container runtime. */
+int isola_open_pseudoterminal(int *master, int *slave) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -errno;
+    char name[128];
+    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, name, sizeof name) != 0) {
+        int e = errno;
+        close(m);
+        return -e;
+    }
+    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        int e = errno;
+        close(m);
+        return -e;
+    }
+    struct termios t;
+    if (tcgetattr(s, &t) == 0) {
+        cfmakeraw(&t);
+        tcsetattr(s, TCSANOW, &t);
+    }
+    *master = m;
+    *slave = s;
+    return 0;
+}
+
+int isola_send_descriptor(int socket_fd, int fd) {
+    char data = 0;
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(socket_fd, &message, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+int isola_receive_descriptor(int socket_fd) {
+    char data;
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
+    if (recvmsg(socket_fd, &message, MSG_CMSG_CLOEXEC) < 1) return -errno;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+    if (!c || c->cmsg_type != SCM_RIGHTS) return -EBADMSG;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+int isola_set_controlling_terminal(int fd) {
+    return ioctl(fd, TIOCSCTTY, 0) == 0 ? 0 : -errno;
+}
+
+int isola_window_size(int fd, unsigned short *rows, unsigned short *columns) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return -errno;
+    *rows = ws.ws_row;
+    *columns = ws.ws_col;
+    return 0;
+}
+
+int isola_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize ws = {.ws_row = rows, .ws_col = columns};
+    return ioctl(fd, TIOCSWINSZ, &ws) == 0 ? 0 : -errno;
+}
+
+extern char **environ;
+int isola_spawn_session(const char *path, char *const arguments[], const int *descriptors, int count) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+    /* dup2 each source to its index; dup2 onto itself clears FD_CLOEXEC on glibc >= 2.29 */
+    for (int i = 0; i < count; i++) posix_spawn_file_actions_adddup2(&actions, descriptors[i], i);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, path, &actions, &attributes, arguments, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    return rc == 0 ? (int)pid : -rc;
 }

@@ -62,6 +62,35 @@ extension HostProcess {
         return pid
     }
 
+    /// Starts `executable` in a session of its own (it outlives the caller, as a
+    /// container's worker outlives `isola-runtime create`), its descriptors 0, 1, 2, ...
+    /// being `descriptors` in order; every other descriptor it inherits is closed on exec.
+    public static func spawnSession(_ executable: String, arguments: [String], descriptors: [Int32]) throws -> Int32 {
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let pid = isola_spawn_session(executable, argv, descriptors, Int32(descriptors.count))
+        guard pid > 0 else { throw HostError.io(operation: "spawn", path: executable, errno: -pid) }
+        return pid
+    }
+
+    /// When process `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat):
+    /// with the pid it names one process, even after the pid is reused. Nil if it is gone.
+    public static func startTime(of pid: Int32) -> UInt64? {
+        guard let bytes = try? HostFile.readAll("/proc/\(pid)/stat"), let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // After the command's ")": state is field 3, starttime field 22.
+        guard fields.count > 19 else { return nil }
+        return UInt64(String(decoding: fields[19], as: UTF8.self))
+    }
+
+    /// Whether process `pid` exists (and is not a zombie waiting to be reaped).
+    public static func isAlive(_ pid: Int32) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let bytes = try? HostFile.readAll("/proc/\(pid)/stat"), let close = bytes.lastIndex(of: UInt8(ascii: ")")),
+              close + 2 < bytes.count else { return true }
+        return bytes[close + 2] != UInt8(ascii: "Z")
+    }
+
     /// Waits for child `pid` to end (blocking the calling thread) and reaps it.
     public static func waitForExit(_ pid: Int32) throws -> Termination {
         var status: Int32 = 0

@@ -84,13 +84,25 @@ public enum HostFile {
         _ = unlink(path)
     }
 
-    /// Whether a path exists (of any type).
     /// Sets a file's permission bits (a socket only its owner may use: 0o600).
     public static func setMode(_ path: String, _ mode: UInt32) {
         chmod(path, mode_t(mode))
     }
 
+    /// Whether a path exists (of any type).
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
+    }
+
+    /// Whether a path is a directory (following links).
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// A file's size in bytes, or nil when it cannot be examined.
+    public static func size(_ path: String) -> UInt64? {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_size) : nil
     }
 }

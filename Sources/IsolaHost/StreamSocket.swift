@@ -1,3 +1,4 @@
+import CIsolaHost
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,6 +15,22 @@ public final class StreamSocket: @unchecked Sendable {
     private let fd: Int32
     /// A Unix listener removes its socket file when it goes.
     private let ownsPath: Bool
+
+    /// The descriptor, for `poll` and for passing descriptors over it.
+    public var descriptor: Int32 { fd }
+
+    /// Sends `descriptor` over this Unix socket (SCM_RIGHTS), as `--console-socket` expects a terminal.
+    public func sendDescriptor(_ other: Int32) throws {
+        let rc = isola_send_descriptor(fd, other)
+        guard rc == 0 else { throw HostError.io(operation: "send a descriptor over", path: path, errno: -rc) }
+    }
+
+    /// Receives one descriptor sent with SCM_RIGHTS.
+    public func receiveDescriptor() throws -> Int32 {
+        let rc = isola_receive_descriptor(fd)
+        guard rc >= 0 else { throw HostError.io(operation: "receive a descriptor over", path: path, errno: -rc) }
+        return rc
+    }
 
     private init(fd: Int32, path: String, ownsPath: Bool) {
         self.fd = fd

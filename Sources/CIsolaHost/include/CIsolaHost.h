@@ -206,4 +206,16 @@ int isola_renameat2(int old_directory, const char *old_name, int new_directory, 
 long isola_getdents64(int fd, void *buffer, size_t length);
 int isola_fallocate(int fd, int mode, int64_t offset, int64_t length);
 
+/* The container runtime: a pseudoterminal pair (the slave raw), descriptors passed
+   over Unix sockets (SCM_RIGHTS), the controlling terminal and its size, and a child
+   in a session of its own whose descriptors 0..count-1 are `descriptors`. Results are
+   0 (or a descriptor, a pid) or -errno. */
+int isola_open_pseudoterminal(int *master, int *slave);
+int isola_send_descriptor(int socket_fd, int fd);
+int isola_receive_descriptor(int socket_fd);
+int isola_set_controlling_terminal(int fd);
+int isola_window_size(int fd, unsigned short *rows, unsigned short *columns);
+int isola_set_window_size(int fd, unsigned short rows, unsigned short columns);
+int isola_spawn_session(const char *path, char *const arguments[], const int *descriptors, int count);
+
 #endif

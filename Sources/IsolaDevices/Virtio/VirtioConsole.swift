@@ -12,7 +12,9 @@ public final class VirtioConsole: VirtioDevice, @unchecked Sendable {
     public let queueSizes: [UInt16] = [64, 64]
     static let receiveQueue = 0, transmitQueue = 1
 
-    private let output: ByteSink
+    /// Where the guest's output goes; a container's worker replaces it with its frame
+    /// reader before the machine runs (it is read on the I/O thread only).
+    public var output: ByteSink
     /// Sees what the guest writes (the machine sets it).
     public var interposer: Interposer?
     let lock = HostMutex()
