@@ -110,7 +110,7 @@ struct spec {
     int nargs;
     char *env[MAX_ENTRIES];
     int nenv;
-    const char *cwd, *hostname, *address, *gateway, *seed;
+    const char *cwd, *hostname, *address, *gateway, *seed, *mac, *mtu;
     uid_t uid;
     gid_t gid;
     gid_t groups[64];
@@ -150,6 +150,8 @@ static void parse_spec(char *payload, uint32_t length, struct spec *s) {
         else if (!strcmp(p, "address")) s->address = v;
         else if (!strcmp(p, "gateway")) s->gateway = v;
         else if (!strcmp(p, "seed")) s->seed = v;
+        else if (!strcmp(p, "mac")) s->mac = v;
+        else if (!strcmp(p, "mtu")) s->mtu = v;
         else if (!strcmp(p, "rows")) s->rows = (unsigned short)atoi(v);
         else if (!strcmp(p, "columns")) s->columns = (unsigned short)atoi(v);
         else if (!strcmp(p, "rlimit") && s->nlimits < 32) {
@@ -193,14 +195,32 @@ static void enter_root(void) {
     if (chdir("/") != 0) fail_hard("chdir /");
 }
 
-/* ADDRESS/PREFIX on eth0 and a default route through GATEWAY (as CNI left them on the host). */
-static void configure_network(const char *address, const char *gateway) {
+/* ADDRESS/PREFIX on eth0 with MAC and MTU, and a default route through GATEWAY (as CNI
+   left them in the container's network namespace). A template's clone booted with the
+   template's MAC: it takes the namespace interface's, which its peers know. */
+static void configure_network(const char *address, const char *gateway, const char *mac, const char *mtu) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     strcpy(ifr.ifr_name, "lo");
     if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) { ifr.ifr_flags |= IFF_UP; ioctl(fd, SIOCSIFFLAGS, &ifr); }
+    if (mac && *mac) {
+        memset(&ifr, 0, sizeof ifr);
+        strcpy(ifr.ifr_name, "eth0");
+        unsigned b[6];
+        if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) == 6) {
+            ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
+            for (int i = 0; i < 6; i++) ifr.ifr_hwaddr.sa_data[i] = (char)b[i];
+            if (ioctl(fd, SIOCSIFHWADDR, &ifr) != 0) fprintf(stderr, "isola-init: MAC %s on eth0: %s\n", mac, strerror(errno));
+        }
+    }
+    if (mtu && atoi(mtu) > 0) {
+        memset(&ifr, 0, sizeof ifr);
+        strcpy(ifr.ifr_name, "eth0");
+        ifr.ifr_mtu = atoi(mtu);
+        ioctl(fd, SIOCSIFMTU, &ifr);
+    }
     if (address && *address) {
         char copy[64];
         snprintf(copy, sizeof copy, "%s", address);
@@ -462,7 +482,7 @@ int main(void) {
                 }
                 enter_root();
                 if (s.hostname) sethostname(s.hostname, strlen(s.hostname));
-                configure_network(s.address, s.gateway);
+                configure_network(s.address, s.gateway, s.mac, s.mtu);
                 start_process(0, &s);
                 /* Without the container's process there is nothing to run: end the VM. */
                 if (!find_proc(0)) { sync(); reboot(RB_POWER_OFF); }

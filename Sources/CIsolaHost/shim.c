@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#if defined(__linux__)
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#endif
 #include <termios.h>
 #include <stdio.h>
 #include <poll.h>
@@ -401,3 +410,146 @@ int isola_spawn_session(const char *path, char *const arguments[], const int *de
     posix_spawnattr_destroy(&attributes);
     return rc == 0 ? (int)pid : -rc;
 }
+
+#if defined(__linux__)
+struct netns_job {
+    const char *path;
+    struct isola_namespace_interface *info;
+    int result;
+};
+
+/* In a thread of its own (setns changes only the calling thread's namespace): the
+   first interface that is not loopback, its IPv4 address, prefix and MAC, the
+   default route's gateway, and a packet socket bound to it; then the address is
+   taken off the interface, which the guest now answers for. */
+static void *netns_attach_thread(void *argument) {
+    struct netns_job *job = argument;
+    struct isola_namespace_interface *info = job->info;
+    int ns = open(job->path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) { job->result = -errno; return NULL; }
+    if (setns(ns, CLONE_NEWNET) != 0) { job->result = -errno; close(ns); return NULL; }
+    close(ns);
+    int control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (control < 0) { job->result = -errno; return NULL; }
+    struct if_nameindex *names = if_nameindex();
+    job->result = -ENODEV;
+    for (struct if_nameindex *n = names; n && n->if_index; n++) {
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", n->if_name);
+        if (ioctl(control, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_LOOPBACK)) continue;
+        snprintf(info->name, sizeof info->name, "%s", n->if_name);
+        info->index = (int)n->if_index;
+        if (ioctl(control, SIOCGIFHWADDR, &ifr) == 0) memcpy(info->mac, ifr.ifr_hwaddr.sa_data, 6);
+        info->address = 0;
+        info->prefix = 0;
+        if (ioctl(control, SIOCGIFADDR, &ifr) == 0) info->address = ntohl(((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr);
+        if (ioctl(control, SIOCGIFNETMASK, &ifr) == 0) info->prefix = (uint32_t)__builtin_popcount(((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr.s_addr);
+        if (ioctl(control, SIOCGIFMTU, &ifr) == 0) info->mtu = (uint32_t)ifr.ifr_mtu;
+        job->result = 0;
+        break;
+    }
+    if (names) if_freenameindex(names);
+    if (job->result != 0) { close(control); return NULL; }
+    info->gateway = 0;
+    FILE *routes = fopen("/proc/thread-self/net/route", "r");
+    if (routes) {
+        char line[256], device[64];
+        unsigned destination, gateway, flags;
+        while (fgets(line, sizeof line, routes)) {
+            if (sscanf(line, "%63s %x %x %x", device, &destination, &gateway, &flags) == 4 && destination == 0 && (flags & 2) &&
+                strcmp(device, info->name) == 0) {
+                info->gateway = ntohl(gateway);
+            }
+        }
+        fclose(routes);
+    }
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    if (fd < 0) { job->result = -errno; close(control); return NULL; }
+    struct sockaddr_ll link;
+    memset(&link, 0, sizeof link);
+    link.sll_family = AF_PACKET;
+    link.sll_protocol = htons(ETH_P_ALL);
+    link.sll_ifindex = info->index;
+    if (bind(fd, (struct sockaddr *)&link, sizeof link) != 0) { job->result = -errno; close(fd); close(control); return NULL; }
+    if (info->address) {
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", info->name);
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = 0;
+        ioctl(control, SIOCSIFADDR, &ifr); /* 0.0.0.0: the address (and its routes) go */
+    }
+    close(control);
+    job->result = fd;
+    return NULL;
+}
+
+/* The reverse, when the container is gone: the address and default route go back. */
+static void *netns_give_back_thread(void *argument) {
+    struct netns_job *job = argument;
+    struct isola_namespace_interface *info = job->info;
+    int ns = open(job->path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) { job->result = -errno; return NULL; }
+    if (setns(ns, CLONE_NEWNET) != 0) { job->result = -errno; close(ns); return NULL; }
+    close(ns);
+    int control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (control < 0) { job->result = -errno; return NULL; }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", info->name);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(info->address);
+    job->result = ioctl(control, SIOCSIFADDR, &ifr) == 0 ? 0 : -errno;
+    sin->sin_addr.s_addr = info->prefix ? htonl(~0u << (32 - info->prefix)) : 0;
+    ioctl(control, SIOCSIFNETMASK, &ifr);
+    if (info->gateway) {
+        struct rtentry route;
+        memset(&route, 0, sizeof route);
+        ((struct sockaddr_in *)&route.rt_gateway)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&route.rt_gateway)->sin_addr.s_addr = htonl(info->gateway);
+        ((struct sockaddr_in *)&route.rt_dst)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&route.rt_genmask)->sin_family = AF_INET;
+        route.rt_flags = RTF_UP | RTF_GATEWAY;
+        route.rt_dev = info->name;
+        ioctl(control, SIOCADDRT, &route);
+    }
+    close(control);
+    return NULL;
+}
+
+int isola_namespace_give_back(const char *path, struct isola_namespace_interface *info) {
+    struct netns_job job = {.path = path, .info = info, .result = -EINVAL};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, netns_give_back_thread, &job) != 0) return -EAGAIN;
+    pthread_join(thread, NULL);
+    return job.result;
+}
+
+int isola_namespace_attach(const char *path, struct isola_namespace_interface *info) {
+    struct netns_job job = {.path = path, .info = info, .result = -EINVAL};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, netns_attach_thread, &job) != 0) return -EAGAIN;
+    pthread_join(thread, NULL);
+    return job.result;
+}
+
+long isola_packet_receive(int fd, void *buffer, size_t length, int milliseconds) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int ready = poll(&p, 1, milliseconds);
+    if (ready <= 0) return ready < 0 && errno != EINTR ? -errno : 0;
+    struct sockaddr_ll from;
+    socklen_t size = sizeof from;
+    ssize_t n = recvfrom(fd, buffer, length, MSG_TRUNC, (struct sockaddr *)&from, &size);
+    if (n < 0) return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+    /* What the namespace itself sends is not for the guest; a truncated frame is dropped. */
+    if (from.sll_pkttype == PACKET_OUTGOING || (size_t)n > length) return 0;
+    return n;
+}
+#else
+int isola_namespace_give_back(const char *path, struct isola_namespace_interface *info) { (void)path; (void)info; return -ENOSYS; }
+int isola_namespace_attach(const char *path, struct isola_namespace_interface *info) { (void)path; (void)info; return -ENOSYS; }
+long isola_packet_receive(int fd, void *buffer, size_t length, int milliseconds) { (void)fd; (void)buffer; (void)length; (void)milliseconds; return -ENOSYS; }
+#endif

@@ -88,6 +88,21 @@ public struct ContainerMachine: Sendable {
         bootArguments = "console=ttyS0 quiet panic=-1 rdinit=/init"
     }
 
+    /// The guest's settings for the network it takes over (init.c's address, gateway, mac, mtu).
+    public private(set) var networkEntries: [(String, String)] = []
+
+    /// Puts the VM's one network interface on the namespace's interface; the guest takes its address.
+    public mutating func join(_ namespace: HostNetworkNamespace) {
+        let mac = namespace.mac.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
+        configuration.networks = [.init(backend: .packetSocket(namespace.socket), mac: mac)]
+        networkEntries = [("mac", mac)]
+        if namespace.address != 0 {
+            networkEntries.append(("address", "\(HostNetworkNamespace.dotted(namespace.address))/\(namespace.prefix)"))
+        }
+        if namespace.gateway != 0 { networkEntries.append(("gateway", HostNetworkNamespace.dotted(namespace.gateway))) }
+        if namespace.mtu != 0 { networkEntries.append(("mtu", "\(namespace.mtu)")) }
+    }
+
     public var boot: BootSource { .linux(kernel: kernel, initrd: initrd, bootArguments: bootArguments) }
 
     /// What a template snapshot of this machine must match to be restored in its place:

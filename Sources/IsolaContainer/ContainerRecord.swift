@@ -106,6 +106,8 @@ public struct RuntimeRoot: Sendable {
     public func specPath(_ id: String) -> String { directory(id) + "/config.json" }
     public func controlPath(_ id: String) -> String { directory(id) + "/control.sock" }
     public func consoleLogPath(_ id: String) -> String { directory(id) + "/console.log" }
+    /// What the worker took from the container's network namespace (for delete to give back).
+    public func networkPath(_ id: String) -> String { directory(id) + "/network.json" }
     public var templatesDirectory: String { path + "/templates" }
 
     public func load(_ id: String) throws(ContainerError) -> ContainerRecord {

@@ -145,6 +145,11 @@ public struct ContainerRuntime: Sendable {
         let spec = try? self.spec(id)
         var stopped = record
         stopped.status = .stopped
+        if let path = spec?.networkNamespacePath, let bytes = try? HostFile.readAll(root.networkPath(id)),
+           let taken = try? JSONDecoder().decode(HostNetworkNamespace.self, from: Data(bytes)), taken.address != 0 {
+            try? HostNetworkNamespace.giveBack(path: path, interface: taken.interface, address: taken.address,
+                                               prefix: taken.prefix, gateway: taken.gateway)
+        }
         root.remove(id)
         if let hooks = spec?.hooks?.poststop {
             // The container is gone either way; a poststop failure is reported after.

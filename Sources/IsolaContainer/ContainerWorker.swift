@@ -24,7 +24,7 @@ public final class ContainerWorker: @unchecked Sendable {
     let root: RuntimeRoot
     let id: String
     let spec: OCISpec
-    let machine: ContainerMachine
+    private(set) var machine: ContainerMachine
     let io: ProcessIO
     private var vm: VirtualMachine?
     private var console: VirtioConsole?
@@ -57,6 +57,12 @@ public final class ContainerWorker: @unchecked Sendable {
 
     /// Makes the VM (a template clone when there is one) and the control socket; nothing runs yet.
     public func prepare(executable: String) throws {
+        if let path = spec.networkNamespacePath {
+            let namespace = try HostNetworkNamespace.attach(path: path)
+            // delete gives the address back, even after a SIGKILL of this process.
+            try HostFile.writeAtomically(ContainerRecord.json(namespace), to: root.networkPath(id))
+            machine.join(namespace)
+        }
         let key = machine.templateKey(executable: executable)
         let template = root.templatesDirectory + "/" + key + ".snap"
         let consoleLog: ByteSink = FileByteSink(path: root.consoleLogPath(id))
@@ -201,7 +207,7 @@ public final class ContainerWorker: @unchecked Sendable {
             return !containerSent
         }
         guard first, let process = spec.process else { return }
-        var extra: [(String, String)] = [("seed", ContainerProcess.seed())]
+        var extra: [(String, String)] = [("seed", ContainerProcess.seed())] + machine.networkEntries
         if let hostname = spec.hostname { extra.append(("hostname", hostname)) }
         sendToGuest(ContainerFrame(.container, stream: 0, payload: ContainerProcess.entries(process, terminalSize: io.terminalSize, extra: extra)))
     }

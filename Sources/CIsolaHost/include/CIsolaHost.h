@@ -218,4 +218,20 @@ int isola_window_size(int fd, unsigned short *rows, unsigned short *columns);
 int isola_set_window_size(int fd, unsigned short rows, unsigned short columns);
 int isola_spawn_session(const char *path, char *const arguments[], const int *descriptors, int count);
 
+/* A container's network namespace as CNI left it: its interface (the first that is
+   not loopback), the IPv4 address and route the guest takes over, and a packet
+   socket bound to the interface (returned, or -errno). */
+struct isola_namespace_interface {
+    char name[16];
+    int index;
+    uint8_t mac[6];
+    uint32_t address, prefix, gateway, mtu;
+};
+int isola_namespace_attach(const char *path, struct isola_namespace_interface *info);
+/* Puts `info`'s address, prefix and gateway back on its interface in the namespace. */
+int isola_namespace_give_back(const char *path, struct isola_namespace_interface *info);
+/* One frame from a packet socket within `milliseconds`: its length, 0 for none (or one
+   the namespace sent itself), -errno. */
+long isola_packet_receive(int fd, void *buffer, size_t length, int milliseconds);
+
 #endif

@@ -43,6 +43,9 @@ public final class RISCVMachine {
                 case virtualSwitch(String)
                 /// A host TAP interface.
                 case tap(String)
+                /// A packet socket already bound to a host interface (a container's
+                /// network namespace, joined by its runtime); the machine uses it as given.
+                case packetSocket(Int32)
             }
             public var backend: Backend
             public var mac: String?
@@ -251,6 +254,8 @@ public final class RISCVMachine {
                 devices.append(VirtioNet(mac: mac, backend: port))
             case let .tap(interface):
                 devices.append(VirtioNet(mac: mac, backend: try TapBackend(interface: interface)))
+            case let .packetSocket(socket):
+                devices.append(VirtioNet(mac: mac, backend: PacketSocketBackend(socket: socket)))
             }
         }
         for share in configuration.shares {
