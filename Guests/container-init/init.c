@@ -42,6 +42,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PROCS 64
@@ -55,7 +56,14 @@ struct proc {
     int terminal;     /* in == out == the pty master */
     int exited;
     int status;
+    struct timespec exited_at;
 };
+
+static double since(struct timespec t) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t.tv_sec) + (double)(now.tv_nsec - t.tv_nsec) / 1e9;
+}
 
 static int channel = -1;
 static struct proc procs[MAX_PROCS];
@@ -134,7 +142,8 @@ static void parse_spec(char *payload, uint32_t length, struct spec *s) {
     memset(s, 0, sizeof *s);
     s->cwd = "/";
     char *end = payload + length;
-    for (char *p = payload; p < end; p += strlen(p) + 1) {
+    for (char *p = payload, *next; p < end; p = next) {
+        next = p + strlen(p) + 1; /* before the entry is cut at its '=' */
         char *eq = strchr(p, '=');
         if (!eq) continue;
         *eq = 0;
@@ -372,7 +381,11 @@ static void reap(void) {
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         for (int i = 0; i < MAX_PROCS; i++) {
-            if (procs[i].used && procs[i].pid == pid) { procs[i].exited = 1; procs[i].status = status; }
+            if (procs[i].used && procs[i].pid == pid) {
+                procs[i].exited = 1;
+                procs[i].status = status;
+                clock_gettime(CLOCK_MONOTONIC, &procs[i].exited_at);
+            }
         }
     }
 }
@@ -439,7 +452,9 @@ int main(void) {
             if (p->out >= 0) { fds[n] = (struct pollfd){.fd = p->out, .events = POLLIN}; owner[n] = p; kind[n++] = 'O'; }
             if (p->err >= 0) { fds[n] = (struct pollfd){.fd = p->err, .events = POLLIN}; owner[n] = p; kind[n++] = 'E'; }
         }
-        if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR) fail_hard("poll");
+        int waiting = 0;
+        for (int i = 0; i < MAX_PROCS; i++) waiting |= procs[i].used && procs[i].exited;
+        if (poll(fds, (nfds_t)n, waiting ? 50 : -1) < 0 && errno != EINTR) fail_hard("poll");
         if (fds[1].revents) { char b[64]; while (read(sigchld_pipe[0], b, sizeof b) > 0) {} reap(); }
         for (int i = 2; i < n; i++) {
             if (!fds[i].revents) continue;
@@ -455,7 +470,9 @@ int main(void) {
         }
         for (int i = 0; i < MAX_PROCS; i++) {
             struct proc *p = &procs[i];
-            if (p->used && p->exited) finish(p);
+            /* A terminal's last output may still be on its way from the slave to the master:
+               wait for the master's end (every slave closed), for at most a second. */
+            if (p->used && p->exited && (!p->terminal || p->out < 0 || since(p->exited_at) > 1.0)) finish(p);
         }
         if (!fds[0].revents) continue;
         unsigned char header[9];

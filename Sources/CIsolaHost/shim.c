@@ -398,6 +398,11 @@ int isola_spawn_session(const char *path, char *const arguments[], const int *de
     posix_spawnattr_init(&attributes);
     /* dup2 each source to its index; dup2 onto itself clears FD_CLOEXEC on glibc >= 2.29 */
     for (int i = 0; i < count; i++) posix_spawn_file_actions_adddup2(&actions, descriptors[i], i);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    /* Nothing else crosses: a descriptor the caller's caller left open (Foundation's
+       Process watches a socket for its child's end) must not be held by a long-lived child. */
+    posix_spawn_file_actions_addclosefrom_np(&actions, count);
+#endif
     sigset_t all, none;
     sigfillset(&all);
     sigemptyset(&none);
