@@ -15,6 +15,7 @@ setup:
 
 build: setup
 	swift build -c release --product isola
+	swift build -c release --product isola-runtime
 
 guests: setup
 	Guests/isa-tests/build.sh $(GUESTS)
@@ -72,6 +73,7 @@ bench: build guests images
 	Benchmarks/smp-scaling.py
 	Benchmarks/snapshot.py
 	Benchmarks/hypervisor.py
+	Benchmarks/containers.py
 
 # Runs the ISA test programs on QEMU, to check the tests themselves.
 validate: setup

@@ -57,7 +57,10 @@ public final class ContainerWorker: @unchecked Sendable {
 
     /// Makes the VM (a template clone when there is one) and the control socket; nothing runs yet.
     public func prepare(executable: String) throws {
-        if let path = spec.networkNamespacePath {
+        // A CRI pod's sandbox ("pause") container holds the pod's namespaces and runs
+        // nothing that talks: it leaves the pod's address to the pod's container.
+        let sandbox = spec.annotations?["io.kubernetes.cri.container-type"] == "sandbox"
+        if let path = spec.networkNamespacePath, !sandbox {
             let namespace = try HostNetworkNamespace.attach(path: path)
             // delete gives the address back, even after a SIGKILL of this process.
             try HostFile.writeAtomically(ContainerRecord.json(namespace), to: root.networkPath(id))
