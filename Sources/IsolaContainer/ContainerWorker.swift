@@ -272,20 +272,25 @@ public final class ContainerWorker: @unchecked Sendable {
     }
 }
 
-/// The kernel's console, for the state directory's console.log.
+/// The kernel's console, for the state directory's console.log: at most its first
+/// `limit` bytes, so a guest that floods its console cannot fill the host's disk.
 final class FileByteSink: ByteSink {
     private let fd: Int32?
     private var buffer: [UInt8] = []
+    private var written = 0
+    static let limit = 4 << 20
 
     init(path: String) { fd = HostDescriptor.openForAppending(path) }
 
     func write(byte: UInt8) {
+        guard written + buffer.count < FileByteSink.limit else { return }
         buffer.append(byte)
         if byte == 10 || buffer.count >= 4096 { flush() }
     }
 
     func flush() {
         if let fd, !buffer.isEmpty { HostDescriptor.write(fd, buffer) }
+        written += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
 }

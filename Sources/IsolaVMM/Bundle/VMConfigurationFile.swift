@@ -116,17 +116,17 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         guard !name.isEmpty, !name.contains("/") else {
             throw .invalidConfiguration(field: "name", reason: "'\(name)' in \(source): must be non-empty, without '/'")
         }
-        let machine = try machineConfiguration(relativeTo: "/")
-        try machine.validate()
-        for (i, disk) in disks.enumerated() where disk.path.isEmpty {
-            throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
-        }
         for (i, share) in (shares ?? []).enumerated() {
             do {
                 try RISCVMachine.Configuration.SharedDirectory(path: share.path, tag: share.tag).validate()
             } catch let CoreError.invalidConfiguration(_, reason) {
                 throw .invalidConfiguration(field: "shares[\(i)]", reason: "\(reason) in \(source)")
             }
+        }
+        let machine = try machineConfiguration(relativeTo: "/")
+        try machine.validate()
+        for (i, disk) in disks.enumerated() where disk.path.isEmpty {
+            throw .invalidConfiguration(field: "disks[\(i)].path", reason: "empty in \(source)")
         }
         // A NUL would cut the path the host opens short: a different file.
         let paths = [("kernel", kernel), ("initrd", initrd), ("bios", bios)] + disks.enumerated().map { ("disks[\($0)].path", $1.path) }
