@@ -134,7 +134,10 @@ public struct ContainerRuntime: Sendable {
         let record = try root.load(id)
         let status = record.currentStatus
         if status != .stopped && status != .creating {
-            guard force else { throw .wrongState(id: id, status: status.rawValue, wanted: "cannot delete a container that is not stopped (use --force)") }
+            // As runc: a created container (nothing ran yet) is deleted without --force.
+            guard force || status == .created else {
+                throw .wrongState(id: id, status: status.rawValue, wanted: "cannot delete a container that is not stopped (use --force)")
+            }
             HostProcess.send(HostProcess.SIGKILL, to: record.pid)
             let deadline = HostClock.monotonicNanoseconds() + 10_000_000_000
             while HostProcess.isAlive(record.pid), HostProcess.startTime(of: record.pid) == record.processStart,

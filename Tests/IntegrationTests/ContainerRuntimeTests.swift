@@ -120,6 +120,8 @@ struct ContainerRuntimeTests {
         }
     }
 
+    static let minimalConfig = #"{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["sleep", "60"], "cwd": "/"}}"#
+
     static func scratch() throws -> String {
         let path = "/tmp/isola-ct-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -290,6 +292,16 @@ struct ContainerRuntimeTests {
             #expect(r.status == 1 && r.stderr.contains(field), "\(field): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: root + "/bad"), "nothing is left of a refused create")
         }
+        // A created container (its VM prepared, nothing run) is deleted without --force, as runc does.
+        try Self.minimalConfig.write(toFile: dir + "/config.json", atomically: false, encoding: .utf8)
+        #expect(try Self.run(Self.runtime, global + ["create", "--bundle", dir, "c2"], files: true).status == 0)
+        let worker = try #require(Int32(try Self.run(Self.runtime, global + ["state", "c2"]).stdout
+            .firstMatch(of: /"pid" : ([0-9]+)/).map { String($0.1) } ?? ""))
+        #expect(try Self.run(Self.runtime, global + ["delete", "c2"]).status == 0)
+        // Gone, or a zombie its new parent has not reaped yet.
+        let stat = (try? String(contentsOfFile: "/proc/\(worker)/stat", encoding: .utf8)) ?? ""
+        #expect(stat.isEmpty || stat.contains(") Z "), "\(stat)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/c2"))
         let features = try Self.run(Self.runtime, ["features"])
         #expect(features.status == 0 && features.stdout.contains("\"ociVersionMax\""))
     }
