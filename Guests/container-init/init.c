@@ -13,8 +13,8 @@
  *                  'K' a signal (payload: u32; stream 0xffffffff: every process),
  *                  'W' a terminal's size (payload: rows u16, columns u16)
  *
- * For 'C' it mounts the shared root (virtio-fs tag "rootfs"), /proc, /sys, /dev,
- * /dev/pts, /dev/shm, moves it to / and chroots; configures the network it is given;
+ * Before 'R' it mounts /proc, /sys, /dev, /dev/pts and /dev/shm; for 'C' it mounts the
+ * shared root (virtio-fs tag "rootfs"), moves those under it, moves it to / and chroots; configures the network it is given;
  * then runs the process with the settings it is given: args, env, cwd, uid, gid,
  * extra groups, rlimits, hostname, terminal. When the container's process ends it
  * reports the status and powers the VM off.
@@ -189,15 +189,37 @@ static void mount_or_warn(const char *source, const char *target, const char *ty
         fprintf(stderr, "isola-init: mount %s on %s: %s\n", type, target, strerror(errno));
 }
 
+/* The file systems every container gets, mounted before the template point (they
+   are the same for every container, so a clone does not pay for them) and moved
+   under the container's root when it is known. */
+static void premount(void) {
+    mount_or_warn("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    mount_or_warn("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+    mount_or_warn("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+    /* lo, up: the same in every container too */
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        strcpy(ifr.ifr_name, "lo");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) { ifr.ifr_flags |= IFF_UP; ioctl(fd, SIOCSIFFLAGS, &ifr); }
+        close(fd);
+    }
+}
+
+static void move_to_root(const char *from, const char *to) {
+    mkdir(to, 0755);
+    if (mount(from, to, NULL, MS_MOVE, NULL) != 0) fprintf(stderr, "isola-init: move %s to %s: %s\n", from, to, strerror(errno));
+}
+
 /* The shared root becomes / (switch_root's way: an initramfs cannot be pivoted away). */
 static void enter_root(void) {
     mkdir("/newroot", 0755);
     if (mount("rootfs", "/newroot", "virtiofs", 0, NULL) != 0) fail_hard("mount the container's root (virtio-fs tag rootfs)");
-    mount_or_warn("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-    mount_or_warn("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-    mount_or_warn("devtmpfs", "/newroot/dev", "devtmpfs", MS_NOSUID, NULL);
-    mount_or_warn("devpts", "/newroot/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
-    mount_or_warn("shm", "/newroot/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+    move_to_root("/proc", "/newroot/proc");
+    move_to_root("/sys", "/newroot/sys");
+    move_to_root("/dev", "/newroot/dev"); /* with /dev/pts and /dev/shm */
     if (chdir("/newroot") != 0) fail_hard("chdir /newroot");
     if (mount(".", "/", NULL, MS_MOVE, NULL) != 0) fail_hard("move the root");
     if (chroot(".") != 0) fail_hard("chroot");
@@ -211,9 +233,6 @@ static void configure_network(const char *address, const char *gateway, const ch
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strcpy(ifr.ifr_name, "lo");
-    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) { ifr.ifr_flags |= IFF_UP; ioctl(fd, SIOCSIFFLAGS, &ifr); }
     if (mac && *mac) {
         memset(&ifr, 0, sizeof ifr);
         strcpy(ifr.ifr_name, "eth0");
@@ -436,6 +455,7 @@ int main(void) {
     sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    premount();
     send_frame('R', 0, NULL, 0);
     static char payload[1 << 20];
     int started = 0;
