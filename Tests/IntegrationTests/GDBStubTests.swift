@@ -38,6 +38,17 @@ import Testing
             self.port = port
         }
 
+        /// Ends the VM: SIGTERM asks `isola run` to power its guest down, and a guest
+        /// that does not go within 5 s is killed, so no test leaves a VM behind.
+        func stop() {
+            guard process.isRunning else { return }
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+
         func exitStatus(within seconds: Double = 60) -> Int32? {
             let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -119,6 +130,7 @@ import Testing
     @Test func gdbMultiarchDebugsABareMetalProgram() throws {
         try Self.requireTools()
         let debuggee = try Debuggee(["--bios", Self.target, "--gdb-wait"])
+        defer { debuggee.stop() }
         let commands = [
             "target remote 127.0.0.1:\(debuggee.port)",
             "p/x $pc",
@@ -158,6 +170,7 @@ import Testing
         try Self.requireTools()
         let counter = try #require(try ELFImage(bytes: try HostFile.readAll(Self.target), path: Self.target).symbols["counter"])
         let debuggee = try Debuggee(["--bios", Self.target, "--gdb-wait"])
+        defer { debuggee.stop() }
         let client = try Client(port: debuggee.port)
         #expect(try client.request("?") == "T05thread:1;")
         #expect(try client.request("qfThreadInfo") == "m1")
@@ -190,7 +203,7 @@ import Testing
         let consoleFile = NSTemporaryDirectory() + "isola-gdb-console-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: consoleFile) }
         let debuggee = try Debuggee(["--gdb-wait", "--console", "file:" + consoleFile])
-        defer { if debuggee.process.isRunning { debuggee.process.terminate() } }
+        defer { debuggee.stop() }
         let transcript = try Self.gdb(vmlinux, [
             "target remote 127.0.0.1:\(debuggee.port)", "hbreak start_kernel", "continue",
             "info registers pc", "p $priv", "x/4i $pc", "stepi", "info registers pc", "detach",
@@ -215,6 +228,7 @@ import Testing
         try Self.requireTools()
         try #require(GuestImages.defaultImage != nil, "the test command builds the default image")
         let debuggee = try Debuggee(["--cpus", "2"])
+        defer { debuggee.stop() }
         let client = try Client(port: debuggee.port)
         #expect(try client.request("?").hasPrefix("T05thread:"))
         #expect(try client.request("qfThreadInfo") == "m1,2")
