@@ -423,6 +423,27 @@ struct netns_job {
     int result;
 };
 
+/* Moves the calling thread into the network namespace at `path`; answers an IPv4
+   socket there for interface ioctls, or -errno. */
+static int enter_namespace(const char *path) {
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return -errno;
+    if (setns(ns, CLONE_NEWNET) != 0) { int e = errno; close(ns); return -e; }
+    close(ns);
+    int control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return control < 0 ? -errno : control;
+}
+
+/* Runs `body` in a thread of its own (setns changes only the calling thread's
+   namespace, and this one's must stay the host's) and answers its result. */
+static int in_namespace_thread(void *(*body)(void *), const char *path, struct isola_namespace_interface *info) {
+    struct netns_job job = {.path = path, .info = info, .result = -EINVAL};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, body, &job) != 0) return -EAGAIN;
+    pthread_join(thread, NULL);
+    return job.result;
+}
+
 /* In a thread of its own (setns changes only the calling thread's namespace): the
    first interface that is not loopback, its IPv4 address, prefix and MAC, the
    default route's gateway, and a packet socket bound to it; then the address is
@@ -430,12 +451,8 @@ struct netns_job {
 static void *netns_attach_thread(void *argument) {
     struct netns_job *job = argument;
     struct isola_namespace_interface *info = job->info;
-    int ns = open(job->path, O_RDONLY | O_CLOEXEC);
-    if (ns < 0) { job->result = -errno; return NULL; }
-    if (setns(ns, CLONE_NEWNET) != 0) { job->result = -errno; close(ns); return NULL; }
-    close(ns);
-    int control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (control < 0) { job->result = -errno; return NULL; }
+    int control = enter_namespace(job->path);
+    if (control < 0) { job->result = control; return NULL; }
     struct if_nameindex *names = if_nameindex();
     job->result = -ENODEV;
     for (struct if_nameindex *n = names; n && n->if_index; n++) {
@@ -495,12 +512,8 @@ static void *netns_attach_thread(void *argument) {
 static void *netns_give_back_thread(void *argument) {
     struct netns_job *job = argument;
     struct isola_namespace_interface *info = job->info;
-    int ns = open(job->path, O_RDONLY | O_CLOEXEC);
-    if (ns < 0) { job->result = -errno; return NULL; }
-    if (setns(ns, CLONE_NEWNET) != 0) { job->result = -errno; close(ns); return NULL; }
-    close(ns);
-    int control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (control < 0) { job->result = -errno; return NULL; }
+    int control = enter_namespace(job->path);
+    if (control < 0) { job->result = control; return NULL; }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", info->name);
@@ -526,19 +539,11 @@ static void *netns_give_back_thread(void *argument) {
 }
 
 int isola_namespace_give_back(const char *path, struct isola_namespace_interface *info) {
-    struct netns_job job = {.path = path, .info = info, .result = -EINVAL};
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, netns_give_back_thread, &job) != 0) return -EAGAIN;
-    pthread_join(thread, NULL);
-    return job.result;
+    return in_namespace_thread(netns_give_back_thread, path, info);
 }
 
 int isola_namespace_attach(const char *path, struct isola_namespace_interface *info) {
-    struct netns_job job = {.path = path, .info = info, .result = -EINVAL};
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, netns_attach_thread, &job) != 0) return -EAGAIN;
-    pthread_join(thread, NULL);
-    return job.result;
+    return in_namespace_thread(netns_attach_thread, path, info);
 }
 
 long isola_packet_receive(int fd, void *buffer, size_t length, int milliseconds) {

@@ -65,15 +65,19 @@ public struct ContainerRecord: Codable, Equatable, Sendable {
 
     public static let ociVersion = "1.0.2"
 
-    static func json<T: Encodable>(_ value: T, pretty: Bool = false) -> [UInt8] {
+    /// The runtime's JSON: keys sorted, slashes as they are (state, logs, the control socket).
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { Array($0) } ?? Array("{}".utf8)
+        return encoder
     }
 
-    public static func timestampNow() -> String { timestamp() }
+    public static func json<T: Encodable>(_ value: T, pretty: Bool = false) -> [UInt8] {
+        (try? encoder(pretty: pretty).encode(value)).map { Array($0) } ?? Array("{}".utf8)
+    }
 
-    static func timestamp() -> String {
+    /// Now, in RFC 3339 with nanoseconds, as runc writes times.
+    public static func timestamp() -> String {
         let now = HostClock.realtimeNanoseconds()
         let seconds = Int(now / 1_000_000_000), nanoseconds = Int(now % 1_000_000_000)
         var days = seconds / 86400, rest = seconds % 86400
@@ -120,10 +124,8 @@ public struct RuntimeRoot: Sendable {
     }
 
     public func save(_ record: ContainerRecord) throws(ContainerError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            try HostFile.writeAtomically(Array(try encoder.encode(record)), to: statePath(record.id))
+            try HostFile.writeAtomically(Array(try ContainerRecord.encoder().encode(record)), to: statePath(record.id))
         } catch {
             throw .failed("cannot write \(statePath(record.id)): \(error)")
         }

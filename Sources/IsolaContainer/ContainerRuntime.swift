@@ -163,18 +163,21 @@ public struct ContainerRuntime: Sendable {
     // MARK: pause, resume, ps, list
 
     public func pause(id: String) throws(ContainerError) {
-        var record = try root.load(id)
-        guard record.currentStatus == .running else { throw .wrongState(id: id, status: record.currentStatus.rawValue, wanted: "only a running container can be paused") }
-        _ = try ControlClient.call(root, id, ControlRequest(op: .pause))
-        record.status = .paused
-        try root.save(record)
+        try transition(id, from: .running, to: .paused, by: .pause, wanted: "only a running container can be paused")
     }
 
     public func resume(id: String) throws(ContainerError) {
+        try transition(id, from: .paused, to: .running, by: .resume, wanted: "only a paused container can be resumed")
+    }
+
+    /// Asks the worker for `operation` and records the new status, if the container is in `from`.
+    private func transition(_ id: String, from: ContainerRecord.Status, to: ContainerRecord.Status,
+                            by operation: ControlRequest.Operation, wanted: String) throws(ContainerError) {
         var record = try root.load(id)
-        guard record.currentStatus == .paused else { throw .wrongState(id: id, status: record.currentStatus.rawValue, wanted: "only a paused container can be resumed") }
-        _ = try ControlClient.call(root, id, ControlRequest(op: .resume))
-        record.status = .running
+        let status = record.currentStatus
+        guard status == from else { throw .wrongState(id: id, status: status.rawValue, wanted: wanted) }
+        _ = try ControlClient.call(root, id, ControlRequest(op: operation))
+        record.status = to
         try root.save(record)
     }
 

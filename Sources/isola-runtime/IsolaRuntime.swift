@@ -106,9 +106,7 @@ struct State: ParsableCommand {
     @OptionGroup var container: ContainerID
     func run() throws {
         let state = try IsolaRuntime.runtime.state(id: container.id)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        HostDescriptor.write(1, Array(try encoder.encode(state)) + [10])
+        HostDescriptor.write(1, Array(try ContainerRecord.encoder(pretty: true).encode(state)) + [10])
     }
 }
 
@@ -213,9 +211,7 @@ struct List: ParsableCommand {
         if quiet {
             HostDescriptor.write(1, Array(records.map { $0.id + "\n" }.joined().utf8))
         } else if format == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            HostDescriptor.write(1, Array(try encoder.encode(records.map(\.ociState))) + [10])
+            HostDescriptor.write(1, Array(try ContainerRecord.encoder().encode(records.map(\.ociState))) + [10])
         } else {
             var text = "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n"
             for r in records {

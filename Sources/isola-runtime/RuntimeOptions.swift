@@ -57,13 +57,10 @@ struct RuntimeOptions {
     func record(_ level: String, _ message: String) {
         guard let log, let fd = HostDescriptor.openForAppending(log) else { return }
         defer { HostDescriptor.close(fd) }
-        let time = ContainerRecord.timestampNow()
+        let time = ContainerRecord.timestamp()
         if logFormat == "json" {
             struct Line: Encodable { let level: String, msg: String, time: String }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let bytes = (try? encoder.encode(Line(level: level, msg: message, time: time))).map { Array($0) } ?? []
-            HostDescriptor.write(fd, bytes + [10])
+            HostDescriptor.write(fd, ContainerRecord.json(Line(level: level, msg: message, time: time)) + [10])
         } else {
             HostDescriptor.write(fd, Array("time=\"\(time)\" level=\(level) msg=\"\(message)\"\n".utf8))
         }

@@ -50,6 +50,16 @@ public enum FUSE {
     static let cacheSeconds: UInt64 = 1
 }
 
+/// The name a guest mounts a shared directory by (`mount -t virtiofs TAG DIR`).
+public enum SharedDirectoryTag {
+    /// Why `tag` cannot be one, or nil: 1 to 36 bytes (the config space's field), and
+    /// no NUL, ',' or ':' (the `--share` syntax's separators).
+    public static func problem(_ tag: String) -> String? {
+        (1...36).contains(tag.utf8.count) && !tag.utf8.contains(0) && !tag.contains(",") && !tag.contains(":")
+            ? nil : "tag '\(tag)' must be 1 to 36 bytes, without NUL, ',' or ':'"
+    }
+}
+
 /// `fuse_in_header`.
 public struct FUSEInHeader: Sendable, Equatable {
     public var length: UInt32, opcode: UInt32, unique: UInt64, nodeID: UInt64

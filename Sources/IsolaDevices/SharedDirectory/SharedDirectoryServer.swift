@@ -54,11 +54,9 @@ public final class SharedDirectoryServer {
     func restoreInitialized(_ value: Bool) { initialized = value }
     private let setsOwners = HostEnvironment.effectiveUserID == 0
 
-    /// Tags are what the guest names a mount by: 1 to 36 bytes (the config space's field), no NUL.
+    /// Refuses a tag the guest could not mount by (`SharedDirectoryTag`).
     public static func checkTag(_ tag: String) throws(CoreError) {
-        guard (1...36).contains(tag.utf8.count), !tag.utf8.contains(0), !tag.contains(",") else {
-            throw .invalidConfiguration(field: "share", reason: "tag '\(tag)' must be 1 to 36 bytes, without NUL or ','")
-        }
+        if let problem = SharedDirectoryTag.problem(tag) { throw .invalidConfiguration(field: "share", reason: problem) }
     }
 
     public init(path: String, tag: String, readOnly: Bool) throws {

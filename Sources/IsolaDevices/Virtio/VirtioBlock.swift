@@ -67,8 +67,7 @@ public final class VirtioBlock: VirtioDevice {
         put(1, at: 44)
         put(VirtioBlock.maxDiscardSectors, at: 48)
         put(VirtioBlock.maxDiscardSegments, at: 52)
-        guard offset >= 0, offset + size <= config.count else { return 0 }
-        return config[offset..<offset + size].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return configurationValue(config, offset: offset, size: size)
     }
 
     public func writeConfig(offset: Int, size: Int, value: UInt64) {}

@@ -20,6 +20,15 @@ public protocol VirtioDevice: AnyObject, SnapshotState {
     func reset()
 }
 
+extension VirtioDevice {
+    /// A little-endian read of `size` bytes at `offset` of a configuration space held as
+    /// bytes; 0 for an access outside it (the transport passes the driver's offsets on).
+    public func configurationValue(_ bytes: [UInt8], offset: Int, size: Int) -> UInt64 {
+        guard offset >= 0, size >= 0, offset + size <= bytes.count else { return 0 }
+        return bytes[offset..<offset + size].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+}
+
 /// Feature bits of the transport and rings (virtio 1.2, 6).
 public enum VirtioFeature {
     public static let indirectDescriptors: UInt64 = 1 << 28

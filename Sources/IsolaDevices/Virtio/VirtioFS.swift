@@ -26,8 +26,7 @@ public final class VirtioFS: VirtioDevice {
         var config = Array(server.tag.utf8.prefix(36))
         config += [UInt8](repeating: 0, count: 36 - config.count)
         config += [1, 0, 0, 0]
-        guard offset >= 0, size >= 0, offset + size <= config.count else { return 0 }
-        return config[offset..<offset + size].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return configurationValue(config, offset: offset, size: size)
     }
 
     public func writeConfig(offset: Int, size: Int, value: UInt64) {}

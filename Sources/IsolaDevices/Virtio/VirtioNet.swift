@@ -62,8 +62,7 @@ public final class VirtioNet: VirtioDevice, @unchecked Sendable {
     }
 
     public func readConfig(offset: Int, size: Int) -> UInt64 {
-        guard offset >= 0, offset + size <= 6 else { return 0 }
-        return mac.bytes[offset..<offset + size].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        configurationValue(mac.bytes, offset: offset, size: size)
     }
 
     public func writeConfig(offset: Int, size: Int, value: UInt64) {}

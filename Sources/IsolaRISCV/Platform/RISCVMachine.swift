@@ -120,9 +120,7 @@ public final class RISCVMachine {
                 guard !path.isEmpty, !path.utf8.contains(0) else {
                     throw .invalidConfiguration(field: "share", reason: "the host directory must be a non-empty path without NUL")
                 }
-                guard (1...36).contains(tag.utf8.count), !tag.utf8.contains(0), !tag.contains(","), !tag.contains(":") else {
-                    throw .invalidConfiguration(field: "share", reason: "tag '\(tag)' must be 1 to 36 bytes, without NUL, ',' or ':'")
-                }
+                if let problem = SharedDirectoryTag.problem(tag) { throw .invalidConfiguration(field: "share", reason: problem) }
             }
         }
 
