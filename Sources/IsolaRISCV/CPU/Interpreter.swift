@@ -175,6 +175,7 @@ extension Hart {
         if low & 3 != 3 {
             let d = CompressedDecoder.decode(low)
             page[index] = d
+            decodeCache.decoded(page: page, offset: Int(pc & 0xFFF), bits: UInt32(low), length: 2)
             return d
         }
         if pc & 0xFFF == 0xFFE {
@@ -183,8 +184,10 @@ extension Hart {
             let high = UnsafeRawPointer(bitPattern: UInt((pc &+ 2) &+ next.addend)).unsafelyUnwrapped.loadUnaligned(as: UInt16.self)
             return Decoder.decode(UInt32(low) | UInt32(high) << 16)
         }
-        let d = Decoder.decode(host.loadUnaligned(as: UInt32.self))
+        let bits = host.loadUnaligned(as: UInt32.self)
+        let d = Decoder.decode(bits)
         page[index] = d
+        decodeCache.decoded(page: page, offset: Int(pc & 0xFFF), bits: bits, length: 4)
         return d
     }
 }

@@ -213,7 +213,7 @@ extension Hart {
             return nil
         }
         let ppn = pagePA >> 12
-        let (entries, evicted) = decodeCache.page(for: ppn)
+        let (entries, evicted) = decodeCache.page(for: ppn, bytes: machine.ram.hostPointer(pagePA))
         if let evicted {
             // Only the evicted page's fetch entries point at the recycled slot.
             tlb.flush(physicalPage: evicted, access: .fetch)

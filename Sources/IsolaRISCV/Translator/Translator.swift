@@ -61,6 +61,9 @@ final class Translator {
     static let counterSlots = 1 << 14
     /// Starts of untranslated code, by a hash of its physical address (`isHot`).
     private var starts = [UInt8](repeating: 0, count: Translator.counterSlots)
+    private struct ColdLength { var physicalPC: UInt64; var count: Int32 }
+    /// Instruction counts of units not hot yet, by the same slots (`coldLength`).
+    private var coldLengths = [ColdLength](repeating: ColdLength(physicalPC: .max, count: 1), count: Translator.counterSlots)
     /// How many instructions the dispatcher interprets after `code(at:)` answered nil.
     var interpretCount = 1
     /// The cache's copy for the child of a fork in progress.
@@ -105,11 +108,11 @@ final class Translator {
         if let unit = units[key], unit.epoch == epoch || stillMatches(unit, key: key, hart: hart) {
             code = unit.code
         } else {
-            let plan = plan(key, entry: entry, hart: hart)
-            if !isHot(key) {
-                interpretCount = max(plan.instructions.count, 1)
+            guard isHot(key) else {
+                interpretCount = coldLength(key, entry: entry, hart: hart)
                 return nil
             }
+            let plan = plan(key, entry: entry, hart: hart)
             guard let made = translate(key, plan: plan, entry: entry, hart: hart) else { return nil }
             code = made
         }
@@ -197,13 +200,32 @@ final class Translator {
     /// times, and interpreting it costs less than translating it. The counters are
     /// direct-mapped by address: a collision only makes code hot a little sooner.
     private func isHot(_ key: Key) -> Bool {
-        let slot = Int(truncatingIfNeeded: (key.physicalPC &* 0x9E37_79B9_7F4A_7C15) >> 48) & (Translator.counterSlots - 1)
+        let slot = Translator.counterSlot(key)
         if starts[slot] >= translationThreshold - 1 {
             starts[slot] = 0
             return true
         }
         starts[slot] &+= 1
         return false
+    }
+
+    @inline(__always)
+    private static func counterSlot(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: (key.physicalPC &* 0x9E37_79B9_7F4A_7C15) >> 48) & (Translator.counterSlots - 1)
+    }
+
+    /// How many instructions the unit at `key` would hold, planned once and kept by
+    /// slot: code not hot yet starts up to `translationThreshold` times, and planning
+    /// it each time was a third of a cold guest's time in the dispatcher. A count gone
+    /// stale (the code changed, or two units share a slot) only makes the
+    /// interpreter stop sooner or later than the unit's end.
+    private func coldLength(_ key: Key, entry: TLBEntry, hart: Hart) -> Int {
+        let slot = Translator.counterSlot(key)
+        if coldLengths[slot].physicalPC != key.physicalPC {
+            coldLengths[slot] = ColdLength(physicalPC: key.physicalPC,
+                                           count: Int32(max(plan(key, entry: entry, hart: hart).instructions.count, 1)))
+        }
+        return Int(coldLengths[slot].count)
     }
 
     /// The 4-byte instruction at the page end `pc`, when the next page is in the fetch
@@ -314,6 +336,7 @@ final class Translator {
     /// VM); called between blocks, never from generated code.
     func discard(hart: Hart) {
         dropAll(hart: hart)
+        jumpCache.release()
         units = UnitTable()
         unitsByPage = [:]
         incoming = [:]
@@ -328,22 +351,6 @@ final class Translator {
         let exit = UnitExit(rawValue: raw).unsafelyUnwrapped
         statistics.exits[Int(raw)] &+= 1
         return exit
-    }
-
-    /// `memcmp(a, b, count) == 0`, without a call per byte.
-    @inline(__always)
-    private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-        var i = 0
-        while i + 8 <= count {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
-        }
-        while i < count {
-            // SAFETY: i < count, and both `a` and `b` hold `count` bytes (the caller's guest copy and its RAM page).
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i += 1
-        }
-        return true
     }
 
     var currentStatistics: TranslatorStatistics {
