@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make images, make debian, make sysroot, make cpython, make tsan, make fuzz, make bench, make validate.
+# and a few more: make build, make guests, make images, make debian, make sysroot, make cpython, make tsan, make example, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images debian sysroot cpython run test tsan fuzz bench validate clean
+.PHONY: all setup build guests images debian sysroot cpython run test tsan example fuzz bench validate clean
 
 all: build
 
@@ -49,7 +49,14 @@ cpython: build sysroot
 test: guests images debian sysroot
 	swift build -c release --build-tests
 	swift test -c release --skip-build
+	$(MAKE) example
 	scripts/tsan.sh
+
+# Examples/EmbedLinux, a package of its own that embeds Isola through IsolaKit: built
+# against this checkout and run on the default image (part of make test).
+example: images
+	swift build -c release --package-path Examples/EmbedLinux --scratch-path .build/examples
+	Examples/EmbedLinux/check.sh
 
 # The SMP, pause and hypervisor tests under ThreadSanitizer (part of make test).
 tsan: guests images

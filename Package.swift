@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "isola-runtime", targets: ["isola-runtime"]),
         .library(name: "IsolaRISCV", targets: ["IsolaRISCV"]),
         .library(name: "IsolaVMM", targets: ["IsolaVMM"]),
+        // What a Swift program embeds: a VM's configuration and the VM (Examples/EmbedLinux).
+        .library(name: "IsolaKit", targets: ["IsolaKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +54,11 @@ let package = Package(
             "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The embedding API: a Sendable configuration, an async VM, nothing of the CLI.
+        .target(name: "IsolaKit", dependencies: [
+            "IsolaVMM", "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "IsolaHypervisor", dependencies: [
             "IsolaVMM", "IsolaCore", "IsolaHost",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -85,8 +92,9 @@ let package = Package(
         .testTarget(name: "IsolaVMMTests", dependencies: ["IsolaVMM", "IsolaCore"]),
         .testTarget(name: "IsolaContainerTests", dependencies: ["IsolaContainer", "IsolaHost"]),
         .testTarget(name: "IsolaUserTests", dependencies: ["IsolaUser", "IsolaHost"]),
+        .testTarget(name: "IsolaKitTests", dependencies: ["IsolaKit"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
+            "IsolaHypervisor", "IsolaVMM", "IsolaKit", "IsolaRISCV", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
     ]
