@@ -17,6 +17,7 @@ public enum HostFile {
             throw HostError.io(operation: "read", path: path, errno: EISDIR)
         }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(max(0, Int(st.st_size)))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             // SAFETY: read(2) fills at most $0.count bytes of `chunk`, inside the closure.

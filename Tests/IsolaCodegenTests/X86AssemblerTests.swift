@@ -244,4 +244,18 @@ import Testing
             "jmp rsi", "jmp QWORD PTR [rcx+0x8]", "call rax", "pop r15", "pop rbx", "ret",
         ])
     }
+
+    /// What moves with the code: a call through memory and an address taken relative to rip.
+    @Test func positionIndependentForms() throws {
+        var a = X86Assembler(origin: 0x1000)
+        a.callIndirect(.memory(X86Memory(.rbx, 0x298)))  // 6 bytes
+        a.leaRelative(.rcx, address: 0x1000)             // at 0x1006, 7 bytes: rip 0x100d
+        a.leaRelative(.r9, address: 0x1100)
+        let text = try Self.disassemble(a.finish())
+        #expect(text == [
+            "call QWORD PTR [rbx+0x298]",
+            "lea rcx,[rip+0xfffffffffffffff3] # 0x0",
+            "lea r9,[rip+0xec] # 0x100",
+        ])
+    }
 }

@@ -211,6 +211,16 @@ public struct X86Assembler {
         registerForm([0x0F, 0xB6], w: false, reg: dst.rawValue, rm: src, byteRegisters: true)
     }
 
+    /// `lea dst, [rip + disp32]` with the displacement that makes it `address`, which
+    /// must lie within 2 GiB: position-independent, unlike a 64-bit immediate.
+    public mutating func leaRelative(_ dst: X86Register, address: UInt64) {
+        rex(w: true, reg: dst.rawValue, base: 0)
+        emit(0x8D)
+        emit(0x05 | (dst.low3 << 3))  // mod 00, r/m 101: RIP-relative
+        let next = origin &+ UInt64(offset + 4)
+        emit32(Int32(truncatingIfNeeded: Int64(bitPattern: address &- next)))
+    }
+
     /// `lea dst, [m]` (64-bit; 32-bit, the upper half zeroed, when `wide` is false).
     public mutating func lea(_ dst: X86Register, _ m: X86Memory, wide: Bool = true) {
         memoryForm([0x8D], w: wide, reg: dst.rawValue, m)
@@ -343,6 +353,11 @@ public struct X86Assembler {
     /// `call reg`.
     public mutating func call(_ target: X86Register) {
         registerForm([0xFF], w: false, reg: 2, rm: target)
+    }
+
+    /// `call [mem]` (or `call reg`): to an address held in memory.
+    public mutating func callIndirect(_ target: X86Operand) {
+        form([0xFF], w: false, reg: 2, target)
     }
 
     public mutating func push(_ r: X86Register) {

@@ -26,8 +26,11 @@ public struct SnapshotWriter: Sendable {
 }
 
 public struct SnapshotReader: Sendable {
-    private let bytes: [UInt8]
-    public private(set) var offset = 0
+    // Inlinable, so that reading a field is not a generic call across modules (a
+    // translation image holds tens of thousands).
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var position = 0
+    public var offset: Int { position }
     /// What the bytes are, for errors ("hart 2", "uart").
     public let what: String
 
@@ -38,10 +41,11 @@ public struct SnapshotReader: Sendable {
 
     public var isAtEnd: Bool { offset == bytes.count }
 
+    @inlinable
     public mutating func read<T: FixedWidthInteger>(_ type: T.Type = T.self) throws(SnapshotError) -> T {
         let size = MemoryLayout<T>.size
         guard bytes.count - offset >= size else { throw .truncated(what: what, offset: offset) }
-        defer { offset += size }
+        defer { position += size }
         // SAFETY: the guard leaves `size` bytes from `offset` (never negative); loadUnaligned needs no alignment.
         return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
@@ -55,6 +59,7 @@ public struct SnapshotReader: Sendable {
     }
 
     /// A count-prefixed array, refusing a count that does not match `expected` (when given).
+    @inlinable
     public mutating func readArray<T: FixedWidthInteger>(_ type: T.Type = T.self, expected: Int? = nil) throws(SnapshotError) -> [T] {
         let count = Int(try read(UInt32.self))
         if let expected, count != expected {
@@ -67,9 +72,14 @@ public struct SnapshotReader: Sendable {
         return values
     }
 
+    /// What `SnapshotWriter.write(_:lengthPrefixed: true)` wrote.
+    public mutating func readLengthPrefixedBytes() throws(SnapshotError) -> [UInt8] {
+        try readBytes(count: Int(try read(UInt32.self)))
+    }
+
     public mutating func readBytes(count: Int) throws(SnapshotError) -> [UInt8] {
         guard count >= 0, bytes.count - offset >= count else { throw .truncated(what: what, offset: offset) }
-        defer { offset += count }
+        defer { position += count }
         return Array(bytes[offset..<offset + count])
     }
 

@@ -52,6 +52,13 @@ struct HartStateBlock {
         static let mstatus = linkSite + 8
         static let fflags = mstatus + 8
         static let frm = fflags + 8
+        /// The `@convention(c)` helpers generated code calls (`TranslatorHelpers`),
+        /// reached through the block rather than baked into the code: generated code
+        /// then names no address of this process's, and could run in another one.
+        static let interpretHelper = frm + 8
+        static let stepHelper = interpretHelper + 8
+        static let loadHelper = stepHelper + 8
+        static let storeHelper = loadHelper + 8
         static let size = 704
     }
 
@@ -96,6 +103,7 @@ struct HartStateBlock {
     var mstatus: UnsafeMutablePointer<UInt64> { field(Offset.mstatus, UInt64.self) }
     var fflags: UnsafeMutablePointer<UInt64> { field(Offset.fflags, UInt64.self) }
     var frm: UnsafeMutablePointer<UInt64> { field(Offset.frm, UInt64.self) }
+    func helper(_ offset: Int) -> UnsafeMutablePointer<UInt64> { field(offset, UInt64.self) }
 }
 
 /// Bits of the exit-request word: everything that must stop a running hart sets

@@ -27,11 +27,7 @@ final class CodeCache {
         runtime = TranslatorRuntime(
             exitStub: origin + UInt64(code.exit),
             lookupStub: origin + UInt64(code.lookup),
-            linkStub: origin + UInt64(code.link),
-            interpretHelper: TranslatorHelpers.address(of: TranslatorHelpers.interpret),
-            stepHelper: TranslatorHelpers.address(of: TranslatorHelpers.step),
-            loadHelper: TranslatorHelpers.address(of: TranslatorHelpers.load),
-            storeHelper: TranslatorHelpers.address(of: TranslatorHelpers.store))
+            linkStub: origin + UInt64(code.link))
         // SAFETY: the entry offset starts the trampoline just written, which has this C signature.
         enter = unsafeBitCast(memory.executableAddress(code.entry),
                               to: (@convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer) -> UInt32).self)

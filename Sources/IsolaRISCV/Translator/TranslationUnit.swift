@@ -106,11 +106,11 @@ struct TranslatorRuntime {
     /// Where an unlinked jump to a unit of the same page goes, with the target pc in
     /// the first scratch register and the jump's own address in the second.
     var linkStub: UInt64
-    /// `@convention(c)` helpers (`TranslatorHelpers`).
-    var interpretHelper: UInt64
-    var stepHelper: UInt64
-    var loadHelper: UInt64
-    var storeHelper: UInt64
+    /// `@convention(c)` helpers (`TranslatorHelpers`), by the state-block field that holds each.
+    var interpretHelper = HartStateBlock.Offset.interpretHelper
+    var stepHelper = HartStateBlock.Offset.stepHelper
+    var loadHelper = HartStateBlock.Offset.loadHelper
+    var storeHelper = HartStateBlock.Offset.storeHelper
 }
 
 /// The shared code at the start of a code cache, with the offsets of its parts.

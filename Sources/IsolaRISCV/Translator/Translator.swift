@@ -82,6 +82,14 @@ final class Translator {
     func attach(_ state: HartStateBlock) {
         // SAFETY: `state` is the block of the live hart that owns this translator; `epoch` is its UInt64 field.
         state.epoch.pointee = UInt64(epoch)
+        // SAFETY: as above, for the helper fields.
+        state.helper(HartStateBlock.Offset.interpretHelper).pointee = TranslatorHelpers.address(of: TranslatorHelpers.interpret)
+        // SAFETY: as above.
+        state.helper(HartStateBlock.Offset.stepHelper).pointee = TranslatorHelpers.address(of: TranslatorHelpers.step)
+        // SAFETY: as above.
+        state.helper(HartStateBlock.Offset.loadHelper).pointee = TranslatorHelpers.address(of: TranslatorHelpers.load)
+        // SAFETY: as above.
+        state.helper(HartStateBlock.Offset.storeHelper).pointee = TranslatorHelpers.address(of: TranslatorHelpers.store)
     }
 
     /// Host code for the unit starting at `pc`, translating it if needed; nil when

@@ -350,7 +350,7 @@ struct UnitCompiler {
             deferred.append { c in
                 c.assembler.bind(unlinked)
                 c.assembler.mov(.rax, immediate: target)
-                c.assembler.mov(.rcx, immediate: site)
+                c.assembler.leaRelative(.rcx, address: site)  // not an immediate: the code names no absolute address
                 c.assembler.jump(toAddress: c.runtime.linkStub)
             }
         } else {
@@ -650,10 +650,10 @@ struct UnitCompiler {
         assembler.mov(.rdx, .memory(X86Memory(.rdx, X86Backend.addendOffset)))
     }
 
-    mutating func callHelper(_ address: UInt64, saving: [X86Register]) {
+    /// Calls the helper whose address the state block holds at `field`.
+    mutating func callHelper(_ field: Int, saving: [X86Register]) {
         for r in saving { assembler.push(r) }
-        assembler.mov(.rax, immediate: address)
-        assembler.call(.rax)
+        assembler.callIndirect(.memory(X86Backend.field(field)))
         for r in saving.reversed() { assembler.pop(r) }
     }
 
