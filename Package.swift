@@ -72,11 +72,15 @@ let package = Package(
             "IsolaVMM", "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // containerd starts this program three times before a container's first output
+        // (create, its worker, start). Linked with the Swift runtime and Foundation inside
+        // (the archives -static-stdlib leaves out are named), a start skips the dynamic
+        // linker's work on them: a clone's first output came 6-34 ms sooner, measured.
         .executableTarget(name: "isola-runtime", dependencies: [
             "IsolaContainer", "IsolaCore", "IsolaHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]),
         .executableTarget(name: "isola", dependencies: [
             "IsolaHypervisor", "IsolaVMM", "IsolaRISCV", "IsolaUser", "IsolaCore", "IsolaHost", "IsolaDevices",
             .product(name: "Atomics", package: "swift-atomics"),
@@ -88,7 +92,7 @@ let package = Package(
         .testTarget(name: "IsolaCoreTests", dependencies: ["IsolaCore", "IsolaHost"]),
         .testTarget(name: "IsolaDevicesTests", dependencies: ["IsolaDevices", "IsolaCore"]),
         .testTarget(name: "IsolaHypervisorTests", dependencies: ["IsolaHypervisor", "IsolaVMM", "IsolaHost"]),
-        .testTarget(name: "IsolaHostTests", dependencies: ["IsolaHost"]),
+        .testTarget(name: "IsolaHostTests", dependencies: ["IsolaHost", .product(name: "Atomics", package: "swift-atomics")]),
         .testTarget(name: "IsolaVMMTests", dependencies: ["IsolaVMM", "IsolaCore"]),
         .testTarget(name: "IsolaContainerTests", dependencies: ["IsolaContainer", "IsolaHost"]),
         .testTarget(name: "IsolaUserTests", dependencies: ["IsolaUser", "IsolaHost"]),

@@ -29,14 +29,21 @@ public enum HostScheduling {
     }
 
     /// Restricts every thread of process `pid` to `cpus`.
+    /// A thread that ends between the listing and the call is skipped (ESRCH): a
+    /// short-lived one (a flush, a connection) often does.
     public static func setAffinity(ofProcess pid: Int32, to cpus: [Int]) throws {
-        for tid in threads(of: pid) { try setAffinity(of: tid, to: cpus) }
+        let list = cpus.map { Int32($0) }
+        for tid in threads(of: pid) {
+            let rc = isola_set_affinity(tid, list, Int32(list.count))
+            guard rc == 0 || rc == -ESRCH else { throw HostError.io(operation: "sched_setaffinity", path: "thread \(tid)", errno: -rc) }
+        }
     }
 
-    /// Sets the nice level (-20 ... 19) of every thread of process `pid`.
+    /// Sets the nice level (-20 ... 19) of every thread of process `pid`; a thread
+    /// that ends meanwhile is skipped (ESRCH), as in `setAffinity(ofProcess:to:)`.
     public static func setNice(ofProcess pid: Int32, to nice: Int) throws {
         for tid in threads(of: pid) {
-            guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid), Int32(nice)) == 0 else {
+            guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid), Int32(nice)) == 0 || errno == ESRCH else {
                 throw HostError.io(operation: "setpriority", path: "thread \(tid)", errno: errno)
             }
         }
