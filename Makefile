@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build Isola, boot the demo guest
 #   make test   run the whole test suite (what CI runs)
-# and a few more: make build, make guests, make images, make debian, make sysroot, make cpython, make tsan, make example, make fuzz, make bench, make validate.
+# and a few more: make build, make guests, make images, make debian, make sysroot, make cpython, make tsan, make example, make docs, make fuzz, make bench, make validate.
 
 ISOLA := .build/release/isola
 GUESTS := .build/isa-tests
 
-.PHONY: all setup build guests images debian sysroot cpython run test tsan example fuzz bench validate clean
+.PHONY: all setup build guests images debian sysroot cpython run test tsan example docs fuzz bench validate clean
 
 all: build
 
@@ -50,7 +50,13 @@ test: guests images debian sysroot
 	swift build -c release --build-tests
 	swift test -c release --skip-build
 	$(MAKE) example
+	$(MAKE) docs
 	scripts/tsan.sh
+
+# IsolaKit's documentation (DocC: its symbols and the getting-started article) into
+# .build/docs; a warning fails it (part of make test).
+docs:
+	swift package --allow-writing-to-directory .build/docs generate-documentation --target IsolaKit --warnings-as-errors --output-path .build/docs
 
 # Examples/EmbedLinux, a package of its own that embeds Isola through IsolaKit: built
 # against this checkout and run on the default image (part of make test).

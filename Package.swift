@@ -13,9 +13,8 @@ let package = Package(
     products: [
         .executable(name: "isola", targets: ["isola"]),
         .executable(name: "isola-runtime", targets: ["isola-runtime"]),
-        .library(name: "IsolaRISCV", targets: ["IsolaRISCV"]),
-        .library(name: "IsolaVMM", targets: ["IsolaVMM"]),
-        // What a Swift program embeds: a VM's configuration and the VM (Examples/EmbedLinux).
+        // The one library a Swift program embeds: a VM's configuration and the VM
+        // (Examples/EmbedLinux). The modules under it are the package's own.
         .library(name: "IsolaKit", targets: ["IsolaKit"]),
     ],
     dependencies: [
@@ -28,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // `swift package generate-documentation` for IsolaKit (make docs; make test runs it).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CIsolaHost"),

@@ -173,7 +173,10 @@ public final class VirtualMachine: @unchecked Sendable {
     public func stop() async throws(IsolaKitError) {
         let ended: (() -> Void)? = try locked { () throws(IsolaKitError) in
             switch current {
-            case .running, .paused where launched:  // `where` is the second pattern's
+            case .running:
+                machine.vm.stop()
+                return nil
+            case .paused where launched:
                 machine.vm.stop()
                 return nil
             case .created, .paused:
