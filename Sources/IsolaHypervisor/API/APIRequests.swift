@@ -1,5 +1,4 @@
 import IsolaCore
-import IsolaRISCV
 import IsolaVMM
 
 /// The control API's request bodies, read strictly: each field has one type, unknown
@@ -107,11 +106,11 @@ enum APIRequests {
     }
 
     /// `POST /vms/{name}/restore`.
-    static func restore(_ body: JSONValue) throws(HypervisorError) -> (tag: String, clock: RISCVMachine.ClockOnRestore) {
+    static func restore(_ body: JSONValue) throws(HypervisorError) -> (tag: String, clock: SnapshotClock) {
         var fields = try JSONFields(body)
         guard let tag = try fields.string("tag") else { throw .badRequest(field: "tag", reason: "missing") }
         let clockName = try fields.string("clock") ?? "resume"
-        guard let clock = RISCVMachine.ClockOnRestore(rawValue: clockName) else {
+        guard let clock = SnapshotClock(rawValue: clockName) else {
             throw .badRequest(field: "clock", reason: "'\(clockName)': expected resume or sync")
         }
         try fields.finish()

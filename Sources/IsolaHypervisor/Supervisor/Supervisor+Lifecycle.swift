@@ -1,6 +1,6 @@
+import IsolaCore
 import FoundationEssentials
 import IsolaHost
-import IsolaRISCV
 import IsolaVMM
 
 /// Starting, stopping, pausing and resuming VMs, and what happens when a worker ends.
@@ -18,7 +18,7 @@ extension Supervisor {
     }
 
     /// Resumes a VM without a worker from one of its snapshots.
-    public func restore(_ name: String, tag: String, clock: RISCVMachine.ClockOnRestore) throws -> VMInfo {
+    public func restore(_ name: String, tag: String, clock: SnapshotClock) throws -> VMInfo {
         let vm = try find(name)
         let path = try snapshotPath(of: vm, tag: tag)
         guard HostFile.exists(path) else { throw HypervisorError.notFound(what: "snapshot '\(tag)' of VM '\(name)'") }
@@ -152,7 +152,7 @@ extension Supervisor {
 
     /// Starts a worker for `vm` (booting it, or resuming `snapshot`) and waits until its
     /// monitor answers. Called with `vm.operation` held and the VM without a worker.
-    func launch(_ vm: ManagedVM, snapshot: String?, clock: RISCVMachine.ClockOnRestore = .resume) throws {
+    func launch(_ vm: ManagedVM, snapshot: String?, clock: SnapshotClock = .resume) throws {
         let share = vm.share
         let hostCPUs = try lock.withLock { () throws -> [Int] in
             guard !shuttingDown else { throw HypervisorError.conflict(state: vm.state, reason: "the hypervisor is shutting down") }

@@ -1,6 +1,5 @@
 import IsolaCore
 import IsolaHost
-import IsolaRISCV
 import IsolaVMM
 import Logging
 
@@ -16,11 +15,11 @@ public enum Worker {
         public var bundle: String
         /// A snapshot file to resume instead of booting.
         public var snapshot: String?
-        public var clock: RISCVMachine.ClockOnRestore = .resume
+        public var clock: SnapshotClock = .resume
         /// The host CPUs to run on (the VM's partition); nil: wherever the supervisor runs.
         public var hostCPUs: [Int]?
 
-        public init(bundle: String, snapshot: String? = nil, clock: RISCVMachine.ClockOnRestore = .resume, hostCPUs: [Int]? = nil) {
+        public init(bundle: String, snapshot: String? = nil, clock: SnapshotClock = .resume, hostCPUs: [Int]? = nil) {
             self.bundle = bundle
             self.snapshot = snapshot
             self.clock = clock

@@ -10,13 +10,8 @@ extension RISCVMachine {
     /// at host time.
     public static let stateVersion: UInt32 = 2
 
-    /// How guest time continues after a restore.
-    public enum ClockOnRestore: String, Sendable, CaseIterable {
-        /// From the time at which the snapshot was taken: the guest sees no time pass.
-        case resume
-        /// Jumping forward by the real time that passed since the snapshot was taken.
-        case sync
-    }
+    /// How guest time continues after a restore (`SnapshotClock`, which names no machine).
+    public typealias ClockOnRestore = SnapshotClock
 
     /// Why this machine cannot be saved now, or nil when it can.
     public var snapshotRefusal: String? {
