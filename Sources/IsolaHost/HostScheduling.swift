@@ -23,9 +23,15 @@ public enum HostScheduling {
 
     /// Restricts thread `tid` (0: the caller; threads it starts later inherit it) to `cpus`.
     public static func setAffinity(of tid: Int32, to cpus: [Int]) throws {
-        let list = cpus.map { Int32($0) }
+        try setAffinity(of: tid, to: cpus.map { Int32($0) }, skippingEnded: false)
+    }
+
+    /// `skippingEnded`: a thread that no longer exists (ESRCH) is not an error.
+    private static func setAffinity(of tid: Int32, to list: [Int32], skippingEnded: Bool) throws {
         let rc = isola_set_affinity(tid, list, Int32(list.count))
-        guard rc == 0 else { throw HostError.io(operation: "sched_setaffinity", path: "thread \(tid)", errno: -rc) }
+        guard rc == 0 || (skippingEnded && rc == -ESRCH) else {
+            throw HostError.io(operation: "sched_setaffinity", path: "thread \(tid)", errno: -rc)
+        }
     }
 
     /// Restricts every thread of process `pid` to `cpus`.
@@ -33,10 +39,7 @@ public enum HostScheduling {
     /// short-lived one (a flush, a connection) often does.
     public static func setAffinity(ofProcess pid: Int32, to cpus: [Int]) throws {
         let list = cpus.map { Int32($0) }
-        for tid in threads(of: pid) {
-            let rc = isola_set_affinity(tid, list, Int32(list.count))
-            guard rc == 0 || rc == -ESRCH else { throw HostError.io(operation: "sched_setaffinity", path: "thread \(tid)", errno: -rc) }
-        }
+        for tid in threads(of: pid) { try setAffinity(of: tid, to: list, skippingEnded: true) }
     }
 
     /// Sets the nice level (-20 ... 19) of every thread of process `pid`; a thread

@@ -6,7 +6,10 @@ import IsolaVMM
 /// The library's configuration as the emulated RISC-V board's: the one place that
 /// knows both vocabularies.
 enum MachineBuilder {
+    // The board's limits, which the library's `validate()` checks under its own field names.
     static let virtioSlotCount = MemoryMap.virtioSlotCount
+    static let memorySizes = RISCVMachine.Configuration.memorySizes
+    static let hartCounts = RISCVMachine.Configuration.hartCounts
 
     static func tagProblem(_ tag: String) -> String? { SharedDirectoryTag.problem(tag) }
 

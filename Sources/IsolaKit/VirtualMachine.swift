@@ -20,7 +20,8 @@ public final class VirtualMachine: @unchecked Sendable {
         let vm: IsolaVMM.VirtualMachine
     }
 
-    // `lock` guards `machine`, `current`, `launched`, `stateReaders` and `stopWaiters`.
+    // `lock` guards `machine`, `current`, `launched` and `stopWaiters`; `states` is
+    // fed under it, so a reader sees the state it subscribed in, then every change.
     // The harts and devices belong to `machine`'s own threads; the run thread owns
     // the call to `run()` and reports its end through `finished(_:)`.
 
@@ -71,8 +72,7 @@ public final class VirtualMachine: @unchecked Sendable {
     private var machine: Machine
     private var current: State = .created
     private var launched = false
-    private var stateReaders: [Int: AsyncStream<State>.Continuation] = [:]
-    private var nextReader = 0
+    private let states = StreamBroadcast<State>(buffering: 64)
     private var stopWaiters: [CheckedContinuation<StopReason, Never>] = []
 
     /// Validates `configuration` and builds the VM: its RAM, devices and boot image
@@ -94,21 +94,7 @@ public final class VirtualMachine: @unchecked Sendable {
 
     /// The state now, then every change, until the VM stops.
     public func stateUpdates() -> AsyncStream<State> {
-        let (stream, continuation) = AsyncStream.makeStream(of: State.self, bufferingPolicy: .bufferingNewest(64))
-        let id: Int = lock.withLock {
-            continuation.yield(current)
-            if case .stopped = current { continuation.finish(); return 0 }
-            nextReader += 1
-            stateReaders[nextReader] = continuation
-            return nextReader
-        }
-        if id != 0 {
-            continuation.onTermination = { [weak self] _ in
-                guard let self else { return }
-                self.lock.withLock { _ = self.stateReaders.removeValue(forKey: id) }
-            }
-        }
-        return stream
+        lock.withLock { states.subscribe(first: current) }
     }
 
     /// What the guest prints on its consoles from now on, in chunks, until the VM stops.
@@ -289,12 +275,11 @@ public final class VirtualMachine: @unchecked Sendable {
     private func finishLocked(_ reason: StopReason) -> () -> Void {
         if case .stopped = current { return {} }
         set(.stopped(reason))
-        let readers = Array(stateReaders.values), waiters = stopWaiters, console = self.console
-        stateReaders.removeAll()
+        let waiters = stopWaiters, console = self.console, states = self.states
         stopWaiters.removeAll()
         return {
             console.finish()
-            for reader in readers { reader.finish() }
+            states.finish()
             for waiter in waiters { waiter.resume(returning: reason) }
         }
     }
@@ -302,7 +287,7 @@ public final class VirtualMachine: @unchecked Sendable {
     /// Caller holds `lock`.
     private func set(_ state: State) {
         current = state
-        for reader in stateReaders.values { reader.yield(state) }
+        states.yield(state)
     }
 }
 

@@ -108,8 +108,8 @@ public struct VirtualMachineConfiguration: Sendable, Equatable, Codable {
         case let .firmware(path):
             guard HostFile.exists(path) else { throw refuse("bootLoader.path", "no file at '\(path)'") }
         }
-        guard (1...512).contains(cpuCount) else { throw refuse("cpuCount", "must be between 1 and 512, not \(cpuCount)") }
-        guard memorySizeInBytes >= 1 << 20, memorySizeInBytes <= 64 << 30, memorySizeInBytes % 4096 == 0 else {
+        guard MachineBuilder.hartCounts.contains(cpuCount) else { throw refuse("cpuCount", "must be between 1 and 512, not \(cpuCount)") }
+        guard MachineBuilder.memorySizes.contains(memorySizeInBytes), memorySizeInBytes % 4096 == 0 else {
             throw refuse("memorySizeInBytes", "must be 1 MiB to 64 GiB and a multiple of 4096, not \(memorySizeInBytes)")
         }
         for (i, disk) in storageDevices.enumerated() where !HostFile.exists(disk.path) {
@@ -136,8 +136,7 @@ public struct VirtualMachineConfiguration: Sendable, Equatable, Codable {
             }
         }
         guard !name.isEmpty, !name.utf8.contains(0) else { throw refuse("name", "must be a non-empty string without NUL") }
-        let devices = storageDevices.count + networkDevices.count + sharedDirectories.count
-            + (hasVirtioConsole ? 1 : 0) + (hasEntropyDevice ? 1 : 0) + (hasMemoryBalloon ? 1 : 0)
+        let devices = MachineBuilder.board(self).virtioDeviceCount
         guard devices <= MachineBuilder.virtioSlotCount else {
             throw refuse("storageDevices", "\(devices) virtio devices in all; the board has \(MachineBuilder.virtioSlotCount) slots")
         }

@@ -26,8 +26,8 @@ public struct SnapshotWriter: Sendable {
 }
 
 public struct SnapshotReader: Sendable {
-    // Inlinable, so that reading a field is not a generic call across modules (a
-    // translation image holds tens of thousands).
+    // Inlinable, so that reading a field is not a generic call across modules: a
+    // template's restore reads thousands, and each was one.
     @usableFromInline let bytes: [UInt8]
     @usableFromInline var position = 0
     public var offset: Int { position }
@@ -70,11 +70,6 @@ public struct SnapshotReader: Sendable {
         values.reserveCapacity(count)
         for _ in 0..<count { values.append(try read(T.self)) }
         return values
-    }
-
-    /// What `SnapshotWriter.write(_:lengthPrefixed: true)` wrote.
-    public mutating func readLengthPrefixedBytes() throws(SnapshotError) -> [UInt8] {
-        try readBytes(count: Int(try read(UInt32.self)))
     }
 
     public mutating func readBytes(count: Int) throws(SnapshotError) -> [UInt8] {

@@ -164,15 +164,25 @@ public final class RISCVMachine {
             self.hartCount = hartCount
         }
 
+        /// The RAM sizes a board can have (and a multiple of 4 KiB).
+        public static let memorySizes: ClosedRange<UInt64> = (1 << 20)...(64 << 30)
+        /// The harts a board can have.
+        public static let hartCounts = 1...512
+
+        /// The virtio slots the devices take: one each.
+        public var virtioDeviceCount: Int {
+            disks.count + networks.count + shares.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
+        }
+
         /// Refuses configurations no board can have, naming the field.
         public func validate() throws(CoreError) {
-            guard memoryInBytes >= 1 << 20, memoryInBytes % 4096 == 0 else {
+            guard memoryInBytes >= Configuration.memorySizes.lowerBound, memoryInBytes % 4096 == 0 else {
                 throw .invalidConfiguration(field: "memory", reason: "must be at least 1 MiB and a multiple of 4 KiB")
             }
-            guard memoryInBytes <= 64 << 30 else {
+            guard memoryInBytes <= Configuration.memorySizes.upperBound else {
                 throw .invalidConfiguration(field: "memory", reason: "at most 64 GiB")
             }
-            guard (1...512).contains(hartCount) else {
+            guard Configuration.hartCounts.contains(hartCount) else {
                 throw .invalidConfiguration(field: "cpus", reason: "must be between 1 and 512")
             }
             guard (1 << 20 ... 1 << 30).contains(codeCacheBytes) else {
@@ -183,7 +193,7 @@ public final class RISCVMachine {
             if let repeated = tags.first(where: { tag in tags.filter { $0 == tag }.count > 1 }) {
                 throw .invalidConfiguration(field: "share", reason: "tag '\(repeated)' is given twice: the guest mounts shares by tag")
             }
-            let devices = disks.count + networks.count + shares.count + (entropy ? 1 : 0) + (balloon ? 1 : 0) + (virtioConsole ? 1 : 0)
+            let devices = virtioDeviceCount
             guard devices <= MemoryMap.virtioSlotCount else {
                 throw .invalidConfiguration(field: "disk", reason: "\(devices) virtio devices; the board has \(MemoryMap.virtioSlotCount) slots")
             }
