@@ -16,12 +16,17 @@ Needs root (containerd). Published anchors: Kata 2.x about 0.85-0.95 s per pod,
 gVisor 80-280 ms, firecracker-containerd about 1.8 s.
 
   sudo Benchmarks/containers.py            (RUNS=10, PSS_CONTAINERS=3)
+  sudo CLONES_ONLY=1 RUNS=8 Benchmarks/containers.py
+                                           (one boot for the template, then RUNS clones
+                                           back to back: the row to compare two builds by,
+                                           with ISOLA_RUNTIME naming each in turn)
 """
 import glob, os, shutil, statistics, subprocess, sys, tempfile, time
 
 from benchlib import ROOT
 
 RUNS = int(os.environ.get("RUNS", "10"))
+CLONES_ONLY = os.environ.get("CLONES_ONLY") == "1"
 PSS_CONTAINERS = int(os.environ.get("PSS_CONTAINERS", "3"))
 RUNTIME = os.environ.get("ISOLA_RUNTIME", os.path.join(ROOT, ".build/release/isola-runtime"))
 NAMESPACE = f"isola-bench-{os.getpid()}"
@@ -149,17 +154,20 @@ def main():
     rows = []
     try:
         fresh = []
-        for i in range(RUNS):
+        for i in range(1 if CLONES_ONLY else RUNS):
             shutil.rmtree(templates, ignore_errors=True)
             fresh.append(ctd.timed_run(isola, rootfs, f"fresh{i}"))
         clone = [ctd.timed_run(isola, rootfs, f"clone{i}") for i in range(RUNS)]
-        rows.append(("isola-runtime, fresh boot", fresh, None))
-        rows.append(("isola-runtime, template clone", clone, running_pss(ctd, isola, rootfs, "isola")))
-        if register_binfmt():
-            runc = [ctd.timed_run([], rootfs, f"runc{i}") for i in range(RUNS)]
-            rows.append(("runc + qemu-user-static", runc, running_pss(ctd, [], rootfs, "runc")))
+        if CLONES_ONLY:
+            rows.append(("isola-runtime, template clone", clone, None))
         else:
-            print("runc + qemu-user-static: left out (binfmt_misc cannot be registered here)")
+            rows.append(("isola-runtime, fresh boot", fresh, None))
+            rows.append(("isola-runtime, template clone", clone, running_pss(ctd, isola, rootfs, "isola")))
+            if register_binfmt():
+                runc = [ctd.timed_run([], rootfs, f"runc{i}") for i in range(RUNS)]
+                rows.append(("runc + qemu-user-static", runc, running_pss(ctd, [], rootfs, "runc")))
+            else:
+                print("runc + qemu-user-static: left out (binfmt_misc cannot be registered here)")
     finally:
         ctd.close()
         shutil.rmtree(work, ignore_errors=True)
