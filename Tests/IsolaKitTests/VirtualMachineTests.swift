@@ -90,5 +90,24 @@ import Testing
 
         let missing = try VirtualMachine(configuration: configuration)
         await #expect(throws: IsolaKitError.self) { try await missing.restoreState(from: "/nonexistent/snapshot") }
+
+        // A snapshot cut in half, and one of random bytes: refused, and the VM can still boot.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+        for bad in [whole.prefix(whole.count / 2), Data((0..<65536).map { _ in UInt8.random(in: 0...255) })] {
+            let path = NSTemporaryDirectory() + "isolakit-bad-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try bad.write(to: URL(fileURLWithPath: path))
+            let vm = try VirtualMachine(configuration: configuration)
+            do {
+                try await vm.restoreState(from: path)
+                Issue.record("a damaged snapshot was restored")
+            } catch {
+                guard case .failed(let operation, _) = error else { Issue.record("not a failure: \(error)"); continue }
+                #expect(operation.contains(path))
+            }
+            #expect(vm.state == .created)
+            try await vm.start()
+            try await vm.stop()
+        }
     }
 }
