@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // The embedding API: a Sendable configuration, an async VM, nothing of the CLI.
         .target(name: "IsolaKit", dependencies: [
-            "IsolaVMM", "IsolaRISCV", "IsolaDevices", "IsolaCore", "IsolaHost",
+            "IsolaVMM", "IsolaDevices", "IsolaCore", "IsolaHost",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "IsolaHypervisor", dependencies: [

@@ -1,10 +1,9 @@
 import IsolaCore
 import IsolaHost
-import IsolaRISCV
 import IsolaVMM
 import Logging
 
-/// A RISC-V virtual machine in this process, emulated by Isola.
+/// A virtual machine in this process: today a RISC-V machine emulated by Isola.
 ///
 /// Build it from a validated `VirtualMachineConfiguration`, then `start()` it (or
 /// `restoreState(from:)` and `resume()`). Every operation is async and returns
@@ -13,11 +12,11 @@ import Logging
 /// guest prints and `writeToConsole(_:)` types to it; `waitUntilStopped()` says why
 /// the VM ended. A VM runs once: after it stops, build a new one.
 public final class VirtualMachine: @unchecked Sendable {
-    /// The emulated machine, handed to the threads that block on it. Its `pause`,
-    /// `resume`, `stop`, `type` and `saveSnapshot` are made to be called from other
-    /// threads than the one in `run` (the monitor and the hypervisor do).
+    /// The machine (a `MachineBackend`), handed to the threads that block on it. Its
+    /// `pause`, `resume`, `stop`, `type` and `saveSnapshot` are made to be called from
+    /// other threads than the one in `run` (the monitor and the hypervisor do).
     struct Machine: @unchecked Sendable {
-        let vm: IsolaVMM.VirtualMachine
+        let vm: any MachineBackend
     }
 
     // `lock` guards `machine`, `current`, `launched` and `stopWaiters`; `states` is
@@ -81,9 +80,8 @@ public final class VirtualMachine: @unchecked Sendable {
         try configuration.validate()
         self.configuration = configuration
         do {
-            machine = Machine(vm: try IsolaVMM.VirtualMachine(configuration: MachineBuilder.board(configuration),
-                                                              boot: MachineBuilder.boot(configuration), console: console,
-                                                              logger: logger ?? IsolaVMM.VirtualMachine.quietLogger))
+            machine = Machine(vm: try MachineBackends.make(MachineBuilder.file(configuration), relativeTo: HostDirectory.current ?? ".",
+                                                           console: console, logger: logger ?? IsolaVMM.VirtualMachine.quietLogger))
         } catch {
             throw .failed(operation: "build the VM", reason: "\(error)")
         }
@@ -218,9 +216,8 @@ public final class VirtualMachine: @unchecked Sendable {
                 if let saved = SnapshotConfiguration.decode(snapshot.configuration), let field = saved.difference(from: configuration) {
                     return .failure(.invalidConfiguration(field: field, reason: "differs from the configuration '\(path)' was saved with"))
                 }
-                let restored = try IsolaVMM.VirtualMachine(restoring: snapshot, configuration: MachineBuilder.board(configuration),
-                                                           boot: MachineBuilder.boot(configuration), clock: .resume,
-                                                           console: console)
+                let restored = try MachineBackends.restore(snapshot, as: MachineBuilder.file(configuration),
+                                                           relativeTo: HostDirectory.current ?? ".", clock: .resume, console: console)
                 return .success(Machine(vm: restored))
             } catch {
                 return .failure(.failed(operation: "restore the state from '\(path)'", reason: "\(error)"))
@@ -259,7 +256,7 @@ public final class VirtualMachine: @unchecked Sendable {
         set(.running)
     }
 
-    private func finished(_ result: IsolaVMM.VirtualMachine.Result?) {
+    private func finished(_ result: MachineRun?) {
         let reason: StopReason = switch result?.outcome {
         case let .poweroff(code)?: .guestPoweredOff(exitCode: code)
         case .reset?: .guestReset

@@ -108,8 +108,11 @@ public struct VirtualMachineConfiguration: Sendable, Equatable, Codable {
         case let .firmware(path):
             guard HostFile.exists(path) else { throw refuse("bootLoader.path", "no file at '\(path)'") }
         }
-        guard MachineBuilder.hartCounts.contains(cpuCount) else { throw refuse("cpuCount", "must be between 1 and 512, not \(cpuCount)") }
-        guard MachineBuilder.memorySizes.contains(memorySizeInBytes), memorySizeInBytes % 4096 == 0 else {
+        let limits = MachineBuilder.limits
+        guard limits.vcpuCounts.contains(cpuCount) else {
+            throw refuse("cpuCount", "must be between \(limits.vcpuCounts.lowerBound) and \(limits.vcpuCounts.upperBound), not \(cpuCount)")
+        }
+        guard limits.memorySizes.contains(memorySizeInBytes), memorySizeInBytes % 4096 == 0 else {
             throw refuse("memorySizeInBytes", "must be 1 MiB to 64 GiB and a multiple of 4096, not \(memorySizeInBytes)")
         }
         for (i, disk) in storageDevices.enumerated() where !HostFile.exists(disk.path) {
@@ -123,7 +126,8 @@ public struct VirtualMachineConfiguration: Sendable, Equatable, Codable {
             case let .virtualSwitch(name) where name.isEmpty: throw refuse("networkDevices[\(i)].attachment", "the switch needs a name")
             case let .tap(name) where name.isEmpty || name.utf8.count > 15:
                 throw refuse("networkDevices[\(i)].attachment", "a TAP interface name has 1 to 15 bytes")
-            default: break
+            default:
+                if let problem = MachineBuilder.networkProblem(network) { throw refuse("networkDevices[\(i)].attachment", problem) }
             }
         }
         for (i, share) in sharedDirectories.enumerated() {
@@ -136,9 +140,9 @@ public struct VirtualMachineConfiguration: Sendable, Equatable, Codable {
             }
         }
         guard !name.isEmpty, !name.utf8.contains(0) else { throw refuse("name", "must be a non-empty string without NUL") }
-        let devices = MachineBuilder.board(self).virtioDeviceCount
-        guard devices <= MachineBuilder.virtioSlotCount else {
-            throw refuse("storageDevices", "\(devices) virtio devices in all; the board has \(MachineBuilder.virtioSlotCount) slots")
+        let devices = MachineBuilder.virtioDeviceCount(self)
+        guard devices <= limits.virtioSlots else {
+            throw refuse("storageDevices", "\(devices) virtio devices in all; the machine has \(limits.virtioSlots) slots")
         }
     }
 }

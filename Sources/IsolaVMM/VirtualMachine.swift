@@ -19,29 +19,10 @@ public enum BootSource: Sendable, Equatable {
     case extlinux(disk: RISCVMachine.Configuration.Disk, bootArguments: String?)
 }
 
-/// One virtual machine: the board, what it boots, and how its run ended.
-public final class VirtualMachine {
-    public struct Result: Sendable {
-        public let outcome: RISCVMachine.Outcome
-        public let instructionsRetired: UInt64
-        public let seconds: Double
-        /// Time from VM start to the guest's write of the boot-timer register, if it wrote it.
-        public let bootNanoseconds: UInt64?
-        /// The engine the harts ran.
-        public let engine: ExecutionEngine
-        /// What the translator did, when it ran.
-        public let translator: TranslatorStatistics?
-
-        /// The process exit status: the guest's own for poweroff, 1 for a crash.
-        public var exitStatus: Int32 {
-            switch outcome {
-            case let .poweroff(code): return code
-            case .reset, .stopped: return 0
-            case .crashed: return 1
-            }
-        }
-    }
-
+/// One virtual machine on the emulated riscv64 board: the board, what it boots, and
+/// how its run ended. It is the first `MachineBackend`; what is not RISC-V's (the
+/// library, the hypervisor's worker, the monitor) drives it through that protocol.
+public final class VirtualMachine: MachineBackend {
     public let machine: RISCVMachine
     public let boot: BootSource
     public var logger: Logger
@@ -109,16 +90,15 @@ public final class VirtualMachine {
     }
 
     /// Runs until the guest powers off, resets or crashes, or `stop` is called.
-    public func run() throws -> Result {
+    public func run() throws -> MachineRun {
         let start = HostClock.monotonicNanoseconds()
         let outcome = try machine.run()
         let seconds = Double(HostClock.monotonicNanoseconds() - start) / 1e9
         logger.info("machine stopped", metadata: [
             "outcome": "\(outcome)", "instructions": "\(machine.instructionsRetired)", "seconds": "\(seconds)",
         ])
-        return Result(outcome: outcome, instructionsRetired: machine.instructionsRetired, seconds: seconds,
-                      bootNanoseconds: machine.bootTimer.bootNanoseconds, engine: machine.engine,
-                      translator: machine.translatorStatistics)
+        return MachineRun(outcome: outcome, instructionsRetired: machine.instructionsRetired, seconds: seconds,
+                          bootNanoseconds: machine.bootTimer.bootNanoseconds, engine: machine.engine.rawValue)
     }
 
     /// Pauses the VM: every hart stops at an instruction boundary, guest time freezes,

@@ -99,7 +99,7 @@ struct SessionOptions: ParsableArguments {
             let result = try runOnce(vm, console: console, bundle: bundle, file: file)
             guard result.outcome == .reset && !noReboot else {
                 console.finish()
-                report(result)
+                report(result, translator: vm.machine.translatorStatistics)
                 throw ExitCode(result.exitStatus)
             }
             if verbose { HostOutput.standardError.write("isola: the guest rebooted\n") }
@@ -108,7 +108,7 @@ struct SessionOptions: ParsableArguments {
         }
     }
 
-    private func runOnce(_ vm: VirtualMachine, console: InteractiveConsole, bundle: VMBundle?, file: VMConfigurationFile) throws -> VirtualMachine.Result {
+    private func runOnce(_ vm: VirtualMachine, console: InteractiveConsole, bundle: VMBundle?, file: VMConfigurationFile) throws -> MachineRun {
         var stub: GDBStub?
         if let endpoint = try gdbEndpoint() {
             let started = try GDBStub(vm: vm, endpoint: endpoint, waitForDebugger: gdbWait)
@@ -126,7 +126,7 @@ struct SessionOptions: ParsableArguments {
         return result
     }
 
-    private func report(_ result: VirtualMachine.Result) {
+    private func report(_ result: MachineRun, translator: TranslatorStatistics?) {
         switch result.outcome {
         case let .crashed(reason): HostOutput.standardError.write("isola: guest crashed: \(reason)\n")
         default: break
@@ -135,9 +135,9 @@ struct SessionOptions: ParsableArguments {
             let mips = Double(result.instructionsRetired) / result.seconds / 1e6
             var line = "isola: \(result.instructionsRetired) instructions in \(format3(result.seconds)) s, \(format1(mips)) MIPS"
             if let boot = result.bootNanoseconds { line += ", boot to init \(format1(Double(boot) / 1e6)) ms" }
-            line += ", engine \(result.engine.rawValue)"
+            line += ", engine \(result.engine)"
             HostOutput.standardError.write(line + "\n")
-            if let t = result.translator { HostOutput.standardError.write(TranslatorReport.lines(t, seconds: result.seconds)) }
+            if let t = translator { HostOutput.standardError.write(TranslatorReport.lines(t, seconds: result.seconds)) }
         }
     }
 }

@@ -21,7 +21,7 @@ import Testing
         let vm: VirtualMachine
         let console = ConsoleOutput(output: .discard, capture: true)
         private let done = DispatchSemaphore(value: 0)
-        private(set) var result: VirtualMachine.Result?
+        private(set) var result: MachineRun?
 
         convenience init(boot: BootSource, harts: Int = 1, memory: UInt64 = 256 << 20, disks: [RISCVMachine.Configuration.Disk] = [],
              networks: [RISCVMachine.Configuration.Network] = [], name: String = "isola",
@@ -55,7 +55,7 @@ import Testing
         }
 
         /// Waits for the VM to stop (stopping it after `seconds`).
-        func finish(seconds: Double = 120) -> VirtualMachine.Result? {
+        func finish(seconds: Double = 120) -> MachineRun? {
             if done.wait(timeout: .now() + seconds) == .timedOut {
                 vm.stop()
                 done.wait()
@@ -66,7 +66,7 @@ import Testing
 
     static func scripted(_ command: String, harts: Int = 1, firmware: String? = nil,
                          disks: [RISCVMachine.Configuration.Disk] = [],
-                         engine: ExecutionEngine = .hostDefault) throws -> (VirtualMachine.Result?, String) {
+                         engine: ExecutionEngine = .hostDefault) throws -> (MachineRun?, String) {
         let image = try image()
         let arguments = "console=ttyS0 ISOLA_CMD=\"\(command)\""
         let boot: BootSource = firmware.map {

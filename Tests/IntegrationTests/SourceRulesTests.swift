@@ -41,4 +41,24 @@ import Testing
         }
         #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
     }
+
+    /// Above the backend protocol a machine is a `MachineBackend`: the library and the
+    /// hypervisor import nothing of the RISC-V board and name none of its types.
+    @Test func theLibraryAndTheHypervisorNameNoRISCVType() throws {
+        let sources = GuestRunner.repositoryRoot.appendingPathComponent("Sources")
+        var found: [String] = []
+        for module in ["IsolaKit", "IsolaHypervisor"] {
+            let files = FileManager.default.enumerator(atPath: sources.appendingPathComponent(module).path)?
+                .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+            #expect(!files.isEmpty, "no sources under Sources/\(module)")
+            for file in files.sorted() {
+                let text = try String(contentsOfFile: sources.appendingPathComponent(module + "/" + file).path, encoding: .utf8)
+                for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where line.contains("import IsolaRISCV") || line.contains("RISCVMachine") {
+                    found.append("Sources/\(module)/\(file):\(i + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
+    }
 }

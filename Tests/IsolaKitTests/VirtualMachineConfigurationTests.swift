@@ -45,6 +45,8 @@ import Testing
         #expect(Self.field { $0.storageDevices = [.init(path: Self.existing), .init(path: "/nonexistent/disk.img")] } == "storageDevices[1].path")
         #expect(Self.field { $0.networkDevices = [.init(attachment: .tap(interfaceName: "tap0"), macAddress: "52:54:00:12:34")] } == "networkDevices[0].macAddress")
         #expect(Self.field { $0.networkDevices = [.init(attachment: .tap(interfaceName: "a-name-far-too-long"))] } == "networkDevices[0].attachment")
+        // A switch names a directory: the machine's own rule for its name holds here too.
+        #expect(Self.field { $0.networkDevices = [.init(attachment: .virtualSwitch(name: "../lan"))] } == "networkDevices[0].attachment")
         #expect(Self.field { $0.sharedDirectories = [.init(hostPath: "/nonexistent/dir", tag: "t")] } == "sharedDirectories[0].hostPath")
         #expect(Self.field { $0.sharedDirectories = [.init(hostPath: "/tmp", tag: "a:b")] } == "sharedDirectories[0].tag")
         #expect(Self.field { $0.sharedDirectories = [.init(hostPath: "/tmp", tag: "t"), .init(hostPath: "/", tag: "t")] } == "sharedDirectories[1].tag")

@@ -33,7 +33,7 @@ public enum Worker {
             logger.error("the supervisor is gone; not starting")
             HostProcess.exitImmediately(WorkerExit.failedToStart.rawValue)
         }
-        let vm: VirtualMachine, bundle: VMBundle
+        let vm: any MachineBackend, bundle: VMBundle
         do {
             // Pinned before any VM thread exists, so every one of them inherits it.
             if let cpus = options.hostCPUs { try HostScheduling.setAffinity(of: 0, to: cpus) }
@@ -72,15 +72,14 @@ public enum Worker {
         HostProcess.exitImmediately(exit.rawValue)
     }
 
-    private static func make(_ options: Options, logger: Logger) throws -> (VirtualMachine, VMBundle) {
+    private static func make(_ options: Options, logger: Logger) throws -> (any MachineBackend, VMBundle) {
         let bundle = try VMBundle.open(options.bundle)
         let console = ConsoleOutput(output: try .file(bundle.directory + "/" + consoleLogName))
         try console.startPeriodicFlush(intervalMilliseconds: 100)
         if let snapshot = options.snapshot {
             let restore = try SnapshotRestore.prepare(snapshotPath: snapshot)
             do {
-                let vm = try VirtualMachine(restoring: restore.snapshot, configuration: restore.configuration, boot: restore.boot,
-                                            clock: options.clock, console: console, logger: logger)
+                let vm = try MachineBackends.restore(restore, clock: options.clock, console: console, logger: logger)
                 try restore.commit()
                 return (vm, restore.bundle ?? bundle)
             } catch {
@@ -88,8 +87,6 @@ public enum Worker {
                 throw error
             }
         }
-        let (configuration, boot) = try bundle.machine()
-        try configuration.validate()
-        return (try VirtualMachine(configuration: configuration, boot: boot, console: console, logger: logger), bundle)
+        return (try MachineBackends.make(bundle: bundle, console: console, logger: logger), bundle)
     }
 }

@@ -201,12 +201,7 @@ public final class RISCVMachine {
     }
 
     /// How a run ended.
-    public enum Outcome: Equatable, Sendable {
-        case poweroff(exitCode: Int32)
-        case reset
-        case crashed(reason: String)
-        case stopped
-    }
+    public typealias Outcome = MachineOutcome
 
     public let configuration: Configuration
     public let context: MachineContext

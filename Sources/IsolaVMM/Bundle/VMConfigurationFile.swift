@@ -61,6 +61,12 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
     public var engine: String?
     /// The bound on the VM's translated code in MiB, split between its harts (absent: 64).
     public var codeCacheMiB: Int?
+    /// A virtio-console port (`/dev/hvc0`) beside the UART (absent: true).
+    public var virtioConsole: Bool?
+    /// A virtio-rng device fed by the host's getrandom (absent: true).
+    public var entropy: Bool?
+    /// A virtio-balloon device (absent: true).
+    public var balloon: Bool?
 
     public static let restartPolicies = ["never", "on-failure", "always"]
 
@@ -167,6 +173,9 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
             }
             configuration.codeCacheBytes = codeCacheMiB << 20
         }
+        configuration.virtioConsole = virtioConsole ?? true
+        configuration.entropy = entropy ?? true
+        configuration.balloon = balloon ?? true
         configuration.disks = []
         for (i, disk) in disks.enumerated() {
             var format: DiskImageFormat?

@@ -1,14 +1,13 @@
 import FoundationEssentials
 import IsolaCore
 import IsolaHost
-import IsolaRISCV
 
 /// The monitor's commands, the same from the console (Ctrl-A C), from the bundle's
 /// monitor socket (`isola snapshot`) and from the hypervisor that runs the VM in a
 /// worker; one command runs at a time.
 public final class Monitor: @unchecked Sendable {
     // Sendable: commands run one at a time under `lock`; the VM's calls are thread-safe.
-    public let vm: VirtualMachine
+    public let vm: any MachineBackend
     /// The bundle the VM runs from: `savevm TAG` writes into its snapshots/.
     public let bundle: VMBundle?
     /// The configuration a lone snapshot file records (a VM run without a bundle).
@@ -18,7 +17,7 @@ public final class Monitor: @unchecked Sendable {
 
     public enum Outcome: Sendable { case stay, resume, quit }
 
-    public init(vm: VirtualMachine, bundle: VMBundle?, configuration: VMConfigurationFile) {
+    public init(vm: any MachineBackend, bundle: VMBundle?, configuration: VMConfigurationFile) {
         self.vm = vm
         self.bundle = bundle
         self.configuration = configuration
@@ -58,8 +57,8 @@ public final class Monitor: @unchecked Sendable {
         case "info registers", "info r":
             return (vm.registerDump() + "\n", .stay)
         case "info balloon":
-            guard let (b, _) = vm.machine.balloon else { return ("no balloon device\n", .stay) }
-            return ("balloon: target \(UInt64(b.target) * 4 / 1024) MiB, guest reports \(UInt64(b.actual) * 4 / 1024) MiB, returned to the host \(b.inflatedPages.load(ordering: .relaxed) * 4 / 1024) MiB\n", .stay)
+            guard let b = vm.counters().balloon else { return ("no balloon device\n", .stay) }
+            return ("balloon: target \(b.targetBytes >> 20) MiB, guest reports \(b.actualBytes >> 20) MiB, returned to the host \(b.returnedBytes >> 20) MiB\n", .stay)
         case let c where c.hasPrefix("balloon "):
             guard let mib = UInt64(c.dropFirst(8)), vm.setBalloonTarget(bytes: mib << 20) else { return ("usage: balloon MIB\n", .stay) }
             return ("balloon target set to \(mib) MiB\n", .stay)
@@ -76,8 +75,8 @@ public final class Monitor: @unchecked Sendable {
         case let c where c.hasPrefix("pin "):
             return (pin(String(c.dropFirst(4))), .stay)
         case let c where c.hasPrefix("vcpus "):
-            guard let count = Int(String(c.dropFirst(6)).trimmingSpaces), (1...vm.machine.harts.count).contains(count) else {
-                return ("error: usage: vcpus N, 1 to \(vm.machine.harts.count)\n", .stay)
+            guard let count = Int(String(c.dropFirst(6)).trimmingSpaces), (1...vm.vcpus.count).contains(count) else {
+                return ("error: usage: vcpus N, 1 to \(vm.vcpus.count)\n", .stay)
             }
             return (vm.setOnlineVCPUs(count) ? "asked the guest for \(count) vCPUs online\n"
                                              : "error: no virtio console to ask the guest on; harts above \(count - 1) will not start\n", .stay)
@@ -93,7 +92,7 @@ public final class Monitor: @unchecked Sendable {
                 return ("error: \(error)\n", .stay)
             }
         case "trim":
-            vm.machine.trimCaches()
+            vm.trimCaches()
             return ("decoded code dropped\n", .stay)
         case "powerdown":
             vm.requestPowerdown()
@@ -111,16 +110,14 @@ public final class Monitor: @unchecked Sendable {
     }
 
     private func status() -> VMStatus {
-        let machine = vm.machine
-        let balloon = machine.balloon?.device
+        let counters = vm.counters(), vcpus = vm.vcpus
         return VMStatus(
-            paused: vm.isPaused, harts: machine.harts.count,
-            hartsOnline: machine.harts.filter { $0.hsmState.load(ordering: .relaxed) == HSMState.started.rawValue }.count,
-            instructionsRetired: machine.instructionsRetired, memoryBytes: machine.context.ram.size,
-            memoryResidentBytes: machine.context.ram.residentBytes,
-            balloonTargetBytes: UInt64(balloon?.target ?? 0) * 4096, balloonActualBytes: UInt64(balloon?.actual ?? 0) * 4096,
-            cpuWeight: share.weight, cpuCap: share.cap, throttledPeriods: vm.bandwidth.throttledPeriods,
-            hostCPUs: (try? HostScheduling.affinity(of: 0)) ?? [], events: vm.machine.context.interposer.counts())
+            paused: vm.isPaused, harts: vcpus.count, hartsOnline: vcpus.filter(\.isOnline).count,
+            instructionsRetired: counters.instructionsRetired, memoryBytes: counters.memoryBytes,
+            memoryResidentBytes: counters.memoryResidentBytes,
+            balloonTargetBytes: counters.balloon?.targetBytes ?? 0, balloonActualBytes: counters.balloon?.actualBytes ?? 0,
+            cpuWeight: share.weight, cpuCap: share.cap, throttledPeriods: counters.throttledPeriods,
+            hostCPUs: (try? HostScheduling.affinity(of: 0)) ?? [], events: counters.events)
     }
 
     private func setShare(_ json: String) -> String {

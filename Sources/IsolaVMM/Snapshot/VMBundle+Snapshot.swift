@@ -51,7 +51,7 @@ extension VMBundle {
     /// Saves `vm` (running from this bundle) as snapshot `tag` and freezes its disks.
     /// The harts are left paused. Refuses a tag that exists; on any failure nothing is
     /// left: no snapshot file, the disks as they were.
-    public func saveSnapshot(of vm: VirtualMachine, tag: String) throws -> (path: String, summary: SnapshotFile.Summary) {
+    public func saveSnapshot(of vm: any MachineBackend, tag: String) throws -> (path: String, summary: SnapshotFile.Summary) {
         let path = try snapshotPath(tag: tag)
         guard !HostFile.exists(path) else {
             throw CoreError.invalidConfiguration(field: "snapshot", reason: "\(path) exists; remove it or choose another tag")

@@ -24,7 +24,7 @@ extension VirtualMachine {
     /// runs `afterSaving` (a bundle freezes its disks there) while still paused. The VM
     /// stays paused: the caller resumes or stops it.
     public func saveSnapshot(to path: String, configuration: [UInt8],
-                             afterSaving: () throws -> Void = {}) throws -> SnapshotFile.Summary {
+                             afterSaving: () throws -> Void) throws -> SnapshotFile.Summary {
         let context = machine.context
         guard pause() else { throw CoreError.invalidConfiguration(field: "snapshot", reason: "the harts did not all stop") }
         if let refusal = machine.snapshotRefusal { throw CoreError.invalidConfiguration(field: "snapshot", reason: refusal) }
@@ -42,7 +42,7 @@ extension VirtualMachine {
     }
 
     /// The virtio-blk devices, by disk index (disks take the first virtio slots).
-    var blockDevices: [VirtioBlock] {
+    public var blockDevices: [VirtioBlock] {
         machine.virtioTransports.compactMap { $0.device as? VirtioBlock }
     }
 }
