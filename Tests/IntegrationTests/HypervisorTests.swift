@@ -465,4 +465,28 @@ import Testing
             #expect(!error.hasPrefix("no such resource"), "\(route): \(answer.text)")
         }
     }
+
+    /// The server's code is generated from the document (scripts/generate-api.sh) and
+    /// committed: each generated file names the digest of the document and the
+    /// generator's configuration it came from, which must be theirs now.
+    @Test func theGeneratedServerIsTheDocumentsOwn() throws {
+        let root = GuestRunner.repositoryRoot
+        let digest = Process()
+        digest.executableURL = URL(fileURLWithPath: "/bin/sh")
+        digest.arguments = ["-c", "cat docs/api/openapi.yaml scripts/openapi/openapi-generator-config.yaml | sha256sum"]
+        digest.currentDirectoryURL = root
+        let pipe = Pipe()
+        digest.standardOutput = pipe
+        try digest.run()
+        digest.waitUntilExit()
+        let sum = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        #expect(sum.count == 64)
+        let generated = root.appendingPathComponent("Sources/IsolaHypervisor/API/Generated")
+        let files = try FileManager.default.contentsOfDirectory(atPath: generated.path).filter { $0.hasSuffix(".swift") }
+        #expect(files.contains("Server.swift") && files.contains("Types.swift"))
+        for file in files {
+            let text = try String(contentsOfFile: generated.appendingPathComponent(file).path, encoding: .utf8)
+            #expect(text.contains("SHA-256 \(sum)"), "\(file) was generated from another document: run scripts/generate-api.sh")
+        }
+    }
 }

@@ -117,15 +117,6 @@ enum APIRequests {
         return (tag, clock)
     }
 
-    /// A boolean query parameter: absent is false; anything but true or false is a 400.
-    static func flag(_ value: String?, field: String) throws(HypervisorError) -> Bool {
-        switch value {
-        case nil, "false"?: return false
-        case "true"?: return true
-        case let other?: throw .badRequest(field: field, reason: "'\(other)': expected true or false")
-        }
-    }
-
     private static func policy(_ name: String) throws(HypervisorError) -> RestartPolicy {
         guard let policy = RestartPolicy(rawValue: name) else {
             throw .badRequest(field: "restart", reason: "'\(name)': expected never, on-failure or always")

@@ -1,5 +1,5 @@
-import Hummingbird
 import IsolaHost
+import OpenAPIRuntime
 
 /// `GET /vms/{name}/console`: what the guest printed in its current (or last) run;
 /// with `?follow=true` the response goes on streaming new output as the guest
@@ -7,26 +7,27 @@ import IsolaHost
 enum ConsoleStream {
     static let pollNanoseconds: UInt64 = 100_000_000
 
-    static func response(supervisor: Supervisor, name: String, follow: Bool) throws -> Response {
+    static func body(supervisor: Supervisor, name: String, follow: Bool) throws -> HTTPBody {
         let path = try supervisor.consolePath(name)
-        let headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
-        guard follow else {
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try supervisor.console(name))))
-        }
-        return Response(status: .ok, headers: headers, body: .init { writer in
-            var offset = 0
-            while true {
-                let live = supervisor.isLive(name)
-                let bytes = (try? HostFile.readAll(path)) ?? []
-                if bytes.count < offset { offset = 0 }  // a new run started a new log
-                if bytes.count > offset {
-                    try await writer.write(ByteBuffer(bytes: bytes[offset...]))
-                    offset = bytes.count
+        guard follow else { return HTTPBody(try supervisor.console(name)) }
+        let chunks = AsyncThrowingStream<ArraySlice<UInt8>, any Error> { continuation in
+            let task = Task {
+                var offset = 0
+                while !Task.isCancelled {
+                    let live = supervisor.isLive(name)
+                    let bytes = (try? HostFile.readAll(path)) ?? []
+                    if bytes.count < offset { offset = 0 }  // a new run started a new log
+                    if bytes.count > offset {
+                        continuation.yield(bytes[offset...])
+                        offset = bytes.count
+                    }
+                    if !live { break }
+                    try? await Task.sleep(nanoseconds: pollNanoseconds)
                 }
-                if !live { break }
-                try await Task.sleep(nanoseconds: pollNanoseconds)
+                continuation.finish()
             }
-            try await writer.finish(nil)
-        })
+            continuation.onTermination = { _ in task.cancel() }  // the client hung up
+        }
+        return HTTPBody(chunks, length: .unknown, iterationBehavior: .single)
     }
 }

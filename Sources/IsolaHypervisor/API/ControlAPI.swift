@@ -16,11 +16,13 @@ public struct ControlAPI: Sendable {
         self.metrics = HypervisorMetrics(supervisor: supervisor)
     }
 
-    /// The routes, for the server and for tests.
+    /// The routes, for the server and for tests: the operations the generated server
+    /// registers, behind the middleware that answers every refusal in JSON.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         let table = RouteTable(router: router)
         router.middlewares.add(JSONErrorMiddleware(routes: table))
+        router.middlewares.add(JSONBodyMiddleware())
         register(table)
         return router
     }
@@ -33,69 +35,13 @@ public struct ControlAPI: Sendable {
         return table.routes
     }
 
-    private func register(_ route: RouteTable) {
-        route.get("/") { _, _ in try json(["service": "isola", "api": "/vms", "openapi": "docs/api/openapi.yaml"]) }
-        route.get("/vms") { _, _ in try await blocking { try json(supervisor.list()) } }
-        route.post("/vms") { request, _ in
-            let file = try APIRequests.create(try await body(request))
-            return try await blocking { try json(supervisor.create(file), status: .created) }
-        }
-        route.get("/vms/{name}") { _, context in
-            let name = try context.parameters.require("name")
-            return try await blocking { try json(supervisor.info(name)) }
-        }
-        route.patch("/vms/{name}") { request, context in
-            let name = try context.parameters.require("name")
-            let update = try APIRequests.update(try await body(request))
-            return try await blocking { try json(supervisor.update(name, update)) }
-        }
-        route.delete("/vms/{name}") { _, context in
-            let name = try context.parameters.require("name")
-            try await blocking { try supervisor.delete(name) }
-            return Response(status: .noContent)
-        }
-        // Actions without parameters: the body, if any, must be an empty object.
-        let actions: [(String, @Sendable (Supervisor, String) throws -> VMInfo)] = [
-            ("start", { try $0.start($1) }), ("pause", { try $0.pause($1) }), ("resume", { try $0.resume($1) }),
-        ]
-        for (action, perform) in actions {
-            route.post("/vms/{name}/\(action)") { request, context in
-                let name = try context.parameters.require("name")
-                try JSONFields(try await body(request)).finish()
-                return try await blocking { try json(perform(supervisor, name)) }
-            }
-        }
-        route.post("/vms/{name}/stop") { request, context in
-            let name = try context.parameters.require("name")
-            let (force, timeout) = try APIRequests.stop(try await body(request))
-            return try await blocking {
-                let vm = try supervisor.stop(name, force: force, timeoutSeconds: timeout)
-                return try json(vm, status: vm.state == .stopping ? .accepted : .ok)
-            }
-        }
-        route.get("/vms/{name}/snapshots") { _, context in
-            let name = try context.parameters.require("name")
-            return try await blocking { try json(supervisor.info(name).snapshots) }
-        }
-        route.post("/vms/{name}/snapshots") { request, context in
-            let name = try context.parameters.require("name")
-            let tag = try APIRequests.snapshot(try await body(request))
-            return try await blocking { try json(supervisor.snapshot(name, tag: tag), status: .created) }
-        }
-        route.post("/vms/{name}/restore") { request, context in
-            let name = try context.parameters.require("name")
-            let (tag, clock) = try APIRequests.restore(try await body(request))
-            return try await blocking { try json(supervisor.restore(name, tag: tag, clock: clock)) }
-        }
-        route.get("/vms/{name}/console") { request, context in
-            let name = try context.parameters.require("name")
-            let follow = try APIRequests.flag(request.uri.queryParameters.get("follow"), field: "follow")
-            return try ConsoleStream.response(supervisor: supervisor, name: name, follow: follow)
-        }
-        route.get("/metrics") { _, _ in
-            let text = await blocking { metrics.exposition() }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+    private func register(_ table: RouteTable) {
+        do {
+            // One JSON line per answer, as the API has always written them.
+            try ControlAPIHandler(supervisor: supervisor, metrics: metrics)
+                .registerHandlers(on: table, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+        } catch {
+            preconditionFailure("the generated routes do not register: \(error)")  // a path the router cannot take
         }
     }
 
@@ -177,19 +123,4 @@ final class HandOff<Value: Sendable>: @unchecked Sendable {
         guard let taken = lock.withLock({ value }) else { preconditionFailure("HandOff taken before it was put") }
         return taken
     }
-}
-
-/// A request's body as JSON (at most 1 MiB).
-func body(_ request: Request) async throws -> JSONValue {
-    let buffer = try await request.body.collect(upTo: 1 << 20)
-    return try JSONValue.parse(Array(buffer.readableBytesView))
-}
-
-/// `value` as a JSON response.
-func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    return Response(status: status, headers: [.contentType: "application/json"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }

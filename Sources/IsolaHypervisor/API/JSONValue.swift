@@ -2,9 +2,9 @@ import FoundationEssentials
 import IsolaCore
 import IsolaVMM
 
-/// Any JSON value: the control API reads request bodies into this first, so it can
-/// name an unknown field and tell a missing field from a null one before it builds
-/// its own types.
+/// Any JSON value: the control API's request types decode a body into this first,
+/// so they can name an unknown field and tell a missing field from a null one
+/// before they build their own types.
 public enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
@@ -32,16 +32,6 @@ public enum JSONValue: Codable, Sendable, Equatable {
         case let .string(value): try container.encode(value)
         case let .array(value): try container.encode(value)
         case let .object(value): try container.encode(value)
-        }
-    }
-
-    /// Parses a request body; an empty body is an empty object.
-    public static func parse(_ bytes: [UInt8]) throws(HypervisorError) -> JSONValue {
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .object([:]) }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw .badRequest(field: "body", reason: "not valid JSON")
         }
     }
 }

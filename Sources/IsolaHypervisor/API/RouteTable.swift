@@ -1,9 +1,13 @@
 import Hummingbird
+import HTTPTypes
+import OpenAPIHummingbird
+import OpenAPIRuntime
 
-/// Adds routes to a router and remembers them, so the API can say which it answers.
-final class RouteTable: @unchecked Sendable {
+/// The transport the generated server registers its operations on: it hands each to
+/// the Hummingbird router and remembers it, so the API can say which methods a path
+/// answers (a 405's `Allow`) and the tests can hold the routes against the document.
+final class RouteTable: ServerTransport, @unchecked Sendable {
     // Sendable: filled while the router is built, on one thread, then only read.
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
     let router: Router<BasicRequestContext>
     private(set) var routes: [String] = []
 
@@ -11,10 +15,11 @@ final class RouteTable: @unchecked Sendable {
         self.router = router
     }
 
-    func get(_ path: String, _ handler: @escaping Handler) { add(.get, path, handler) }
-    func post(_ path: String, _ handler: @escaping Handler) { add(.post, path, handler) }
-    func patch(_ path: String, _ handler: @escaping Handler) { add(.patch, path, handler) }
-    func delete(_ path: String, _ handler: @escaping Handler) { add(.delete, path, handler) }
+    func register(_ handler: @Sendable @escaping (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
+                  method: HTTPRequest.Method, path: String) throws {
+        routes.append("\(method.rawValue) \(path)")
+        try router.register(handler, method: method, path: path)
+    }
 
     /// The methods some route answers on `path` (a request's path, `{name}` matching
     /// any one segment), in the order they were added: what a 405's `Allow` lists.
@@ -31,10 +36,5 @@ final class RouteTable: @unchecked Sendable {
             if !methods.contains(method) { methods.append(method) }
         }
         return methods
-    }
-
-    private func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
-        routes.append("\(method.rawValue) \(path)")
-        router.on(RouterPath(path), method: method, use: handler)
     }
 }
