@@ -54,35 +54,6 @@ public final class RISCVMachine {
                 self.backend = backend
                 self.mac = mac
             }
-
-            /// Parses `switch:NAME[,mac=aa:bb:cc:dd:ee:ff]` or `tap:IFNAME[,mac=…]` as `--net`
-            /// takes it: a switch name is 1 to 32 of `A-Z a-z 0-9 - _` (it names a
-            /// directory), an interface name 1 to 15 of those or `.` (Linux's IFNAMSIZ).
-            public init(argument: String) throws(CoreError) {
-                let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                func named(_ text: String, prefix: String, limit: Int, extra: UInt8?) -> String? {
-                    guard text.hasPrefix(prefix) else { return nil }
-                    let name = String(text.dropFirst(prefix.count))
-                    let plain = name.utf8.allSatisfy { c in
-                        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == extra
-                    }
-                    return plain && (1...limit).contains(name.utf8.count) ? name : nil
-                }
-                if let name = named(parts[0], prefix: "switch:", limit: 32, extra: nil) {
-                    backend = .virtualSwitch(name)
-                } else if let name = named(parts[0], prefix: "tap:", limit: 15, extra: 0x2E) {
-                    backend = .tap(name)
-                } else {
-                    throw .invalidConfiguration(field: "net", reason: "'\(argument)': expected switch:NAME (1 to 32 letters, digits, - or _) or tap:IFNAME (1 to 15), then [,mac=XX:XX:XX:XX:XX:XX]")
-                }
-                mac = nil
-                for option in parts.dropFirst() {
-                    guard mac == nil, option.hasPrefix("mac="), MACAddress(parsing: String(option.dropFirst(4))) != nil else {
-                        throw .invalidConfiguration(field: "net", reason: "unknown, repeated or malformed option '\(option)' in '\(argument)'")
-                    }
-                    mac = String(option.dropFirst(4))
-                }
-            }
         }
 
         /// A host directory shared with the guest (`mount -t virtiofs TAG DIR`).
@@ -95,24 +66,6 @@ public final class RISCVMachine {
                 self.path = path
                 self.tag = tag
                 self.readOnly = readOnly
-            }
-
-            /// Parses `HOSTDIR:TAG[,readonly]` as `--share` takes it (the last `:` ends the directory).
-            public init(argument: String) throws(CoreError) {
-                let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                guard let colon = parts[0].lastIndex(of: ":") else {
-                    throw .invalidConfiguration(field: "share", reason: "'\(argument)': expected HOSTDIR:TAG[,readonly]")
-                }
-                path = String(parts[0][..<colon])
-                tag = String(parts[0][parts[0].index(after: colon)...])
-                readOnly = false
-                for option in parts.dropFirst() {
-                    guard option == "readonly" || option == "ro", !readOnly else {
-                        throw .invalidConfiguration(field: "share", reason: "unknown or repeated option '\(option)' in '\(argument)'")
-                    }
-                    readOnly = true
-                }
-                try validate()
             }
 
             /// A directory path that is not empty and has no NUL; a tag of 1 to 36 bytes (the device's config field).
@@ -134,28 +87,6 @@ public final class RISCVMachine {
                 self.path = path
                 self.readOnly = readOnly
                 self.format = format
-            }
-
-            /// Parses `PATH[,readonly][,format=raw|qcow2]` as `--disk` takes it.
-            public init(argument: String) throws(CoreError) {
-                let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                guard let first = parts.first, !first.isEmpty else {
-                    throw .invalidConfiguration(field: "disk", reason: "'\(argument)': expected PATH[,readonly][,format=raw|qcow2]")
-                }
-                path = first
-                readOnly = false
-                format = nil
-                for option in parts.dropFirst() {
-                    switch option {
-                    case "readonly", "ro": readOnly = true
-                    case _ where option.hasPrefix("format="):
-                        guard let known = DiskImageFormat(rawValue: String(option.dropFirst(7))) else {
-                            throw .invalidConfiguration(field: "disk", reason: "unknown format in '\(argument)': expected raw or qcow2")
-                        }
-                        format = known
-                    default: throw .invalidConfiguration(field: "disk", reason: "unknown option '\(option)' in '\(argument)'")
-                    }
-                }
             }
         }
 

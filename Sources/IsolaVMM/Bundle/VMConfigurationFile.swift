@@ -194,7 +194,7 @@ public struct VMConfigurationFile: Codable, Equatable, Sendable {
         configuration.networks = []
         for (i, network) in networks.enumerated() {
             do {
-                configuration.networks.append(try .init(argument: network))
+                configuration.networks.append(try .init(attachment: network))
             } catch {
                 throw .invalidConfiguration(field: "networks[\(i)]", reason: "\(error)")
             }
