@@ -28,6 +28,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds the guests have to power down when the hypervisor ends.", valueName: "seconds"))
     var shutdownTimeout: Double = Supervisor.defaultShutdownGraceSeconds
 
+    @Option(name: .long, help: ArgumentHelp("Also serve the web console on [HOST:]PORT (host 127.0.0.1 unless given; 0 picks a port). Every request needs the token in the URL printed at start-up.", valueName: "[host:]port"))
+    var web: String?
+
     @Flag(name: .shortAndLong, help: "Log every VM start and end, and each worker's own log, to stderr.")
     var verbose = false
 
@@ -35,6 +38,22 @@ struct Serve: ParsableCommand {
         guard shutdownTimeout.isFinite, (0...3600).contains(shutdownTimeout) else {
             throw ValidationError("--shutdown-timeout \(shutdownTimeout): expected 0 to 3600 seconds")
         }
+        _ = try webAddress()
+    }
+
+    /// `--web`'s host and port: a bare port is on the loopback interface.
+    func webAddress() throws -> (host: String, port: Int)? {
+        guard let web else { return nil }
+        var host = "127.0.0.1", portText = Substring(web)
+        if let colon = web.lastIndex(of: ":") {
+            host = String(web[..<colon])
+            portText = web[web.index(after: colon)...]
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        }
+        guard let port = Int(portText), (0...65535).contains(port), !host.isEmpty else {
+            throw ValidationError("--web '\(web)': expected [HOST:]PORT with a port from 0 to 65535")
+        }
+        return (host, port)
     }
 
     func run() throws {
@@ -45,10 +64,18 @@ struct Serve: ParsableCommand {
             logger.logLevel = verbose ? .info : .notice
             let supervisor = try Supervisor(stateDirectory: directory, executable: try HostProcess.currentExecutable(), logger: logger)
             let api = ControlAPI(supervisor: supervisor)
+            var console: WebConsole?
+            if let (host, port) = try webAddress() {
+                guard let token = WebToken.make() else { throw ValidationError("--web: the host gave no random bytes for the token") }
+                if !["127.0.0.1", "::1", "localhost"].contains(host) {
+                    HostOutput.standardError.write("isola: the web console listens on \(host), beyond this machine; anyone with the token can drive every VM\n")
+                }
+                console = WebConsole(api: api, host: host, port: port, token: token)
+            }
             let done = Parker()
             let failure = FailureBox()
             Task {
-                do { try await api.serve(socketPath: path, logger: logger, shutdownGraceSeconds: shutdownTimeout) } catch { failure.set(error) }
+                do { try await api.serve(socketPath: path, logger: logger, shutdownGraceSeconds: shutdownTimeout, web: console) } catch { failure.set(error) }
                 done.unpark()
             }
             done.park(untilMonotonicNanoseconds: .max)

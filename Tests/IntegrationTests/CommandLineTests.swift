@@ -24,6 +24,14 @@ import Testing
         let stderr: String
     }
 
+    @Test func serveRefusesAWebAddressItCannotUse() throws {
+        for bad in ["nonsense", "127.0.0.1:70000", ":8080", "127.0.0.1:-1"] {
+            let r = try Self.isola(["serve", "--state", NSTemporaryDirectory() + "isola-web-refused", "--web", bad])
+            #expect(r.status == 64 || r.status == 2, "--web \(bad): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("--web"), "\(r.stderr)")
+        }
+    }
+
     static func isola(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -11,8 +11,9 @@ final class HypervisorHarness {
     let client: APIClient
 
     /// `arguments` go to `isola serve` after the state directory. The guests get a short
-    /// window to power down when the harness ends the hypervisor.
-    init(arguments: [String] = ["--shutdown-timeout", "3"]) throws {
+    /// window to power down when the harness ends the hypervisor. Its stderr goes to
+    /// `errorLog` when given.
+    init(arguments: [String] = ["--shutdown-timeout", "3"], errorLog: String? = nil) throws {
         directory = NSTemporaryDirectory() + "isola-hv-\(UUID().uuidString.prefix(8))"
         socket = directory + "/api.sock"
         server = Process()
@@ -20,7 +21,8 @@ final class HypervisorHarness {
         server.arguments = ["serve", "--state", directory] + arguments
         server.standardInput = FileHandle.nullDevice
         server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        if let errorLog { FileManager.default.createFile(atPath: errorLog, contents: nil) }
+        server.standardError = FileHandle(forWritingAtPath: errorLog ?? "/dev/null")
         try server.run()
         client = APIClient(socketPath: socket)
         let deadline = Date().addingTimeInterval(20)

@@ -20,17 +20,27 @@ public struct ControlAPI: Sendable {
     /// registers, behind the middleware that answers every refusal in JSON.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        let table = RouteTable(router: router)
+        let table = RouteTable(base: router)
         router.middlewares.add(JSONErrorMiddleware(routes: table))
         router.middlewares.add(JSONBodyMiddleware())
         register(table)
         return router
     }
 
+    /// Mounts the API on `router` under `prefix` (the web console's `/api`), behind
+    /// the same middleware; every refusal on `router` becomes a JSON error.
+    func mount<Context: RequestContext>(on router: Router<Context>, prefix: String) {
+        let group = router.group(RouterPath(prefix))
+        let table = RouteTable(base: group, prefix: prefix)
+        router.middlewares.add(JSONErrorMiddleware(routes: table))
+        group.add(middleware: JSONBodyMiddleware())
+        register(table)
+    }
+
     /// Every route the API answers, as "METHOD /path": the OpenAPI test checks that
     /// docs/api/openapi.yaml lists exactly these.
     public var routes: [String] {
-        let table = RouteTable(router: Router())
+        let table = RouteTable(base: Router())
         register(table)
         return table.routes
     }
@@ -49,8 +59,10 @@ public struct ControlAPI: Sendable {
     /// guest `shutdownGraceSeconds` to power down (all at once), and ends. The VMs end
     /// before the server drains its connections, so a request still waiting on a VM
     /// (a long stop) is answered rather than holding the shutdown.
+    /// With `web`, the web console serves beside the socket and its URL (with the
+    /// token) is printed on stderr once it listens.
     public func serve(socketPath: String, logger: Logger,
-                      shutdownGraceSeconds: Double = Supervisor.defaultShutdownGraceSeconds) async throws {
+                      shutdownGraceSeconds: Double = Supervisor.defaultShutdownGraceSeconds, web: WebConsole? = nil) async throws {
         HostFile.remove(socketPath)
         let app = Application(
             router: router(),
@@ -65,8 +77,15 @@ public struct ControlAPI: Sendable {
             HostFile.remove(socketPath)
         }
         // Services shut down in reverse order: the VMs first, then the server.
+        var services: [any Service] = [app]
+        if let web {
+            services.append(web.application(logger: logger) { port in
+                HostOutput.standardError.write("isola: web console at \(web.url(port: port))\n")
+            })
+        }
+        services.append(SupervisorService(supervisor: supervisor, graceSeconds: shutdownGraceSeconds))
         var configuration = ServiceGroupConfiguration(
-            services: [app, SupervisorService(supervisor: supervisor, graceSeconds: shutdownGraceSeconds)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A bound on the whole shutdown: the window, a snapshot's end, a quit, a kill, the drain.
         configuration.maximumGracefulShutdownDuration = .seconds(max(shutdownGraceSeconds, 0) + Supervisor.shutdownMarginSeconds)

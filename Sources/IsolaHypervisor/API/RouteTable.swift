@@ -8,23 +8,27 @@ import OpenAPIRuntime
 /// answers (a 405's `Allow`) and the tests can hold the routes against the document.
 final class RouteTable: ServerTransport, @unchecked Sendable {
     // Sendable: filled while the router is built, on one thread, then only read.
-    let router: Router<BasicRequestContext>
+    private let base: any ServerTransport
+    /// Where the routes are mounted ("/api" in the web console; "" on the API's socket).
+    let prefix: String
     private(set) var routes: [String] = []
 
-    init(router: Router<BasicRequestContext>) {
-        self.router = router
+    init(base: any ServerTransport, prefix: String = "") {
+        self.base = base
+        self.prefix = prefix
     }
 
     func register(_ handler: @Sendable @escaping (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
                   method: HTTPRequest.Method, path: String) throws {
         routes.append("\(method.rawValue) \(path)")
-        try router.register(handler, method: method, path: path)
+        try base.register(handler, method: method, path: path)
     }
 
     /// The methods some route answers on `path` (a request's path, `{name}` matching
     /// any one segment), in the order they were added: what a 405's `Allow` lists.
     func methods(answering path: String) -> [String] {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard path.hasPrefix(prefix) else { return [] }
+        let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: true)
         var methods: [String] = []
         for route in routes {
             let parts = route.split(separator: " ", maxSplits: 1)

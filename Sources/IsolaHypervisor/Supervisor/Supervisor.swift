@@ -165,6 +165,21 @@ public final class Supervisor: @unchecked Sendable {
     /// The path of a VM's console log, for streaming it.
     public func consolePath(_ name: String) throws -> String { try find(name).consoleLog }
 
+    /// Types `bytes` on a running or paused VM's console (its UART), as a keyboard
+    /// would; a paused guest reads them when it goes on.
+    public func type(_ name: String, _ bytes: [UInt8]) throws {
+        let vm = try find(name)
+        try lock.withLock {
+            guard vm.state == .running || vm.state == .paused else {
+                throw HypervisorError.conflict(state: vm.state, reason: "only a running or paused VM has a console to type on")
+            }
+        }
+        for chunk in stride(from: 0, to: bytes.count, by: 1024) {  // a monitor line stays short
+            let hex = bytes[chunk..<min(chunk + 1024, bytes.count)].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            try vm.change("sendkeys " + hex)
+        }
+    }
+
     /// Whether a VM has a live worker (a streaming console follows it until it ends).
     public func isLive(_ name: String) -> Bool {
         guard let vm = lock.withLock({ vms[name] }) else { return false }

@@ -1,0 +1,63 @@
+import Hummingbird
+import HummingbirdWebSocket
+import IsolaHost
+
+/// The live console of one VM over a WebSocket: binary frames carry what the guest
+/// prints (the last 64 KiB of its log first, then each new write), and what the
+/// browser sends is typed on the guest's UART. A text frame from the server is a
+/// JSON error (typing on a VM that is not running), for the page to show.
+enum ConsoleSocket {
+    static let backlogBytes = 64 << 10
+    static let pollNanoseconds: UInt64 = 50_000_000
+    static let largestMessage = 64 << 10
+
+    static func serve(_ supervisor: Supervisor, name: String, inbound: WebSocketInboundStream,
+                      outbound: WebSocketOutboundWriter) async throws {
+        let path = try supervisor.consolePath(name)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var offset = max(0, Int(HostFile.size(path) ?? 0) - backlogBytes)
+                while !Task.isCancelled {
+                    let bytes = (try? HostFile.readAll(path)) ?? []
+                    if bytes.count < offset { offset = 0 }  // a new run started a new log
+                    if bytes.count > offset {
+                        try await outbound.write(.binary(ByteBuffer(bytes: bytes[offset...])))
+                        offset = bytes.count
+                    }
+                    try await Task.sleep(nanoseconds: pollNanoseconds)
+                }
+            }
+            group.addTask {
+                for try await message in inbound.messages(maxSize: largestMessage) {
+                    let bytes: [UInt8] = switch message {
+                    case let .text(text): Array(text.utf8)
+                    case let .binary(buffer): Array(buffer.readableBytesView)
+                    }
+                    guard !bytes.isEmpty else { continue }
+                    do {
+                        try await blocking { try supervisor.type(name, bytes) }
+                    } catch {
+                        try await outbound.write(.text("{\"error\":\(jsonString("\(error)"))}"))
+                    }
+                }
+            }
+            // The browser went away (or the log could not be sent): end both halves.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
