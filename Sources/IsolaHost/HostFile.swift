@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Whole-file reads and writes with errors that name the path.
+/// Whole-file reads and writes, and reads of a part, with errors that name the path.
 public enum HostFile {
     /// Reads a regular file completely.
     public static func readAll(_ path: String) throws -> [UInt8] {
@@ -34,14 +34,28 @@ public enum HostFile {
 
     /// Up to `count` bytes from the start of a file (to tell what kind of file it is).
     public static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+        try readBytes(path, at: 0, count: count)
+    }
+
+    /// Up to `count` bytes of a file from `offset`; fewer where it ends (a log read
+    /// from where the last read stopped).
+    public static func readBytes(_ path: String, at offset: UInt64, count: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw HostError.io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: count)
-        // SAFETY: `bytes` is `count` bytes, the most pread(2) fills; inside the closure.
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
-        guard n >= 0 else { throw HostError.io(operation: "read", path: path, errno: errno) }
-        return Array(bytes[0..<n])
+        var bytes = [UInt8](repeating: 0, count: max(0, count))
+        var filled = 0
+        while filled < bytes.count {
+            // SAFETY: pread(2) fills at most the `bytes.count - filled` bytes after `filled`, inside the closure.
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled, off_t(offset) + off_t(filled)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw HostError.io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(bytes[0..<filled])
     }
 
     /// Replaces `path` with `bytes` so that a crash leaves either the old file or the

@@ -12,16 +12,12 @@ enum ConsoleStream {
         guard follow else { return HTTPBody(try supervisor.console(name)) }
         let chunks = AsyncThrowingStream<ArraySlice<UInt8>, any Error> { continuation in
             let task = Task {
-                var offset = 0
+                var tail = ConsoleTail(path: path)
                 while !Task.isCancelled {
                     let live = supervisor.isLive(name)
-                    let bytes = (try? HostFile.readAll(path)) ?? []
-                    if bytes.count < offset { offset = 0 }  // a new run started a new log
-                    if bytes.count > offset {
-                        continuation.yield(bytes[offset...])
-                        offset = bytes.count
-                    }
-                    if !live { break }
+                    let bytes = tail.next()
+                    if !bytes.isEmpty { continuation.yield(bytes[...]) }
+                    if !live && tail.offset >= HostFile.size(path) ?? 0 { break }
                     try? await Task.sleep(nanoseconds: pollNanoseconds)
                 }
                 continuation.finish()

@@ -1,13 +1,12 @@
 import Hummingbird
 import HummingbirdWebSocket
-import IsolaHost
 
 /// The live console of one VM over a WebSocket: binary frames carry what the guest
 /// prints (the last 64 KiB of its log first, then each new write), and what the
 /// browser sends is typed on the guest's UART. A text frame from the server is a
 /// JSON error (typing on a VM that is not running), for the page to show.
 enum ConsoleSocket {
-    static let backlogBytes = 64 << 10
+    static let backlogBytes: UInt64 = 64 << 10
     static let pollNanoseconds: UInt64 = 50_000_000
     static let largestMessage = 64 << 10
 
@@ -16,14 +15,10 @@ enum ConsoleSocket {
         let path = try supervisor.consolePath(name)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                var offset = max(0, Int(HostFile.size(path) ?? 0) - backlogBytes)
+                var tail = ConsoleTail(path: path, backlog: backlogBytes)
                 while !Task.isCancelled {
-                    let bytes = (try? HostFile.readAll(path)) ?? []
-                    if bytes.count < offset { offset = 0 }  // a new run started a new log
-                    if bytes.count > offset {
-                        try await outbound.write(.binary(ByteBuffer(bytes: bytes[offset...])))
-                        offset = bytes.count
-                    }
+                    let bytes = tail.next()
+                    if !bytes.isEmpty { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) }
                     try await Task.sleep(nanoseconds: pollNanoseconds)
                 }
             }
