@@ -13,9 +13,10 @@ struct Serve: ParsableCommand {
             of its worker, leaves the others running; the hypervisor records why it ended and \
             restarts it if its policy says so. The API (docs/api/openapi.yaml) listens on a Unix \
             socket that only this user may use (mode 0600); 'isola vm ...' talks to it, as can \
-            curl --unix-socket. SIGINT or SIGTERM ends the hypervisor: every running guest is asked \
-            to power down and given --shutdown-timeout seconds, all at once, then what is left is \
-            stopped by force.
+            curl --unix-socket; --web adds a web console (every VM's state, load, lifecycle \
+            buttons and console in a browser), whose URL and token are printed at start-up. \
+            SIGINT or SIGTERM ends the hypervisor: every running guest is asked to power down and \
+            given --shutdown-timeout seconds, all at once, then what is left is stopped by force.
             """
     )
 
