@@ -175,8 +175,7 @@ public final class Supervisor: @unchecked Sendable {
             }
         }
         for chunk in stride(from: 0, to: bytes.count, by: 1024) {  // a monitor line stays short
-            let hex = bytes[chunk..<min(chunk + 1024, bytes.count)].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-            try vm.change("sendkeys " + hex)
+            try vm.change("sendkeys " + Hex.encode(bytes[chunk..<min(chunk + 1024, bytes.count)]))
         }
     }
 

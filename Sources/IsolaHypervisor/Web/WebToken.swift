@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import IsolaCore
 import IsolaHost
 
 /// The secret every request to the web console must carry: printed by `isola serve`
@@ -17,7 +18,7 @@ public struct WebToken: Sendable, Equatable {
     /// A new token of 32 random bytes, or nil if the host has no randomness to give.
     public static func make() -> WebToken? {
         guard let bytes = HostRandom.bytes(32) else { return nil }
-        return WebToken(value: bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        return WebToken(value: Hex.encode(bytes))
     }
 
     /// Whether `candidate` is the token, in time that does not depend on where they differ.

@@ -1,3 +1,5 @@
+import IsolaCore
+
 /// The GDB remote serial protocol's framing (GDB manual, "Remote Protocol" > "Overview"):
 /// packets are `$payload#checksum`, with `}` escaping `#`, `$`, `}` and `*` in binary
 /// data; `+` and `-` acknowledge; a lone 0x03 outside a packet is Ctrl-C.
@@ -74,7 +76,7 @@ enum GDBPacket {
             }
         }
         let sum = body.reduce(UInt8(0)) { $0 &+ $1 }
-        return [UInt8(ascii: "$")] + body + [UInt8(ascii: "#")] + Array(hex(sum).utf8)
+        return [UInt8(ascii: "$")] + body + [UInt8(ascii: "#")] + Array(Hex.encode([sum]).utf8)
     }
 
     static func frame(_ text: String) -> [UInt8] { frame(Array(text.utf8)) }
@@ -96,25 +98,9 @@ enum GDBPacket {
         return out
     }
 
-    static let digits = Array("0123456789abcdef".utf8)
-
-    static func hex(_ byte: UInt8) -> String {
-        String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-    }
-
-    static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// A little-endian 64-bit register as gdb's `g` and `p` packets carry it.
     static func hex(register value: UInt64, bytes: Int = 8) -> String {
-        hex((0..<bytes).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
+        Hex.encode((0..<bytes).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
     }
 
     /// The value of big-endian hex digits (addresses, lengths); nil if any is not a digit or there are too many.
@@ -122,7 +108,7 @@ enum GDBPacket {
         guard !digits.isEmpty, digits.count <= 16 else { return nil }
         var value: UInt64 = 0
         for d in digits {
-            guard let nibble = nibble(d) else { return nil }
+            guard let nibble = Hex.nibble(d) else { return nil }
             value = value << 4 | UInt64(nibble)
         }
         return value
@@ -130,33 +116,9 @@ enum GDBPacket {
 
     static func hexValue(_ text: Substring) -> UInt64? { hexValue(Array(text.utf8)) }
 
-    /// Bytes from pairs of hex digits; nil if malformed.
-    static func bytes<C: Collection>(fromHex digits: C) -> [UInt8]? where C.Element == UInt8 {
-        let array = Array(digits)
-        guard array.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(array.count / 2)
-        var i = 0
-        while i < array.count {
-            guard let high = nibble(array[i]), let low = nibble(array[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-            i += 2
-        }
-        return out
-    }
-
     /// A little-endian register value from hex; nil if malformed or longer than 8 bytes.
     static func register(fromHex text: Substring) -> UInt64? {
-        guard let bytes = bytes(fromHex: Array(text.utf8)), !bytes.isEmpty, bytes.count <= 8 else { return nil }
+        guard let bytes = Hex.decode(text), !bytes.isEmpty, bytes.count <= 8 else { return nil }
         return bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-    }
-
-    private static func nibble(_ d: UInt8) -> UInt8? {
-        switch d {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return d - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return d - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return d - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Atomics
+import IsolaCore
 import IsolaHost
 import IsolaRISCV
 
@@ -139,7 +140,7 @@ public final class GDBStub: @unchecked Sendable {
 
         func sendExit() {
             switch stub.endOutcome {
-            case let .poweroff(code)?: send("W" + GDBPacket.hex(UInt8(truncatingIfNeeded: code)))
+            case let .poweroff(code)?: send("W" + Hex.encode([UInt8(truncatingIfNeeded: code)]))
             case .crashed?: send("X0b")
             default: send("W00")
             }
@@ -231,7 +232,7 @@ public final class GDBStub: @unchecked Sendable {
             if text.hasPrefix("qThreadExtraInfo,"), let tid = GDBPacket.hexValue(text.dropFirst("qThreadExtraInfo,".count)),
                tid >= 1, tid <= UInt64(machine.harts.count) {
                 let h = machine.harts[Int(tid) - 1]
-                return GDBPacket.hex(Array("hart \(tid - 1), \(h.debugPrivilege)-mode".utf8))
+                return Hex.encode(Array("hart \(tid - 1), \(h.debugPrivilege)-mode".utf8))
             }
             return ""
         }
@@ -300,7 +301,7 @@ public final class GDBStub: @unchecked Sendable {
             case nil:
                 break
             }
-            return "T" + GDBPacket.hex(signal) + "thread:\(threadID(selected));" + details
+            return "T" + Hex.encode([signal]) + "thread:\(threadID(selected));" + details
         }
 
         func readMemory(_ arguments: Substring) -> String {
@@ -309,7 +310,7 @@ public final class GDBStub: @unchecked Sendable {
                   length <= 0x10000 else { return "E01" }
             let read = physicalMemory ? machine.context.ram.read(at: address, length: Int(length)) : hart.debugRead(address, count: Int(length))
             guard let bytes = read else { return "E14" }
-            return GDBPacket.hex(bytes)
+            return Hex.encode(bytes)
         }
 
         /// `M addr,len:hex` or `X addr,len:binary`.
@@ -319,7 +320,7 @@ public final class GDBStub: @unchecked Sendable {
             guard header.count == 2, let address = GDBPacket.hexValue(header[0]), let length = GDBPacket.hexValue(header[1]),
                   length <= 0x10000 else { return "E01" }
             let data = payload[(colon + 1)...]
-            guard let bytes = binary ? GDBPacket.unescape(data) : GDBPacket.bytes(fromHex: data), bytes.count == Int(length) else { return "E01" }
+            guard let bytes = binary ? GDBPacket.unescape(data) : Hex.decode(data), bytes.count == Int(length) else { return "E01" }
             if bytes.isEmpty { return "OK" }
             if physicalMemory {
                 guard (try? machine.context.ram.write(bytes, at: address)) != nil else { return "E14" }
@@ -330,7 +331,7 @@ public final class GDBStub: @unchecked Sendable {
         }
 
         func writeAllRegisters(_ arguments: Substring) -> String {
-            guard let bytes = GDBPacket.bytes(fromHex: Array(arguments.utf8)), bytes.count >= 33 * 8 else { return "E01" }
+            guard let bytes = Hex.decode(arguments), bytes.count >= 33 * 8 else { return "E01" }
             for n in 0...GDBRegisters.pc {
                 let value = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[n * 8 + $1]) << (8 * UInt64($1)) }
                 _ = GDBRegisters.write(n, value, on: hart)

@@ -43,20 +43,6 @@ public final class Monitor: @unchecked Sendable {
         quit             stop the VM
         """
 
-    /// The bytes `text` spells in hex (two digits each), or nil.
-    public static func bytes(hex text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        // Digits only: UInt8("+1", radix: 16) would take a sign no byte has.
-        guard digits.count % 2 == 0, digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for i in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
-    }
-
     /// The message of a command's answer that reports a failure ("error: …"), or nil.
     public static func failure(in answer: String) -> String? {
         answer.hasPrefix("error: ") ? String(answer.dropFirst(7)).trimmingSpaces : nil
@@ -110,7 +96,7 @@ public final class Monitor: @unchecked Sendable {
             vm.trimCaches()
             return ("decoded code dropped\n", .stay)
         case let c where c.hasPrefix("sendkeys "):
-            guard let bytes = Monitor.bytes(hex: String(c.dropFirst(9))), !bytes.isEmpty else {
+            guard let bytes = Hex.decode(c.dropFirst(9)), !bytes.isEmpty else {
                 return ("error: usage: sendkeys HEX, two hex digits a byte\n", .stay)
             }
             vm.type(bytes)
