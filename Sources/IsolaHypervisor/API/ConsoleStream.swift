@@ -1,4 +1,3 @@
-import IsolaHost
 import OpenAPIRuntime
 
 /// `GET /vms/{name}/console`: what the guest printed in its current (or last) run;
@@ -17,7 +16,7 @@ enum ConsoleStream {
                     let live = supervisor.isLive(name)
                     let bytes = tail.next()
                     if !bytes.isEmpty { continuation.yield(bytes[...]) }
-                    if !live && tail.offset >= HostFile.size(path) ?? 0 { break }
+                    if !live && tail.isCaughtUp { break }
                     try? await Task.sleep(nanoseconds: pollNanoseconds)
                 }
                 continuation.finish()

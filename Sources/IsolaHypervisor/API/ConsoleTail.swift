@@ -5,6 +5,8 @@ import IsolaHost
 struct ConsoleTail {
     let path: String
     private(set) var offset: UInt64
+    /// The log's size at the last look.
+    private var size: UInt64
     /// At most this much per read; the rest comes with the next.
     static let chunkBytes = 1 << 20
 
@@ -12,12 +14,16 @@ struct ConsoleTail {
     init(path: String, backlog: UInt64? = nil) {
         self.path = path
         let size = HostFile.size(path) ?? 0
+        self.size = size
         offset = backlog.map { size > $0 ? size - $0 : 0 } ?? 0
     }
 
+    /// Whether everything the log held at the last `next()` has been read.
+    var isCaughtUp: Bool { offset >= size }
+
     /// The bytes written since the last call (empty if none).
     mutating func next() -> [UInt8] {
-        let size = HostFile.size(path) ?? 0
+        size = HostFile.size(path) ?? 0
         if size < offset { offset = 0 }
         guard size > offset, let bytes = try? HostFile.readBytes(path, at: offset, count: Int(min(size - offset, UInt64(Self.chunkBytes)))) else {
             return []

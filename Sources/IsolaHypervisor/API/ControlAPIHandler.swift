@@ -23,8 +23,8 @@ struct ControlAPIHandler: APIProtocol {
     }
 
     func createVM(_ input: Operations.CreateVM.Input) async throws -> Operations.CreateVM.Output {
-        guard case let .json(body) = input.body else { throw HypervisorError.badRequest(field: "body", reason: "expected JSON") }
-        let supervisor = self.supervisor, file = body.decoded
+        let file = switch input.body { case let .json(body): body.decoded }
+        let supervisor = self.supervisor
         return .created(.init(body: .json(try await blocking { try supervisor.create(file) })))
     }
 
@@ -33,8 +33,7 @@ struct ControlAPIHandler: APIProtocol {
     }
 
     func updateVM(_ input: Operations.UpdateVM.Input) async throws -> Operations.UpdateVM.Output {
-        guard case let .json(body) = input.body else { throw HypervisorError.badRequest(field: "body", reason: "expected JSON") }
-        let update = body.decoded
+        let update = switch input.body { case let .json(body): body.decoded }
         return .ok(try await vm(input.path.name) { try $0.update($1, update) })
     }
 
@@ -72,14 +71,13 @@ struct ControlAPIHandler: APIProtocol {
     }
 
     func saveSnapshot(_ input: Operations.SaveSnapshot.Input) async throws -> Operations.SaveSnapshot.Output {
-        guard case let .json(body) = input.body else { throw HypervisorError.badRequest(field: "body", reason: "expected JSON") }
-        let supervisor = self.supervisor, name = input.path.name, tag = body.decoded
+        let tag = switch input.body { case let .json(body): body.decoded }
+        let supervisor = self.supervisor, name = input.path.name
         return .created(.init(body: .json(try await blocking { try supervisor.snapshot(name, tag: tag) })))
     }
 
     func restoreSnapshot(_ input: Operations.RestoreSnapshot.Input) async throws -> Operations.RestoreSnapshot.Output {
-        guard case let .json(body) = input.body else { throw HypervisorError.badRequest(field: "body", reason: "expected JSON") }
-        let restore = body.decoded
+        let restore = switch input.body { case let .json(body): body.decoded }
         return .ok(try await vm(input.path.name) { try $0.restore($1, tag: restore.tag, clock: restore.clock) })
     }
 

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Hummingbird
 import IsolaVMM
 import OpenAPIRuntime
@@ -9,11 +8,7 @@ import OpenAPIRuntime
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
-    struct Body: Encodable {
-        var error: String
-        var field: String?
-        var state: String?
-    }
+    typealias Body = APIErrorBody
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -90,10 +85,5 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func response(_ status: HTTPResponse.Status, _ body: Body) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+    private func response(_ status: HTTPResponse.Status, _ body: Body) -> Response { body.response(status) }
 }

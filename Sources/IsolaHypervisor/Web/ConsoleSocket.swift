@@ -32,7 +32,7 @@ enum ConsoleSocket {
                     do {
                         try await blocking { try supervisor.type(name, bytes) }
                     } catch {
-                        try await outbound.write(.text("{\"error\":\(jsonString("\(error)"))}"))
+                        try await outbound.write(.text(String(decoding: APIErrorBody(error: "\(error)").encoded, as: UTF8.self)))
                     }
                 }
             }
@@ -40,19 +40,5 @@ enum ConsoleSocket {
             try await group.next()
             group.cancelAll()
         }
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,9 +1,8 @@
-import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 
 /// The web console's answers: its pages and assets with headers that keep a page
-/// from running anything it did not bring itself, and its JSON errors.
+/// from running anything it did not bring itself.
 enum WebResponses {
     /// No inline script, no script or frame from elsewhere, no plugins: what the
     /// guest prints cannot become code even if it reached the page's markup. Inline
@@ -24,14 +23,5 @@ enum WebResponses {
         var headers = securityHeaders
         headers[.contentType] = type
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ body: [String: String]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
-        var headers = securityHeaders
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

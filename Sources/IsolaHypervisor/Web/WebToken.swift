@@ -42,9 +42,10 @@ struct WebTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let safe = request.method == .get || request.method == .head
         // A change needs the bearer token; a read may bring it any way.
         guard token.matches(bearer) || (safe && (token.matches(cookie) || token.matches(query))) else {
-            return WebResponses.json(.unauthorized, ["error": safe
+            return APIErrorBody(error: safe
                 ? "no valid token: open the URL 'isola serve --web' printed"
-                : "no valid token: a request that changes something needs 'Authorization: Bearer TOKEN'"])
+                : "no valid token: a request that changes something needs 'Authorization: Bearer TOKEN'")
+                .response(.unauthorized, headers: WebResponses.securityHeaders)
         }
         var response = try await next(request, context)
         if token.matches(query) {
